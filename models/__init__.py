@@ -1,0 +1,1 @@
+"""Prebuilt model files (installed as package data of snngen)."""

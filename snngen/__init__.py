@@ -1,0 +1,26 @@
+"""snngen: spiking neural networks from equation strings to compiled Numba loops.
+
+>>> import snngen as sg
+>>> from snngen.units import mV, ms
+>>> G = sg.NeuronGroup(100, "dv/dt = (v_rest - v)/tau : volt", threshold="v > v_th",
+...                    reset="v = v_rest", namespace=dict(v_rest=-65*mV, tau=10*ms, v_th=-50*mV))
+"""
+
+__version__ = "0.1.0"
+
+from .equations import Equations  # noqa: E402
+from .errors import EquationError, ModelError, SimulationError, UnitError  # noqa: E402
+from .groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
+from .groups.neurongroup import NeuronGroup, PoissonGroup  # noqa: E402
+from .groups.spikegenerator import SpikeGeneratorGroup  # noqa: E402
+from .groups.timedarray import TimedArray  # noqa: E402
+from .prefs import prefs  # noqa: E402
+from .runtime.network import Network, run  # noqa: E402
+from .runtime.random import seed  # noqa: E402
+
+__all__ = [
+    "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
+    "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "TimedArray",
+    "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
+    "Network", "run", "seed", "prefs",
+]  # fmt: skip

@@ -1,0 +1,104 @@
+"""sympy trees -> Python/Numba source text.
+
+Only trees are printed; user text is never pasted into generated code.  Every
+symbol is printed through a ``names`` mapping, so a user variable called
+``max`` or ``np`` cannot shadow anything in the generated module.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.pycode import PythonCodePrinter
+
+from ..equations.parser import Clip, IntCast, Log10, Rand, Randn
+
+
+class NumbaPrinter(PythonCodePrinter):
+    """Prints scalar code for numba ``njit`` (and numba-cuda device) functions.
+
+    ``names`` maps symbol names to code; ``rand`` / ``randn`` are format strings
+    for the random draws taking ``{draw}``; ``functions`` maps user function
+    names (TimedArrays) to callables ``args_code -> code``.
+    """
+
+    def __init__(self, names, rand="_uniform({draw})", randn="_normal({draw})", functions=None):
+        super().__init__({"fully_qualified_modules": True, "strict": False})
+        self.names = names
+        self.rand = rand
+        self.randn = randn
+        self.functions = functions or {}
+
+    def _print_Symbol(self, expr):
+        try:
+            return self.names[expr.name]
+        except KeyError:
+            raise KeyError(f"no code name for symbol '{expr.name}'") from None
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Half(self, expr):
+        return "0.5"
+
+    def _print_Integer(self, expr):
+        return f"{int(expr)}.0" if abs(int(expr)) < 2**53 else repr(float(expr))
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.args
+        b = self.parenthesize(base, 100)
+        if exp.is_Integer and 1 <= abs(int(exp)) <= 4:
+            prod = "*".join([b] * abs(int(exp)))
+            return f"({prod})" if exp > 0 else f"(1.0/({prod}))"
+        if exp == sympy.S.Half:
+            return f"math.sqrt({self._print(base)})"
+        if exp == -sympy.S.Half:
+            return f"(1.0/math.sqrt({self._print(base)}))"
+        return f"({b}**{self.parenthesize(exp, 100)})"
+
+    def _print_sign(self, expr):
+        return f"np.sign({self._print(expr.args[0])})"
+
+    def _print_floor(self, expr):
+        return f"np.floor({self._print(expr.args[0])})"
+
+    def _print_ceiling(self, expr):
+        return f"np.ceil({self._print(expr.args[0])})"
+
+    def _print_BooleanTrue(self, expr):
+        return "True"
+
+    def _print_BooleanFalse(self, expr):
+        return "False"
+
+    def _print_Rand(self, expr):
+        return self.rand.format(draw=int(expr.args[0]))
+
+    def _print_Randn(self, expr):
+        return self.randn.format(draw=int(expr.args[0]))
+
+    def _print_IntCast(self, expr):
+        return f"int({self._print(expr.args[0])})"
+
+    def _print_Clip(self, expr):
+        x, lo, hi = (self._print(a) for a in expr.args)
+        return f"min(max({x}, {lo}), {hi})"
+
+    def _print_Log10(self, expr):
+        return f"math.log10({self._print(expr.args[0])})"
+
+    def _print_Function(self, expr):
+        name = type(expr).__name__
+        if name in self.functions:
+            return self.functions[name]([self._print(a) for a in expr.args])
+        return super()._print_Function(expr)
+
+
+def code(expr, names, **kwargs):
+    """Print one sympy expression with a fresh :class:`NumbaPrinter`."""
+    return NumbaPrinter(names, **kwargs).doprint(expr)
+
+
+__all__ = ["NumbaPrinter", "code", "Rand", "Randn", "IntCast", "Clip", "Log10"]

@@ -1,0 +1,311 @@
+"""Expression strings -> sympy trees, through a whitelist.
+
+User text never reaches ``eval`` (and so never reaches ``sympy.sympify``, which
+calls ``eval``): it is parsed with :mod:`ast`, every node is checked against a
+whitelist of node types, names and functions, and the sympy tree is built node
+by node.  Anything else is an :class:`~snngen.errors.EquationError` naming the
+line, the column and the offending token.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+
+import sympy
+
+from ..errors import EquationError
+
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Rand(sympy.Function):
+    """``rand()``: a uniform draw in (0, 1); the argument numbers the call site."""
+
+    nargs = 1
+
+
+class Randn(sympy.Function):
+    """``randn()``: a standard normal draw; the argument numbers the call site."""
+
+    nargs = 1
+
+
+class IntCast(sympy.Function):
+    """``int(x)``: truncation towards zero (``int(True) == 1``)."""
+
+    nargs = 1
+
+
+class Clip(sympy.Function):
+    """``clip(x, low, high)``."""
+
+    nargs = 3
+
+
+class Log10(sympy.Function):
+    nargs = 1
+
+
+class TimedArrayCall(sympy.Function):
+    """A call of a user's :class:`~snngen.TimedArray`; ``func`` name is the array's name."""
+
+
+# name -> builder taking sympy args
+FUNCTIONS = {
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "log10": Log10,
+    "sqrt": sympy.sqrt,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "tanh": sympy.tanh,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "abs": sympy.Abs,
+    "sign": sympy.sign,
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
+    "clip": Clip,
+    "int": IntCast,
+    "min": sympy.Min,
+    "max": sympy.Max,
+}
+RANDOM_FUNCTIONS = {"rand": Rand, "randn": Randn}
+FUNCTION_ARITY = {"clip": 3, "min": 2, "max": 2}
+CONSTANTS = {"pi": sympy.pi, "e": sympy.E, "inf": sympy.oo, "True": sympy.true, "False": sympy.false}
+
+_BINOPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+    ast.Mod: lambda a, b: sympy.Mod(a, b),
+}
+_CMPOPS = {
+    ast.Lt: sympy.StrictLessThan,
+    ast.LtE: sympy.LessThan,
+    ast.Gt: sympy.StrictGreaterThan,
+    ast.GtE: sympy.GreaterThan,
+    ast.Eq: sympy.Eq,
+    ast.NotEq: sympy.Ne,
+}
+
+
+class ParsedExpression:
+    """A sympy expression plus where each name first appeared in the text."""
+
+    __slots__ = ("expr", "text", "positions", "line", "offset")
+
+    def __init__(self, expr, text, positions, line, offset):
+        self.expr = expr
+        self.text = text
+        self.positions = positions  # name -> 0-based column in ``text``
+        self.line = line
+        self.offset = offset  # column of ``text`` inside the line it came from
+
+    def error(self, message, name=None, line_text=None):
+        """An :class:`EquationError` pointing at ``name`` in the user's text."""
+        col = None
+        if name is not None and name in self.positions:
+            col = self.offset + self.positions[name] + 1
+        return EquationError(message, text=line_text, line=self.line, column=col, token=name)
+
+
+class _Builder:
+    def __init__(self, text, line, offset, line_text, rand_counter):
+        self.text = text
+        self.line = line
+        self.offset = offset
+        self.line_text = line_text if line_text is not None else text
+        self.positions = {}
+        self.rand_counter = rand_counter
+
+    def fail(self, message, node=None, token=None):
+        col = None
+        if node is not None and hasattr(node, "col_offset"):
+            col = self.offset + node.col_offset + 1
+        if token is None and node is not None:
+            token = ast.get_source_segment(self.text, node)
+        if token:
+            message = f"{message}: {token!r}"
+        raise EquationError(message, text=self.line_text, line=self.line, column=col, token=token)
+
+    def name(self, node, ident):
+        if not NAME_RE.match(ident):
+            self.fail("names starting with an underscore are reserved", node, ident)
+        self.positions.setdefault(ident, node.col_offset)
+        return sympy.Symbol(ident, real=True)
+
+    def build(self, node):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            self.fail(f"{type(node).__name__} is not allowed in an expression", node)
+        return method(node)
+
+    def visit_Expression(self, node):
+        return self.build(node.body)
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, bool):
+            return sympy.true if value else sympy.false
+        if isinstance(value, int):
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            return sympy.Float(value)
+        self.fail("only numbers are allowed as literals", node)
+
+    def visit_Name(self, node):
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        return self.name(node, node.id)
+
+    def visit_BinOp(self, node):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            self.fail(f"operator {type(node.op).__name__} is not allowed", node)
+        return op(self.build(node.left), self.build(node.right))
+
+    def visit_UnaryOp(self, node):
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.Not):
+            return sympy.Not(_as_bool(operand))
+        self.fail("this unary operator is not allowed", node)
+
+    def visit_BoolOp(self, node):
+        values = [_as_bool(self.build(v)) for v in node.values]
+        return sympy.And(*values) if isinstance(node.op, ast.And) else sympy.Or(*values)
+
+    def visit_Compare(self, node):
+        left = self.build(node.left)
+        parts = []
+        for op, comp in zip(node.ops, node.comparators):
+            cls = _CMPOPS.get(type(op))
+            if cls is None:
+                self.fail(f"comparison {type(op).__name__} is not allowed", node)
+            right = self.build(comp)
+            parts.append(cls(left, right, evaluate=False))
+            left = right
+        return parts[0] if len(parts) == 1 else sympy.And(*parts)
+
+    def visit_Call(self, node):
+        if not isinstance(node.func, ast.Name):
+            self.fail("only calls of plain function names are allowed", node.func)
+        fname = node.func.id
+        if node.keywords:
+            self.fail("keyword arguments are not allowed", node)
+        if not NAME_RE.match(fname):
+            self.fail("names starting with an underscore are reserved", node.func, fname)
+        args = [self.build(a) for a in node.args]
+        if fname in RANDOM_FUNCTIONS:
+            if args:
+                self.fail(f"{fname}() takes no arguments", node)
+            self.rand_counter[0] += 1
+            return RANDOM_FUNCTIONS[fname](sympy.Integer(self.rand_counter[0] - 1))
+        if fname in FUNCTIONS:
+            arity = FUNCTION_ARITY.get(fname, 1)
+            if len(args) != arity:
+                self.fail(f"{fname}() takes {arity} argument(s), got {len(args)}", node)
+            if fname == "int":
+                return IntCast(args[0])
+            return FUNCTIONS[fname](*args)
+        # a user's function (TimedArray): resolved later against the namespace
+        self.positions.setdefault(fname, node.func.col_offset)
+        return sympy.Function(fname)(*args)
+
+    def visit_IfExp(self, node):
+        return sympy.Piecewise(
+            (self.build(node.body), _as_bool(self.build(node.test))),
+            (self.build(node.orelse), True),
+        )
+
+
+def _as_bool(expr):
+    if isinstance(expr, sympy.Symbol):
+        # boolean variables are stored as 0/1
+        return sympy.Ne(expr, 0, evaluate=False)
+    return expr
+
+
+def parse_expression(text, *, line=None, offset=0, line_text=None, rand_counter=None):
+    """Parse one expression string into a :class:`ParsedExpression`.
+
+    ``line`` and ``offset`` say where ``text`` sits in the user's model (for
+    error messages); ``rand_counter`` is a one-element list numbering
+    ``rand()``/``randn()`` call sites across a whole model.
+    """
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    offset += lead
+    if not stripped:
+        raise EquationError("empty expression", text=line_text, line=line, column=offset + 1)
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as exc:
+        col = offset + (exc.offset or 1)
+        bad = stripped[(exc.offset or 1) - 1 :].split()[0] if exc.offset and exc.offset <= len(stripped) else None
+        msg = f"malformed expression ({exc.msg})"
+        if bad:
+            msg += f" at {bad!r}"
+        raise EquationError(msg, text=line_text or text, line=line, column=col, token=bad) from None
+    if rand_counter is None:
+        rand_counter = [0]
+    builder = _Builder(stripped, line, offset, line_text or text, rand_counter)
+    expr = builder.build(tree)
+    return ParsedExpression(expr, stripped, builder.positions, line, offset)
+
+
+def parse_statements(text, *, rand_counter=None):
+    """Parse reset / pathway code: ``"v = v_reset; w += b"``.
+
+    Returns a list of ``(target, op, ParsedExpression)`` with ``op`` one of
+    ``= += -= *= /=``.
+    """
+    out = []
+    lines = text.split("\n")
+    if rand_counter is None:
+        rand_counter = [0]
+    for lineno, line_text in enumerate(lines, start=1):
+        code = line_text.split("#", 1)[0]
+        start = 0
+        for piece in code.split(";"):
+            piece_offset = start
+            start += len(piece) + 1
+            if not piece.strip():
+                continue
+            m = re.match(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*(\+=|-=|\*=|/=|=)(?!=)(.*)$", piece)
+            if m is None:
+                raise EquationError(
+                    "expected a statement of the form 'name = expression' (or +=, -=, *=, /=)",
+                    text=line_text,
+                    line=lineno,
+                    column=piece_offset + len(piece) - len(piece.lstrip()) + 1,
+                    token=piece.strip(),
+                )
+            target, op, rhs = m.group(2), m.group(3), m.group(4)
+            if not NAME_RE.match(target):
+                raise EquationError(
+                    "names starting with an underscore are reserved",
+                    text=line_text, line=lineno, column=piece_offset + len(m.group(1)) + 1, token=target,
+                )
+            rhs_offset = piece_offset + m.start(4)
+            parsed = parse_expression(rhs, line=lineno, offset=rhs_offset, line_text=line_text,
+                                      rand_counter=rand_counter)
+            out.append((target, op, parsed))
+    return out
+
+
+def suggest(name, candidates):
+    """' Did you mean ...?' for an unknown ``name``, or an empty string."""
+    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -1,0 +1,130 @@
+"""What every simulated object shares: a name, state variables with units, and
+the :class:`Part` of generated code it contributes to a network's run loop."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ModelError, UnitError
+from ..units import DIMENSIONLESS, Quantity, get_dimensions
+
+_counters: dict[str, itertools.count] = {}
+
+
+def unique_name(base):
+    n = next(_counters.setdefault(base, itertools.count()))
+    return base if n == 0 else f"{base}_{n}"
+
+
+@dataclass
+class Part:
+    """Lines of generated code an object adds to each slot of the run loop.
+
+    Slots follow Brian2's default schedule: ``start`` (state monitors),
+    ``groups`` (state update + threshold), ``thresholds`` (spike monitors),
+    ``synapses``, ``resets``, ``end``; ``prologue``/``epilogue`` run once per
+    call, ``capacity`` at each step start (``break`` when a buffer is full).
+    ``args`` maps argument names to getters called before every run.
+    """
+
+    args: dict = field(default_factory=dict)
+    prologue: list = field(default_factory=list)
+    capacity: list = field(default_factory=list)
+    start: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    thresholds: list = field(default_factory=list)
+    synapses: list = field(default_factory=list)
+    resets: list = field(default_factory=list)
+    end: list = field(default_factory=list)
+    epilogue: list = field(default_factory=list)
+    parallel: bool = False
+
+    SLOTS = ("prologue", "capacity", "start", "groups", "thresholds", "synapses", "resets", "end", "epilogue")
+
+
+class Variable:
+    """One named array of an object, stored in SI units."""
+
+    __slots__ = ("name", "dim", "array", "kind", "flags")
+
+    def __init__(self, name, dim, array, kind, flags=frozenset()):
+        self.name, self.dim, self.array, self.kind, self.flags = name, dim, array, kind, flags
+
+
+class VariableOwner:
+    """Attribute access with units: ``G.v`` (Quantity view), ``G.v_`` (raw array),
+    ``G.v = -70*mV``, ``G.v = "v_rest + rand()*5*mV"`` (compiled initialiser)."""
+
+    _frozen = False
+
+    def _init_variables(self):
+        object.__setattr__(self, "variables", {})
+
+    def _add_variable(self, name, dim, size, dtype, kind, flags=frozenset(), fill=0):
+        arr = np.full(size, fill, dtype=dtype)
+        self.variables[name] = Variable(name, dim, arr, kind, flags)
+        return arr
+
+    def __getattr__(self, name):
+        variables = self.__dict__.get("variables", {})
+        if name in variables:
+            var = variables[name]
+            if var.dim == DIMENSIONLESS or var.dim is None:
+                return var.array
+            return _view(var.array, var.dim)
+        if name.endswith("_") and name[:-1] in variables:
+            return variables[name[:-1]].array
+        from ..equations.parser import suggest
+
+        raise AttributeError(f"{type(self).__name__} '{self.__dict__.get('name', '?')}' has no variable "
+                             f"'{name}'.{suggest(name, variables)}")
+
+    def __setattr__(self, name, value):
+        variables = self.__dict__.get("variables", {})
+        raw = name.endswith("_") and name[:-1] in variables
+        key = name[:-1] if raw else name
+        if key in variables:
+            self._set_variable(variables[key], value, raw=raw, level=1)
+        elif self._frozen and not name.startswith("_") and name not in self.__dict__ \
+                and not hasattr(type(self), name):
+            from ..equations.parser import suggest
+
+            raise AttributeError(f"{type(self).__name__} '{self.name}' has no variable '{name}'."
+                                 f"{suggest(name, variables)}")
+        else:
+            object.__setattr__(self, name, value)
+
+    def _set_variable(self, var, value, raw=False, level=0):
+        if isinstance(value, str):
+            self._initialise(var, value, level=level + 1)
+            return
+        if not raw:
+            got = get_dimensions(value)
+            if got != var.dim:
+                raise UnitError(f"cannot set '{var.name}' of {self.name}: it has units {var.dim}, "
+                                f"the value has units {got}")
+        var.array[...] = np.asarray(value)
+
+    def _initialise(self, var, text, level):
+        from ..runtime.initialise import initialise
+
+        initialise(self, var, text, level=level + 1)
+
+
+def _view(array, dim):
+    q = array.view(Quantity)
+    q.dim = dim
+    return q
+
+
+def check_size(n, what):
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        raise ModelError(f"{what} must be a positive integer, not {n!r}") from None
+    if n <= 0:
+        raise ModelError(f"{what} must be a positive integer, not {n}")
+    return n

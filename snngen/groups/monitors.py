@@ -1,0 +1,305 @@
+"""Monitors: recorded inside the compiled run loop into preallocated buffers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.blocks import BlockBuilder
+from ..codegen.render import render
+from ..equations.parser import suggest
+from ..errors import ModelError
+from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
+from .base import Part, unique_name
+
+
+def _q(values, dim):
+    if dim is None or dim == DIMENSIONLESS:
+        return np.asarray(values)
+    q = np.asarray(values, dtype=float).view(Quantity)
+    q.dim = dim
+    return q
+
+
+def _grow(arr, needed):
+    """``arr`` (first axis) enlarged to hold at least ``needed`` rows, contents kept."""
+    if arr.shape[0] >= needed:
+        return arr
+    new = np.zeros((max(needed, 2 * arr.shape[0]),) + arr.shape[1:], dtype=arr.dtype)
+    new[: arr.shape[0]] = arr
+    return new
+
+
+class _Monitor:
+    _dt = None
+
+    def _source_prefix(self):
+        prefix = getattr(self.source, "_prefix", None)
+        if prefix is None:
+            raise ModelError(f"{self.name} records {self.source.name}, which is not part of the network")
+        return prefix
+
+    def _times(self, steps):
+        return _q(np.asarray(steps) * self._dt, second.dim)
+
+
+class SpikeMonitor(_Monitor):
+    """Records the spikes of a group: ``.i`` (indices), ``.t`` (times), ``.count`` (per neuron).
+
+    ``record=False`` keeps only the counts.
+    """
+
+    def __init__(self, source, record=True, name=None):
+        self.source = source
+        self.record = bool(record)
+        self.name = name or unique_name("spikemonitor")
+        self._i = np.zeros(1024, dtype=np.int32)
+        self._step = np.zeros(1024, dtype=np.int64)
+        self._n = np.zeros(1, dtype=np.int64)
+        self.count = np.zeros(source.N, dtype=np.int64)
+
+    def build(self, prefix, run_namespace, check_nan=False):
+        src = self._source_prefix()
+        part = Part()
+        part.args = {f"{prefix}i": lambda: self._i, f"{prefix}step": lambda: self._step,
+                     f"{prefix}n": lambda: self._n, f"{prefix}count": lambda: self.count}
+        part.prologue = [f"{prefix}nn = {prefix}n[0]"]
+        if self.record:
+            part.capacity = [f"if {prefix}nn + {src}N > {prefix}i.shape[0]:", "    break"]
+        part.thresholds = render("cpu/spikemonitor.py.j2", p=prefix, src=src, name=self.name, record=self.record)
+        part.epilogue = [f"{prefix}n[0] = {prefix}nn"]
+        return part
+
+    def before_run(self, net, step0, nsteps):
+        self._dt = net.dt_
+        self.ensure_capacity()
+
+    def ensure_capacity(self):
+        """Grow the buffers so that one more step of spikes always fits; True if they grew."""
+        needed = int(self._n[0]) + self.source.N
+        if self.record and needed > self._i.shape[0]:
+            self._i, self._step = _grow(self._i, needed), _grow(self._step, needed)
+            return True
+        return False
+
+    @property
+    def num_spikes(self):
+        return int(self.count.sum())
+
+    @property
+    def i(self):
+        return self._i[: self._n[0]].copy()
+
+    @property
+    def t(self):
+        return self._times(self._step[: self._n[0]])
+
+    @property
+    def t_(self):
+        return self._step[: self._n[0]] * self._dt
+
+    def spike_trains(self):
+        """``{index: spike times}`` for every neuron of the source."""
+        i, t = self.i, self.t_
+        order = np.argsort(i, kind="stable")
+        split = np.searchsorted(i[order], np.arange(self.source.N + 1))
+        return {k: _q(t[order[split[k]:split[k + 1]]], second.dim) for k in range(self.source.N)}
+
+    def get_state(self):
+        return {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self.count.copy()}
+
+    def set_state(self, state):
+        n = len(state["i"])
+        self._i = _grow(np.zeros(0, np.int32), max(n, 1024))
+        self._step = _grow(np.zeros(0, np.int64), max(n, 1024))
+        self._i[:n], self._step[:n] = state["i"], state["step"]
+        self._n[0] = n
+        self.count[:] = state["count"]
+
+
+class StateMonitor(_Monitor):
+    """Records variables (or subexpressions) of a group every ``dt``.
+
+    ``mon.v`` has shape ``(n_recorded, n_times)``; ``mon.t`` the times;
+    ``record`` is ``True`` (all), an index or a list of indices.
+    Values are taken at the start of each step, before the update (Brian2's
+    default).
+    """
+
+    def __init__(self, source, variables, record=True, dt=None, name=None):
+        self.source = source
+        self.name = name or unique_name("statemonitor")
+        if isinstance(variables, str):
+            variables = [variables]
+        eqs = getattr(source, "equations", None)
+        known = set(getattr(source, "variables", {}))
+        if eqs is not None:
+            known |= set(eqs.subexpr_names)
+        for v in variables:
+            if v not in known:
+                raise ModelError(f"{self.name}: {source.name} has no variable '{v}'.{suggest(v, known)}")
+        self.record_variables = list(variables)
+        if record is True:
+            record = np.arange(source.N)
+        elif record is False:
+            record = np.zeros(0, dtype=np.int64)
+        self.indices = np.atleast_1d(np.asarray(record, dtype=np.int64))
+        if len(self.indices) and (self.indices.min() < 0 or self.indices.max() >= source.N):
+            raise ModelError(f"{self.name}: record indices must lie in [0, {source.N})")
+        self.dt = dt
+        self._n = np.zeros(1, dtype=np.int64)
+        self._steps = np.zeros(0, dtype=np.int64)
+        self._buffers = {v: np.zeros((0, len(self.indices))) for v in self.record_variables}
+
+    def _dims(self, v):
+        var = self.source.variables.get(v)
+        if var is not None:
+            return var.dim
+        return self.source.equations[v].dim
+
+    def build(self, prefix, run_namespace, check_nan=False):
+        src = self._source_prefix()
+        part = Part()
+        source_ext = getattr(self.source, "_externals", {})
+        arrays = {n: f"{src}{n}" for n, v in self.source.variables.items() if v.kind != "internal"}
+        b = BlockBuilder(src, arrays, source_ext)
+        _, subs = self.source.equations.substituted() if hasattr(self.source, "equations") else ({}, {})
+        import sympy
+
+        exprs = []
+        for v in self.record_variables:
+            if v in self.source.variables and v not in arrays:
+                exprs.append(None)
+            else:
+                exprs.append(sympy.Symbol(v, real=True).xreplace(subs))
+        pr = b.printer()
+        values = []
+        for v, e in zip(self.record_variables, exprs):
+            values.append(f"{src}{v}[_i]" if e is None else pr.doprint(e))
+        loads = b.loads([e for e in exprs if e is not None])
+        args = {f"{prefix}every": lambda: self._every, f"{prefix}rec": lambda: self.indices,
+                f"{prefix}n": lambda: self._n, f"{prefix}steps": lambda: self._steps}
+        for k, v in enumerate(self.record_variables):
+            args[f"{prefix}b{k}"] = lambda v=v: self._buffers[v]
+        part.args = args
+        part.start = render("cpu/statemonitor.py.j2", p=prefix, name=self.name, loads=loads,
+                            values=[f"{prefix}b{k}[{prefix}nn, _k] = {val}" for k, val in enumerate(values)])
+        part.prologue = [f"{prefix}nn = {prefix}n[0]"]
+        part.capacity = [f"if _step % {prefix}every == 0 and {prefix}nn >= {prefix}steps.shape[0]:", "    break"]
+        part.epilogue = [f"{prefix}n[0] = {prefix}nn"]
+        return part
+
+    def before_run(self, net, step0, nsteps):
+        self._dt = net.dt_
+        every = 1 if self.dt is None else int(round(float(np.asarray(self.dt)) / net.dt_))
+        if every < 1 or abs(every * net.dt_ - float(np.asarray(self.dt if self.dt is not None else net.dt_))) > \
+                1e-9 * every * net.dt_:
+            raise ModelError(f"{self.name}: dt must be a multiple of the network's dt")
+        self._every = every
+        first = -(-step0 // every) * every
+        count = max(0, (step0 + nsteps - 1 - first) // every + 1)
+        needed = int(self._n[0]) + count
+        self._steps = _grow(self._steps, needed)
+        for v in self.record_variables:
+            self._buffers[v] = _grow(self._buffers[v], needed)
+
+    def ensure_capacity(self):
+        return False
+
+    @property
+    def t(self):
+        return self._times(self._steps[: self._n[0]])
+
+    @property
+    def t_(self):
+        return self._steps[: self._n[0]] * self._dt
+
+    def __getattr__(self, name):
+        buffers = self.__dict__.get("_buffers", {})
+        raw = name.endswith("_") and name[:-1] in buffers
+        key = name[:-1] if raw else name
+        if key in buffers:
+            data = buffers[key][: self._n[0]].T.copy()
+            return data if raw else _q(data, self._dims(key))
+        raise AttributeError(f"{type(self).__name__} has no attribute '{name}'")
+
+    def get_state(self):
+        out = {"steps": self._steps[: self._n[0]].copy()}
+        out.update({f"var_{v}": b[: self._n[0]].copy() for v, b in self._buffers.items()})
+        return out
+
+    def set_state(self, state):
+        n = len(state["steps"])
+        self._steps = state["steps"].copy()
+        for v in self.record_variables:
+            self._buffers[v] = state[f"var_{v}"].copy()
+        self._n[0] = n
+
+
+class PopulationRateMonitor(_Monitor):
+    """The population's instantaneous rate each step: ``.rate`` (Hz) and ``.t``."""
+
+    def __init__(self, source, name=None):
+        self.source = source
+        self.name = name or unique_name("ratemonitor")
+        self._n = np.zeros(1, dtype=np.int64)
+        self._counts = np.zeros(0, dtype=np.int64)
+        self._steps = np.zeros(0, dtype=np.int64)
+
+    def build(self, prefix, run_namespace, check_nan=False):
+        src = self._source_prefix()
+        part = Part()
+        part.args = {f"{prefix}n": lambda: self._n, f"{prefix}counts": lambda: self._counts,
+                     f"{prefix}steps": lambda: self._steps}
+        part.prologue = [f"{prefix}nn = {prefix}n[0]"]
+        part.capacity = [f"if {prefix}nn >= {prefix}counts.shape[0]:", "    break"]
+        part.end = [f"{prefix}counts[{prefix}nn] = {src}nspk",
+                    f"{prefix}steps[{prefix}nn] = _step",
+                    f"{prefix}nn += 1"]
+        part.epilogue = [f"{prefix}n[0] = {prefix}nn"]
+        return part
+
+    def before_run(self, net, step0, nsteps):
+        self._dt = net.dt_
+        needed = int(self._n[0]) + nsteps
+        self._counts, self._steps = _grow(self._counts, needed), _grow(self._steps, needed)
+
+    def ensure_capacity(self):
+        return False
+
+    @property
+    def t(self):
+        return self._times(self._steps[: self._n[0]])
+
+    @property
+    def rate_(self):
+        return self._counts[: self._n[0]] / (self.source.N * self._dt)
+
+    @property
+    def rate(self):
+        return _q(self.rate_, second.dim ** -1)
+
+    def smooth_rate(self, window="gaussian", width=None):
+        """The rate convolved with a ``"gaussian"`` (sd = width) or ``"flat"`` window."""
+        if width is None:
+            raise ModelError("smooth_rate needs a width, e.g. width=5*ms")
+        if get_dimensions(width) != second.dim:
+            raise ModelError(f"smooth_rate width must be a time, it has units {get_dimensions(width)}")
+        w = float(np.asarray(width)) / self._dt
+        if window == "gaussian":
+            half = int(np.ceil(4 * w))
+            x = np.arange(-half, half + 1)
+            kernel = np.exp(-0.5 * (x / w) ** 2)
+        elif window == "flat":
+            half = int(np.round(w / 2))
+            kernel = np.ones(2 * half + 1)
+        else:
+            raise ModelError(f"unknown window {window!r}: use 'gaussian' or 'flat'")
+        kernel /= kernel.sum()
+        return _q(np.convolve(self.rate_, kernel, mode="same"), second.dim ** -1)
+
+    def get_state(self):
+        return {"counts": self._counts[: self._n[0]].copy(), "steps": self._steps[: self._n[0]].copy()}
+
+    def set_state(self, state):
+        self._counts, self._steps = state["counts"].copy(), state["steps"].copy()
+        self._n[0] = len(self._counts)

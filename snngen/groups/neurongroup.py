@@ -1,0 +1,330 @@
+"""NeuronGroup and PoissonGroup: equations, threshold, reset, refractoriness."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, symbols_of
+from ..codegen.optimise import inline_temporaries
+from ..codegen.render import render
+from ..equations.dimensions import dimension_of
+from ..equations.equations import NOISE_RE, Equations
+from ..equations.parser import parse_expression, parse_statements, suggest
+from ..errors import EquationError, ModelError, UnitError
+from ..integrate import integrate, noise_symbols
+from ..prefs import prefs
+from ..runtime.namespace import SPECIAL_DIMS, resolve
+from ..units import DIMENSIONLESS, get_dimensions, second
+from .base import Part, VariableOwner, check_size, unique_name
+
+_NEVER = np.int64(-(2**62))
+_DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
+
+
+class NeuronGroup(VariableOwner):
+    """``N`` neurons sharing a model.
+
+    Parameters
+    ----------
+    N : int
+    model : str or Equations
+        ``dv/dt = (v_rest - v)/tau : volt (unless refractory)`` and friends.
+    threshold : str, optional
+        Spike condition, e.g. ``"v > v_th"``.
+    reset : str, optional
+        Statements run for each spiking neuron, e.g. ``"v = v_reset; w += b"``.
+    refractory : Quantity, str or False
+        A duration (``5*ms``), a per-neuron duration expression (``"t_ref"``)
+        or a condition (``"v > -40*mV"``) during which threshold is not checked
+        and ``(unless refractory)`` variables are frozen.
+    method : str, optional
+        Integration method (see :mod:`snngen.integrate`); chosen automatically.
+    namespace : dict, optional
+        Values of external names; otherwise they come from ``run()``'s caller.
+    dtype : "float64" or "float32", optional
+        Storage of float state variables (default ``snngen.prefs.dtype``).
+
+    Example
+    -------
+    >>> from snngen.units import mV, ms
+    >>> G = NeuronGroup(10, "dv/dt = (v_rest - v)/tau : volt", threshold="v > v_th",
+    ...                 reset="v = v_rest", namespace=dict(v_rest=-65*mV, tau=10*ms, v_th=-50*mV))
+    """
+
+    def __init__(self, N, model="", threshold=None, reset=None, refractory=False, method=None,
+                 namespace=None, dtype=None, name=None):
+        self._init_variables()
+        self.name = name or unique_name("neurongroup")
+        self.N = check_size(N, f"the size of {self.name}")
+        self.equations = model if isinstance(model, Equations) else Equations(model)
+        self.method = method
+        self.namespace = dict(namespace) if namespace else None
+        self.dtype = np.dtype(dtype or prefs.dtype).type
+        self._n_inits = 0
+        self._rand = [0]
+        self.threshold = None
+        if threshold is not None:
+            self.threshold = parse_expression(threshold, line=1, line_text=threshold)
+        self.reset = parse_statements(reset) if reset else []
+        self.refractory = refractory
+        self._refractory_expr = None
+        if isinstance(refractory, str):
+            self._refractory_expr = parse_expression(refractory, line=1, line_text=refractory)
+        elif refractory is not False and refractory is not None:
+            if get_dimensions(refractory) != get_dimensions(second):
+                raise UnitError(f"refractory of {self.name} must be a time, it has units "
+                                f"{get_dimensions(refractory)}")
+        for eq in self.equations:
+            if eq.kind == "subexpression":
+                continue
+            dtype_ = _DTYPES[eq.dtype] or self.dtype
+            self._add_variable(eq.name, eq.dim, self.N, dtype_, eq.kind, eq.flags)
+        if self.has_refractory:
+            self._add_variable("lastspike", None, self.N, np.int64, "internal", fill=_NEVER)
+            self._add_variable("not_refractory", DIMENSIONLESS, self.N, np.bool_, "internal", fill=True)
+        self._spikes = np.zeros(self.N, dtype=np.int32)
+        self._flags = np.zeros(self.N, dtype=np.uint8)
+        self._nspikes = np.zeros(1, dtype=np.int64)
+        self._check_reset_targets()
+        self.integration_method = None
+        self._frozen = True
+
+    # -- description -----------------------------------------------------------
+    @property
+    def has_refractory(self):
+        return self.refractory is not False and self.refractory is not None
+
+    @property
+    def spikes(self):
+        """Indices of the neurons that spiked in the last simulated step."""
+        return self._spikes[: self._nspikes[0]].copy()
+
+    def __len__(self):
+        return self.N
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.N}, name={self.name!r})"
+
+    def _check_reset_targets(self):
+        for target, _op, parsed in self.reset:
+            if target not in self.variables or self.variables[target].kind == "internal":
+                raise EquationError(f"reset of {self.name} assigns to '{target}', which is not a variable of "
+                                    f"the group.{suggest(target, self.variables)}", line=parsed.line,
+                                    text=parsed.text, token=target)
+            if "constant" in self.variables[target].flags:
+                raise EquationError(f"reset of {self.name} assigns to the constant '{target}'", token=target)
+
+    def own_names(self):
+        names = set(self.variables) | set(self.equations.subexpr_names)
+        names |= set(SPECIAL_DIMS)
+        return names
+
+    def _all_parsed(self):
+        out = [eq.expr for eq in self.equations if eq.expr is not None]
+        if self.threshold is not None:
+            out.append(self.threshold)
+        out += [p for _, _, p in self.reset]
+        if self._refractory_expr is not None:
+            out.append(self._refractory_expr)
+        return out
+
+    def _locate(self, name):
+        for eq in self.equations:
+            if eq.expr is not None and name in eq.expr.positions:
+                col = eq.expr.offset + eq.expr.positions[name] + 1
+                return f" (line {eq.line}, column {col}: {eq.text.strip()!r})"
+        for parsed in self._all_parsed():
+            if name in parsed.positions:
+                return f" (in {parsed.text!r}, column {parsed.positions[name] + 1})"
+        return ""
+
+    def external_names(self):
+        """Names the model uses but does not define (computed once)."""
+        if getattr(self, "_external_names", None) is None:
+            used = symbols_of([parsed.expr for parsed in self._all_parsed()])
+            used -= self.own_names()
+            object.__setattr__(self, "_external_names", {n for n in used if not NOISE_RE.match(n)})
+        return self._external_names
+
+    def externals(self, run_namespace):
+        return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace, run_namespace,
+                       locate=self._locate)
+
+    def dimension_lookup(self, externals):
+        def lookup(name):
+            if name in self.variables:
+                return self.variables[name].dim or second.dim
+            if name in self.equations:
+                return self.equations[name].dim
+            if name in SPECIAL_DIMS:
+                return SPECIAL_DIMS[name]
+            if NOISE_RE.match(name):
+                return second.dim ** -0.5
+            if name in externals:
+                return externals[name].dim
+            raise UnitError(f"unknown name '{name}'")
+
+        return lookup
+
+    # -- checks ------------------------------------------------------------------
+    def check_units(self, externals):
+        lookup = self.dimension_lookup(externals)
+        rhs_all, _ = self.equations.substituted()
+        for eq in self.equations:
+            if eq.expr is None:
+                continue
+            try:
+                d = dimension_of(eq.expr.expr, lookup)
+            except UnitError as exc:
+                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): {exc}") from None
+            expected = eq.dim / second.dim if eq.kind == "differential" else eq.dim
+            if d != expected:
+                what = f"d{eq.name}/dt" if eq.kind == "differential" else eq.name
+                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): the right-hand side has "
+                                f"units {d} but {what} has units {expected}")
+        if self.threshold is not None:
+            dimension_of(self.threshold.expr, lookup)
+            if not isinstance(self.threshold.expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
+                raise ModelError(f"threshold of {self.name} must be a condition (like 'v > v_th'), "
+                                 f"not {self.threshold.text!r}")
+        for target, _op, parsed in self.reset:
+            try:
+                d = dimension_of(parsed.expr, lookup)
+            except UnitError as exc:
+                raise UnitError(f"reset of {self.name} ({parsed.text!r}): {exc}") from None
+            if d != self.variables[target].dim:
+                raise UnitError(f"reset of {self.name}: '{target} = {parsed.text}' assigns units {d} "
+                                f"to '{target}', which has units {self.variables[target].dim}")
+        if self._refractory_expr is not None:
+            d = dimension_of(self._refractory_expr.expr, lookup)
+            if d not in (second.dim, DIMENSIONLESS):
+                raise UnitError(f"refractory of {self.name} must be a time or a condition; "
+                                f"{self._refractory_expr.text!r} has units {d}")
+
+    # -- code generation ---------------------------------------------------------
+    def build(self, prefix, run_namespace, check_nan=False):
+        """This group's :class:`Part` of the network's run function."""
+        externals = self.externals(run_namespace)
+        self.check_units(externals)
+        self._externals = externals
+        self._externals_signature = {k: v.signature() for k, v in externals.items()}
+        rhs, subs = self.equations.substituted()
+        noises = [s.name for s in noise_symbols(rhs)]
+        arrays = {name: f"{prefix}{name}" for name, v in self.variables.items() if v.kind != "internal"}
+        b = BlockBuilder(prefix, arrays, externals, noise_names=noises)
+        part = Part()
+        for name, var in self.variables.items():
+            b.arg(f"{prefix}{name}", lambda var=var: var.array)
+        b.arg(f"{prefix}stream", lambda: self.stream)
+        b.arg(f"{prefix}spikes", lambda: self._spikes)
+        b.arg(f"{prefix}nspikes", lambda: self._nspikes)
+        b.register_externals()
+        body = []
+        if self.has_refractory:
+            body.append(f"l_nr = {self._not_refractory_code(b, subs)}")
+            body.append(f"{prefix}not_refractory[_i] = l_nr")
+            b.extra_names["not_refractory"] = "l_nr"
+        # constant over dt subexpressions: computed once per step, before integration
+        cod = [n for n in self.equations.subexpression_order()
+               if "constant over dt" in self.equations[n].flags]
+        cod_stmts = [(n, self.equations[n].expr.expr.xreplace(subs)) for n in cod]
+        statements, method = integrate(rhs, self.method)
+        self.integration_method = method
+        statements = inline_temporaries(statements)
+        all_exprs = [e for _, e in statements] + [e for _, e in cod_stmts]
+        thr = self.threshold.expr.xreplace(subs) if self.threshold is not None else None
+        loads = b.loads(all_exprs + ([thr] if thr is not None else []),
+                        extra=[v for v in rhs])
+        cod_lines, _ = b.statements([(f"_cod_{n}", e) for n, e in cod_stmts], cse=False)
+        # constant-over-dt names print as the local holding their value
+        for n in cod:
+            b.arrays.pop(n, None)
+        stmt_lines, temps = b.statements(statements)
+        pr_names = b.names(temporaries=temps)
+        body += cod_lines + stmt_lines
+        for name in rhs:
+            new = pr_names["_new_" + name]
+            if "unless refractory" in self.equations[name].flags and self.has_refractory:
+                body.append("if l_nr:")
+                body.append(f"    l_{name} = {new}")
+            else:
+                body.append(f"l_{name} = {new}")
+            body.append(f"{prefix}{name}[_i] = l_{name}")
+            if check_nan:
+                vid = list(self.variables).index(name)
+                body += [f"if not math.isfinite(l_{name}):",
+                         f"    _err[0] = 1; _err[1] = {prefix}id; _err[2] = {vid}; _err[3] = _i; _err[4] = _step"]
+        if check_nan:
+            b.arg(f"{prefix}id", lambda: self._network_id)
+        threshold = None
+        if thr is not None:
+            threshold = b.expression(thr, draw_base=DRAW_THRESHOLD)
+            if self.has_refractory:
+                threshold = f"l_nr and ({threshold})"
+        parallel = self.N >= prefs.parallel_threshold
+        part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=loads,
+                             body=body, threshold=threshold,
+                             parallel=parallel, has_loop=bool(rhs) or threshold is not None or self.has_refractory)
+        part.parallel = parallel
+        b.arg(f"{prefix}flags", lambda: self._flags)
+        if self.reset or self.has_refractory:
+            part.resets = self._reset_code(b, prefix, subs)
+        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]"] + b.prologue() + \
+            [f"{prefix}nspk = {prefix}nspikes[0]"]
+        part.epilogue = [f"{prefix}nspikes[0] = {prefix}nspk"]
+        part.args = b.args
+        return part
+
+    def _not_refractory_code(self, b, subs):
+        if self._refractory_expr is None:
+            b.arg(f"{b.p}refractory", lambda: float(np.asarray(self.refractory)))
+            return f"(_step - {b.p}lastspike[_i]) >= int(({b.p}refractory + 0.001*dt)/dt)"
+        expr = self._refractory_expr.expr.xreplace(subs)
+        code = b.expression(expr)
+        if isinstance(expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
+            return f"(_step == {b.p}lastspike[_i]) or not ({code})"  # refractory while the condition holds
+        return f"(_step - {b.p}lastspike[_i]) >= int(({code}) / dt + 0.001)"
+
+    def _reset_code(self, b, prefix, subs):
+        stmts = []
+        for target, op, parsed in self.reset:
+            expr = parsed.expr.xreplace(subs)
+            if op != "=":
+                expr = {"+=": sympy.Add, "-=": lambda a, c: a - c, "*=": sympy.Mul,
+                        "/=": lambda a, c: a / c}[op](sympy.Symbol(target, real=True), expr)
+            stmts.append((target, expr))
+        loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts])
+        pr = b.printer(DRAW_RESET)
+        body = [f"l_{t} = {pr.doprint(b.hoister(e))}" for t, e in stmts]
+        stores = sorted({f"{prefix}{t}[_i] = l_{t}" for t, _ in stmts})
+        if self.has_refractory:
+            stores += [f"{prefix}lastspike[_i] = _step", f"{prefix}not_refractory[_i] = False"]
+        return render("cpu/reset.py.j2", p=prefix, name=self.name, loads=loads, body=body + stores)
+
+    # -- run-time ------------------------------------------------------------------
+    @property
+    def stream(self):
+        import zlib
+
+        return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
+
+
+class PoissonGroup(NeuronGroup):
+    """``N`` independent Poisson spike sources: a spike when ``rand() < rates*dt``.
+
+    ``rates`` is a frequency (scalar or one per neuron) or an expression string
+    (which may depend on ``t`` and ``i``), e.g. ``"100*Hz*(1 + sin(2*pi*5*Hz*t))"``.
+    """
+
+    def __init__(self, N, rates, namespace=None, name=None, dtype=None):
+        name = name or unique_name("poissongroup")
+        ns = dict(namespace or {})
+        if isinstance(rates, str):
+            text = f"rand() < ({rates})*dt"
+        else:
+            ns["rates"] = rates
+            if get_dimensions(rates) != (second.dim ** -1):
+                raise UnitError(f"rates of {name} must be a frequency, they have units {get_dimensions(rates)}")
+            text = "rand() < rates*dt"
+        super().__init__(N, "", threshold=text, namespace=ns or None, name=name, dtype=dtype)

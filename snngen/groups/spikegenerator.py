@@ -1,0 +1,82 @@
+"""SpikeGeneratorGroup: neurons that spike at given times."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.render import render
+from ..errors import ModelError
+from ..units import get_dimensions, second
+from .base import Part, VariableOwner, check_size, unique_name
+
+
+class SpikeGeneratorGroup(VariableOwner):
+    """``N`` neurons emitting the spikes ``(indices[k], times[k])``.
+
+    Times are rounded to the network's time step; two spikes of one neuron in
+    one step are an error.
+
+    >>> from snngen.units import ms
+    >>> G = SpikeGeneratorGroup(3, [0, 2, 1], [1, 2, 5]*ms)
+    """
+
+    def __init__(self, N, indices, times, name=None):
+        self._init_variables()
+        self.name = name or unique_name("spikegeneratorgroup")
+        self.N = check_size(N, f"the size of {self.name}")
+        self._spikes = np.zeros(self.N, dtype=np.int32)
+        self._nspikes = np.zeros(1, dtype=np.int64)
+        self._ptr = np.zeros(1, dtype=np.int64)
+        self.set_spikes(indices, times)
+        self._frozen = True
+
+    def set_spikes(self, indices, times):
+        indices = np.asarray(indices, dtype=np.int64).ravel()
+        if get_dimensions(times) != second.dim:
+            raise ModelError(f"times of {self.name} must be times, they have units {get_dimensions(times)}")
+        times = np.asarray(times, dtype=np.float64).ravel()
+        if indices.shape != times.shape:
+            raise ModelError(f"{self.name}: {len(indices)} indices but {len(times)} times")
+        if len(indices) and (indices.min() < 0 or indices.max() >= self.N):
+            raise ModelError(f"{self.name}: spike indices must lie in [0, {self.N})")
+        if len(times) and times.min() < 0:
+            raise ModelError(f"{self.name}: spike times must not be negative")
+        self._indices, self._times = indices, times
+        self._dt = None
+
+    def _events(self, dt):
+        if self._dt != dt:
+            steps = np.floor(self._times / dt + 1e-3).astype(np.int64)
+            order = np.lexsort((self._indices, steps))
+            steps, idx = steps[order], self._indices[order].astype(np.int32)
+            dup = (np.diff(steps) == 0) & (np.diff(idx) == 0)
+            if dup.any():
+                k = int(np.argmax(dup))
+                raise ModelError(f"{self.name}: neuron {idx[k]} has two spikes in the step starting at "
+                                 f"{steps[k] * dt:g} s; use a smaller dt or remove one")
+            self._evstep, self._evidx, self._dt = steps, idx, dt
+        return self._evstep, self._evidx
+
+    def build(self, prefix, run_namespace, check_nan=False):
+        part = Part()
+        part.args = {f"{prefix}spikes": lambda: self._spikes, f"{prefix}nspikes": lambda: self._nspikes,
+                     f"{prefix}evstep": lambda: self._evstep, f"{prefix}evidx": lambda: self._evidx,
+                     f"{prefix}ptrarr": lambda: self._ptr}
+        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]", f"{prefix}ptr = {prefix}ptrarr[0]",
+                         f"{prefix}nspk = {prefix}nspikes[0]"]
+        part.groups = render("cpu/spikegenerator.py.j2", p=prefix, name=self.name)
+        part.epilogue = [f"{prefix}ptrarr[0] = {prefix}ptr", f"{prefix}nspikes[0] = {prefix}nspk"]
+        return part
+
+    def before_run(self, net, step0, nsteps):
+        evstep, _ = self._events(net.dt_)
+        self._ptr[0] = np.searchsorted(evstep, step0)
+
+    def get_state(self):
+        return {}
+
+    def set_state(self, state):
+        pass
+
+    def __len__(self):
+        return self.N

@@ -1,0 +1,51 @@
+"""TimedArray: a tabulated input ``I(t)`` or ``I(t, i)`` usable inside equations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ModelError
+from ..units import get_dimensions, second
+
+
+class TimedArray:
+    """Values sampled every ``dt``: ``values[k]`` holds from ``k*dt`` to ``(k+1)*dt``.
+
+    1-D values give a function of time, ``I(t)``; 2-D values (time x neuron)
+    a function of time and index, ``I(t, i)``.  Past the end the last value
+    holds.
+
+    >>> from snngen.units import nA, ms
+    >>> I = TimedArray([0, 1, 0] * nA, dt=10*ms)
+    >>> G = NeuronGroup(1, "dv/dt = (R*I(t) - v)/tau : volt")   # doctest: +SKIP
+    """
+
+    def __init__(self, values, dt, name=None):
+        self.dim = get_dimensions(values)
+        self.values = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+        if self.values.ndim not in (1, 2) or self.values.shape[0] == 0:
+            raise ModelError("TimedArray values must be a non-empty 1-D (time) or 2-D (time x index) array")
+        dt_dim = get_dimensions(dt)
+        if dt_dim != get_dimensions(second):
+            raise ModelError(f"TimedArray dt must be a time, it has units {dt_dim}")
+        self.dt = float(np.asarray(dt))
+        if self.dt <= 0:
+            raise ModelError("TimedArray dt must be positive")
+        self.name = name
+
+    @property
+    def nargs(self):
+        return self.values.ndim
+
+    def index(self, t):
+        return int(np.clip(int(np.floor(t / self.dt + 1e-3)), 0, self.values.shape[0] - 1))
+
+    def code(self, array_name, dt_name, args):
+        """Numba code for a call with the printed ``args``."""
+        if len(args) != self.nargs:
+            raise ModelError(f"this TimedArray takes {self.nargs} argument(s) (t{', i' if self.nargs == 2 else ''}), "
+                             f"got {len(args)}")
+        k = f"min(max(int(math.floor(({args[0]})/{dt_name} + 0.001)), 0), {array_name}.shape[0] - 1)"
+        if self.nargs == 1:
+            return f"{array_name}[{k}]"
+        return f"{array_name}[{k}, int({args[1]})]"

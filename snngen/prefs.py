@@ -1,0 +1,56 @@
+"""Global settings: ``snngen.prefs.cache_dir``, ``.dtype``, ``.threads`` ...
+
+Set them before building a network::
+
+    import snngen
+    snngen.prefs.dtype = "float32"
+    snngen.prefs.cache_dir = "/tmp/my-cache"
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_FLOATS = {"float64": np.float64, "float32": np.float32}
+
+
+def _default_cache_dir():
+    env = os.environ.get("SNNGEN_CACHE_DIR")
+    if env:
+        return env
+    import platformdirs
+
+    return platformdirs.user_cache_dir("snngen")
+
+
+@dataclass
+class Prefs:
+    """Settings read when a network is built (not per step)."""
+
+    cache_dir: str = field(default_factory=_default_cache_dir)
+    dtype: str = "float64"
+    threads: int | None = None  # numba threads; None: numba's default (all cores)
+    parallel_threshold: int = 50_000  # groups at least this large use prange
+    check_nan: bool = False
+    report_period: float = 10.0  # seconds between progress updates
+
+    def __setattr__(self, name, value):
+        if name not in self.__dataclass_fields__:
+            from .equations.parser import suggest
+
+            raise AttributeError(f"unknown preference '{name}'.{suggest(name, self.__dataclass_fields__)}")
+        if name == "dtype":
+            value = np.dtype(value).name
+            if value not in _FLOATS:
+                raise ValueError(f"dtype must be float32 or float64, not {value}")
+        object.__setattr__(self, name, value)
+
+    @property
+    def float_dtype(self):
+        return _FLOATS[self.dtype]
+
+
+prefs = Prefs()

@@ -1,0 +1,49 @@
+"""Compiled initialisers: ``G.v = "v_rest + rand()*5*mV"``.
+
+The string is parsed (never evaluated), unit-checked against the variable and
+rendered into a small cached Numba function, like everything else.
+"""
+
+from __future__ import annotations
+
+from ..codegen.blocks import DRAW_CONDITION, BlockBuilder, symbols_of
+from ..codegen.compiler import load_module
+from ..codegen.render import render
+from ..equations.dimensions import dimension_of
+from ..equations.parser import parse_expression
+from ..errors import UnitError
+from . import random as _random
+from .namespace import caller_namespace, resolve
+
+DEFAULT_DT = 1e-4
+
+
+def initialise(group, var, text, level=0):
+    """Set ``var`` of ``group`` from the expression ``text``, element by element."""
+    parsed = parse_expression(text, line=1, line_text=text)
+    run_ns = caller_namespace(level + 1)
+    names = symbols_of([parsed.expr]) - group.own_names()
+    externals = resolve(names, f"the initialiser of {group.name}.{var.name}", len(var.array),
+                        group.namespace, run_ns, locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})")
+    lookup = group.dimension_lookup(externals)
+    d = dimension_of(parsed.expr, lookup)
+    if d != var.dim and not (var.dim is None):
+        raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
+                        f"'{var.name}' has units {var.dim}")
+    arrays = {n: f"o_{n}" for n, v in group.variables.items() if v.kind != "internal"}
+    b = BlockBuilder("o_", arrays, externals)
+    for name, v in group.variables.items():
+        if v.kind != "internal":
+            b.arg(f"o_{name}", lambda v=v: v.array)
+    b.register_externals()
+    b.arg("o_stream", lambda: group.stream)
+    value = b.expression(parsed.expr, draw_base=DRAW_CONDITION)
+    loads = b.loads([parsed.expr])
+    prologue = ["o_N = _out.shape[0]"] + b.prologue()
+    source = "\n".join(render("cpu/initialise.py.j2", args=list(b.args), prologue=prologue, loads=loads,
+                              value=value))
+    fn = load_module(source).initialise
+    group._n_inits += 1
+    out = var.array.copy()
+    fn(_random.current_seed(), -group._n_inits, out, DEFAULT_DT, 0.0, *[g() for g in b.args.values()])
+    var.array[...] = out

@@ -1,0 +1,87 @@
+"""Resolving external names (``tau``, ``v_th`` ...) to values, Brian2-style.
+
+Order: the object's own ``namespace=`` dict, then the namespace given to
+``run()`` (by default the caller's locals and globals), then unit names.
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+
+import numpy as np
+
+from ..errors import ModelError
+from ..units import DIMENSIONLESS, UNITS, Quantity, get_dimensions, second
+
+# names every group knows, with their dimensions
+SPECIAL_DIMS = {"t": second.dim, "dt": second.dim, "i": DIMENSIONLESS, "N": DIMENSIONLESS}
+
+
+def caller_namespace(level):
+    """The locals and globals of the frame ``level`` frames above the caller."""
+    frame = sys._getframe(level + 1)
+    ns = dict(frame.f_globals)
+    ns.update(frame.f_locals)
+    return ns
+
+
+class External:
+    """A resolved external name: a scalar, a per-element array, or a function."""
+
+    __slots__ = ("name", "kind", "dim", "value")
+
+    def __init__(self, name, kind, dim, value):
+        self.name, self.kind, self.dim, self.value = name, kind, dim, value
+
+    def signature(self):
+        return (self.kind, self.dim)
+
+
+def classify(name, value, size, owner):
+    """Turn a namespace value into an :class:`External`, or raise a clear error."""
+    from ..groups.timedarray import TimedArray
+
+    if isinstance(value, TimedArray):
+        return External(name, "function", value.dim, value)
+    if isinstance(value, (bool, np.bool_)):
+        return External(name, "scalar", DIMENSIONLESS, float(value))
+    if isinstance(value, (numbers.Number, np.number)):
+        return External(name, "scalar", DIMENSIONLESS, float(value))
+    if isinstance(value, (np.ndarray, Quantity)):
+        dim = get_dimensions(value)
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim == 0:
+            return External(name, "scalar", dim, float(arr))
+        if arr.ndim == 1 and len(arr) == size:
+            return External(name, "array", dim, np.ascontiguousarray(arr))
+        raise ModelError(
+            f"'{name}' used in {owner} is an array of shape {arr.shape}; "
+            f"expected a scalar or one value per element ({size},)"
+        )
+    raise ModelError(f"'{name}' used in {owner} refers to a {type(value).__name__}, not a number, "
+                     "an array or a TimedArray")
+
+
+def resolve(names, owner, size, own_namespace, run_namespace, locate=None):
+    """Resolve ``names`` -> {name: External}; an unknown name is an error with suggestions."""
+    from ..equations.parser import suggest
+
+    out = {}
+    for name in sorted(names):
+        for ns in (own_namespace, run_namespace):
+            if ns is not None and name in ns:
+                out[name] = classify(name, ns[name], size, owner)
+                break
+        else:
+            if name in UNITS:
+                out[name] = classify(name, UNITS[name], size, owner)
+            else:
+                candidates = set(own_namespace or ()) | {
+                    k for k, v in (run_namespace or {}).items()
+                    if isinstance(v, (numbers.Number, np.ndarray)) and not k.startswith("_")
+                }
+                where = locate(name) if locate is not None else ""
+                raise ModelError(f"unknown name '{name}' in {owner}{where}: define it in the namespace "
+                                 f"or in the run's scope.{suggest(name, candidates)}")
+    return out

@@ -1,0 +1,287 @@
+"""Network: collects objects, generates ONE run function, calls it per run().
+
+Python is involved once per ``run()`` (or per progress/buffer chunk), never per
+step.  The generated function is cached by its source text; parameter values
+are its arguments, so changing them never recompiles.
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+import time
+
+import numpy as np
+
+from ..codegen.compiler import load_module
+from ..codegen.render import render
+from ..errors import ModelError, SimulationError
+from ..prefs import prefs
+from ..units import get_dimensions, ms, second
+from . import random as _random
+
+
+def _steps(duration, dt, what="duration"):
+    if get_dimensions(duration) != second.dim:
+        raise ModelError(f"the {what} must be a time, it has units {get_dimensions(duration)}")
+    n = float(np.asarray(duration)) / dt
+    steps = int(round(n))
+    if abs(steps - n) > 1e-6 * max(1.0, n):
+        raise ModelError(f"the {what} ({float(np.asarray(duration))} s) is not a multiple of dt ({dt} s)")
+    if steps < 0:
+        raise ModelError(f"the {what} must not be negative")
+    return steps
+
+
+class Network:
+    """The objects to simulate together, their clock and their compiled loop.
+
+    >>> net = Network(G, SpikeMonitor(G), dt=0.1*ms)     # doctest: +SKIP
+    >>> net.run(100*ms)                                    # doctest: +SKIP
+    """
+
+    def __init__(self, *objects, dt=0.1 * ms, backend="cpu", check_nan=None, name="network"):
+        if backend != "cpu":
+            raise ModelError(f"unknown backend {backend!r}: this version has 'cpu' (the CUDA backend is "
+                             "not built yet)")
+        self.backend = backend
+        self.name = name
+        self.objects = []
+        self.dt = dt
+        self.step = 0
+        self.check_nan = prefs.check_nan if check_nan is None else bool(check_nan)
+        self._fn = None
+        self._stored = {}
+        self._err = np.zeros(5, dtype=np.int64)
+        self.add(*objects)
+
+    # -- objects -----------------------------------------------------------------
+    def add(self, *objects):
+        for obj in objects:
+            if isinstance(obj, (list, tuple, set)):
+                self.add(*obj)
+                continue
+            if not hasattr(obj, "build"):
+                raise ModelError(f"cannot add a {type(obj).__name__} to a network")
+            if obj not in self.objects:
+                if any(o.name == obj.name for o in self.objects):
+                    raise ModelError(f"two objects in the network are called '{obj.name}'")
+                self.objects.append(obj)
+        self._fn = None
+
+    def remove(self, *objects):
+        for obj in objects:
+            self.objects.remove(obj)
+        self._fn = None
+
+    def __getitem__(self, name):
+        for obj in self.objects:
+            if obj.name == name:
+                return obj
+        raise KeyError(name)
+
+    @property
+    def dt(self):
+        return self._dt_q
+
+    @dt.setter
+    def dt(self, value):
+        if get_dimensions(value) != second.dim:
+            raise ModelError(f"dt must be a time, it has units {get_dimensions(value)}")
+        dt_ = float(np.asarray(value))
+        if dt_ <= 0:
+            raise ModelError("dt must be positive")
+        self._dt_q = value
+        self.dt_ = dt_
+        self._fn = None
+
+    @property
+    def t_(self):
+        return self.step * self.dt_
+
+    @property
+    def t(self):
+        return self.t_ * second
+
+    # -- building ----------------------------------------------------------------
+    def _ordered(self):
+        monitors = [o for o in self.objects if hasattr(o, "source") and not hasattr(o, "equations")]
+        return [o for o in self.objects if o not in monitors] + monitors
+
+    def build(self, run_namespace):
+        """Generate and compile the run function (cached on disk by its source)."""
+        ordered = self._ordered()
+        for k, obj in enumerate(ordered):
+            obj._prefix = f"o{k}_"
+            obj._network_id = k
+        parts = []
+        for obj in ordered:
+            parts.append(obj.build(obj._prefix, run_namespace, check_nan=self.check_nan))
+        args = {}
+        for part in parts:
+            args.update(part.args)
+        slots = {slot: [line for part in parts for line in getattr(part, slot)] for slot in parts[0].SLOTS} \
+            if parts else {slot: [] for slot in ("prologue", "capacity", "start", "groups", "thresholds",
+                                                 "synapses", "resets", "end", "epilogue")}
+        parallel = any(p.parallel for p in parts)
+        source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), **slots))
+        t0 = time.perf_counter()
+        module = load_module(source, self.backend)
+        self._fn = module.run
+        self._source = source
+        self._getters = list(args.values())
+        self._ordered_objects = ordered
+        self._signatures = self._current_signatures()
+        self.build_seconds = time.perf_counter() - t0
+
+    def _current_signatures(self):
+        return {o.name: dict(getattr(o, "_externals_signature", {})) for o in self.objects}
+
+    def _refresh_externals(self, run_namespace):
+        """Re-read external values; True if one changed kind or units (needs a rebuild)."""
+        for obj in self.objects:
+            if not hasattr(obj, "externals"):
+                continue
+            new = obj.externals(run_namespace)
+            old = getattr(obj, "_externals", None)
+            if old is None or set(new) != set(old) or any(new[k].signature() != old[k].signature() for k in new):
+                return True
+            for k, ext in new.items():
+                old[k].value = ext.value
+        return False
+
+    # -- running -----------------------------------------------------------------
+    def run(self, duration, report=None, namespace=None, level=0):
+        """Simulate ``duration`` (a time); names resolve from ``namespace`` or the caller's scope.
+
+        ``report`` = ``"text"`` / ``"tqdm"`` shows a progress bar, or a callable
+        ``report(elapsed_steps, total_steps)`` is called at chunk ends.
+        """
+        nsteps = _steps(duration, self.dt_)
+        if namespace is None:
+            frame = sys._getframe(level + 1)
+            namespace = collections.ChainMap(frame.f_locals, frame.f_globals)
+        if self._fn is None or self._refresh_externals(namespace):
+            self.build(namespace)
+        self._run_steps(nsteps, report)
+
+    def _run_steps(self, nsteps, report):
+        step0 = self.step
+        for obj in self._ordered_objects:
+            if hasattr(obj, "before_run"):
+                obj.before_run(self, step0, nsteps)
+        bar = _progress(report, nsteps)
+        chunk = nsteps if bar is None else max(1, min(nsteps, 100))
+        done = 0
+        fn, getters, err = self._fn, self._getters, self._err
+        seed = _random.current_seed()
+        while done < nsteps:
+            todo = min(chunk, nsteps - done)
+            t0 = time.perf_counter()
+            n = fn(seed, self.step, todo, err, self.dt_, *[g() for g in getters])
+            self.step += n
+            done += n
+            if err[0]:
+                self._raise_nan()
+            if n < todo:
+                if not any(o.ensure_capacity() for o in self._ordered_objects if hasattr(o, "ensure_capacity")):
+                    raise SimulationError("the run stopped early without a full buffer (internal error)")
+            if bar is not None:
+                bar(done, nsteps)
+                elapsed = time.perf_counter() - t0
+                if elapsed > 0:
+                    chunk = max(1, int(todo * prefs.report_period / elapsed / 10))
+        if bar is not None:
+            bar(nsteps, nsteps, close=True)
+
+    def _raise_nan(self):
+        _, obj_id, var_id, index, step = (int(x) for x in self._err)
+        self._err[:] = 0
+        obj = self._ordered_objects[obj_id]
+        var = list(obj.variables)[var_id]
+        raise SimulationError(f"'{var}' of {obj.name} became NaN or infinite at neuron {index}, step {step} "
+                              f"(t = {step * self.dt_:g} s); check the parameters or use a smaller dt")
+
+    # -- state ---------------------------------------------------------------------
+    def get_states(self):
+        """Copies of every object's state, plus the step counter."""
+        state = {"__step__": np.int64(self.step)}
+        for obj in self.objects:
+            if hasattr(obj, "variables"):
+                for name, var in obj.variables.items():
+                    state[f"{obj.name}/{name}"] = var.array.copy()
+            if hasattr(obj, "get_state"):
+                for name, value in obj.get_state().items():
+                    state[f"{obj.name}/_{name}"] = value
+        return state
+
+    def set_states(self, state):
+        self.step = int(state["__step__"])
+        for obj in self.objects:
+            if hasattr(obj, "variables"):
+                for name, var in obj.variables.items():
+                    key = f"{obj.name}/{name}"
+                    if key not in state:
+                        raise ModelError(f"the stored state has no '{key}'")
+                    var.array[...] = state[key]
+            if hasattr(obj, "set_state"):
+                prefix = f"{obj.name}/_"
+                obj.set_state({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+
+    def store(self, name="default"):
+        """Keep a snapshot of the whole state (monitors and time included) in memory."""
+        self._stored[name] = self.get_states()
+
+    def restore(self, name="default"):
+        if name not in self._stored:
+            raise ModelError(f"nothing stored under {name!r}; stored: {sorted(self._stored)}")
+        self.set_states(self._stored[name])
+
+    def save(self, path):
+        """Write the state to an ``.npz`` file (no pickle)."""
+        np.savez(path, **self.get_states())
+
+    def load(self, path):
+        with np.load(path, allow_pickle=False) as data:
+            self.set_states({k: data[k] for k in data.files})
+
+
+def _progress(report, total):
+    if report is None:
+        return None
+    if callable(report):
+        def call(done, total_, close=False):
+            report(done, total_)
+        return call
+    if report in ("text", "stdout", "tqdm"):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="step", file=sys.stdout if report == "stdout" else None)
+        state = {"n": 0}
+
+        def update(done, total_, close=False):
+            bar.update(done - state["n"])
+            state["n"] = done
+            if close:
+                bar.close()
+        return update
+    raise ModelError(f"report must be None, 'text', 'stdout', 'tqdm' or a callable, not {report!r}")
+
+
+_magic = {}
+
+
+def run(duration, report=None, namespace=None, dt=None, level=0):
+    """Run every snngen object visible in the caller's scope (like Brian2's ``run``)."""
+    frame = sys._getframe(level + 1)
+    scope = collections.ChainMap(frame.f_locals, frame.f_globals)
+    objects = [v for k, v in scope.items() if not k.startswith("_") and hasattr(v, "build")
+               and hasattr(v, "name") and not isinstance(v, type)]
+    key = frozenset(id(o) for o in objects)
+    net = _magic.get(key)
+    if net is None:
+        _magic.clear()
+        net = Network(*objects, **({} if dt is None else {"dt": dt}))
+        _magic[key] = net
+    net.run(duration, report=report, namespace=namespace if namespace is not None else scope)
+    return net

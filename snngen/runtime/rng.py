@@ -1,0 +1,174 @@
+"""Counter-based random numbers (Philox4x32-10) for CPU and GPU kernels.
+
+Philox4x32-10 is the counter-based generator of Salmon et al. (2011),
+"Parallel random numbers: as easy as 1, 2, 3".  Every random number is a
+pure function of its coordinates, so results do not depend on thread count,
+scheduling or backend.
+
+Stream convention used throughout snngen::
+
+    key     = (seed & 0xFFFFFFFF, stream & 0xFFFFFFFF)
+    counter = (index & 0xFFFFFFFF, step & 0xFFFFFFFF,
+               (step >> 32) & 0xFFFFFFFF, draw & 0xFFFFFFFF)
+
+``stream`` identifies the object (a group) and the purpose, ``index`` the
+neuron/synapse, ``step`` the int64 time step and ``draw`` the number of the
+draw made by that index within that step.
+
+All core functions are scalar-in/scalar-out and use only integer arithmetic
+on values below 2**63, so they give identical results as plain Python, under
+``numba.njit`` (int64 typing) and under ``numba.cuda.jit(device=True)``.
+Because a jitted function may only call jitted functions, the functions are
+produced by :func:`make_rng`, which applies one decorator to every layer::
+
+    gpu = make_rng(numba.cuda.jit(device=True))
+    gpu.uniform(seed, stream, index, step, draw)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+__all__ = [
+    "PHILOX_M0",
+    "PHILOX_M1",
+    "PHILOX_W0",
+    "PHILOX_W1",
+    "RNGFunctions",
+    "make_rng",
+    "normal",
+    "normal_array",
+    "normal_py",
+    "philox4x32",
+    "philox4x32_py",
+    "seed_from_entropy",
+    "u01",
+    "u01_py",
+    "uniform",
+    "uniform_array",
+    "uniform_py",
+]
+
+PHILOX_M0 = 0xD2511F53
+PHILOX_M1 = 0xCD9E8D57
+PHILOX_W0 = 0x9E3779B9
+PHILOX_W1 = 0xBB67AE85
+
+_MASK32 = 0xFFFFFFFF
+_TWO_PI = 2.0 * math.pi
+_INV_2_52 = 2.0**-52
+
+
+def philox4x32_py(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 block: 4 counter words, 2 key words -> 4 random words.
+
+    The 32x32->64 products are split on 16-bit halves of the counter word so
+    every intermediate stays below 2**49 (no int64 overflow under numba).
+    """
+    c0 = c0 & _MASK32
+    c1 = c1 & _MASK32
+    c2 = c2 & _MASK32
+    c3 = c3 & _MASK32
+    k0 = k0 & _MASK32
+    k1 = k1 & _MASK32
+    for rnd in range(10):
+        if rnd > 0:
+            k0 = (k0 + PHILOX_W0) & _MASK32
+            k1 = (k1 + PHILOX_W1) & _MASK32
+        # hi0:lo0 = M0 * c0
+        t = PHILOX_M0 * (c0 & 0xFFFF)
+        mid = (t >> 16) + PHILOX_M0 * (c0 >> 16)
+        lo0 = ((mid & 0xFFFF) << 16) | (t & 0xFFFF)
+        hi0 = mid >> 16
+        # hi1:lo1 = M1 * c2
+        t = PHILOX_M1 * (c2 & 0xFFFF)
+        mid = (t >> 16) + PHILOX_M1 * (c2 >> 16)
+        lo1 = ((mid & 0xFFFF) << 16) | (t & 0xFFFF)
+        hi1 = mid >> 16
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    return c0, c1, c2, c3
+
+
+def u01_py(a, b):
+    """Map two 32-bit words to a float64 in the open interval (0, 1).
+
+    Uses 52 bits, ``(bits + 0.5) * 2**-52``, which is exact in float64.
+    """
+    bits = ((a & _MASK32) << 20) | ((b & _MASK32) >> 12)
+    return (bits + 0.5) * _INV_2_52
+
+
+def _identity(func):
+    return func
+
+
+class RNGFunctions(NamedTuple):
+    """The generator functions compiled with one decorator."""
+
+    philox4x32: Callable
+    u01: Callable
+    uniform: Callable
+    normal: Callable
+
+
+def make_rng(jit: Callable = _identity) -> RNGFunctions:
+    """Build philox4x32/u01/uniform/normal with decorator ``jit`` on each."""
+    philox = jit(philox4x32_py)
+    to_u01 = jit(u01_py)
+
+    def uniform(seed, stream, index, step, draw):
+        """Uniform float64 in (0, 1) for one stream coordinate."""
+        r0, r1, _r2, _r3 = philox(
+            index, step & _MASK32, (step >> 32) & _MASK32, draw, seed, stream
+        )
+        return to_u01(r0, r1)
+
+    def normal(seed, stream, index, step, draw):
+        """Standard normal float64 (Box-Muller, cosine branch)."""
+        r0, r1, r2, r3 = philox(
+            index, step & _MASK32, (step >> 32) & _MASK32, draw, seed, stream
+        )
+        u1 = to_u01(r0, r1)
+        u2 = to_u01(r2, r3)
+        return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
+
+    return RNGFunctions(philox, to_u01, jit(uniform), jit(normal))
+
+
+_PY = make_rng()
+uniform_py = _PY.uniform
+normal_py = _PY.normal
+
+_CPU = make_rng(numba.njit(inline="always", cache=False))
+philox4x32 = _CPU.philox4x32
+u01 = _CPU.u01
+uniform = _CPU.uniform
+normal = _CPU.normal
+
+
+@numba.njit(cache=False)
+def uniform_array(seed, stream, index_array, step, draw):
+    """Uniform (0, 1) values for each index in ``index_array``."""
+    out = np.empty(index_array.shape[0], dtype=np.float64)
+    for i in range(index_array.shape[0]):
+        out[i] = uniform(seed, stream, np.int64(index_array[i]), step, draw)
+    return out
+
+
+@numba.njit(cache=False)
+def normal_array(seed, stream, index_array, step, draw):
+    """Standard normal values for each index in ``index_array``."""
+    out = np.empty(index_array.shape[0], dtype=np.float64)
+    for i in range(index_array.shape[0]):
+        out[i] = normal(seed, stream, np.int64(index_array[i]), step, draw)
+    return out
+
+
+def seed_from_entropy() -> int:
+    """Return a fresh random 32-bit seed from OS entropy."""
+    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])

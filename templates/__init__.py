@@ -1,0 +1,1 @@
+"""jinja2 templates of generated code (installed as package data of snngen)."""
