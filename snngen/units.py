@@ -1,8 +1,7 @@
 """Physical units: SI dimensions and dimension-checked numpy quantities.
 
-Values are stored in SI base units (``5 * mV`` holds ``0.005``) together
-with a :class:`Dimension`.  Results without dimensions are plain numpy
-objects, so ``(10 * ms) / ms`` is the float ``10.0``.
+Values are stored in SI base units (``5 * mV`` holds ``0.005``) with a :class:`Dimension`.
+Dimensionless results are plain numpy objects, so ``(10 * ms) / ms`` is the float ``10.0``.
 """
 
 import numpy as np
@@ -10,21 +9,22 @@ import numpy as np
 from .errors import UnitError
 
 __all__ = [
-    "DIMENSIONLESS", "UNITS", "Dimension", "Quantity", "UnitError",
-    "display_unit", "fail_for_dimension_mismatch", "get_dimensions",
-    "have_same_dimensions", "in_unit", "is_dimensionless", "quantity",
+    "DIMENSIONLESS", "UNITS", "Dimension", "Quantity", "UnitError", "display_unit", "fail_for_dimension_mismatch",
+    "get_dimensions", "have_same_dimensions", "in_unit", "is_dimensionless", "quantity",
 ]  # fmt: skip
 
 _BASE = ("m", "kg", "s", "A", "K", "mol", "cd")
-_INTERN: dict = {}
-_OPS: dict = {}
+_INTERN: dict = {}  # exponent tuple -> its single Dimension object
+_OPS: dict = {}  # (id, id, sign) -> product (sign 1) or quotient (sign -1)
+_SYMBOLS: dict = {}  # Dimension -> symbol of its SI unit, e.g. "V"
+_DERIVED: list = []  # (Dimension, symbol) usable in compound names like "S m^-2"
 
 
 class Dimension:
     """Immutable exponents of the 7 SI base units (m, kg, s, A, K, mol, cd).
 
-    ``Dimension(m=2, kg=1, s=-3, A=-1)`` or ``Dimension((2, 1, -3, -1))``;
-    equal dimensions are the same object, so ``==`` and ``hash`` are by identity.
+    ``Dimension(m=2, kg=1, s=-3, A=-1)`` or ``Dimension((2, 1, -3, -1))``. Equal dimensions
+    are the same object, so ``==`` and ``hash`` work by identity.
     """
 
     __slots__ = ("_exps",)
@@ -40,7 +40,7 @@ class Dimension:
 
     @property
     def exponents(self):
-        """The 7 exponents as a tuple of floats."""
+        """The 7 exponents, a tuple of floats."""
         return self._exps
 
     @property
@@ -49,26 +49,13 @@ class Dimension:
         return self is DIMENSIONLESS
 
     def __mul__(self, other):
-        if not isinstance(other, Dimension):
-            return NotImplemented
-        key = (id(self), id(other), 1)  # interned, so ids are stable
-        dim = _OPS.get(key)
-        if dim is None:
-            dim = _OPS[key] = _make(tuple(map(float.__add__, self._exps, other._exps)))
-        return dim
+        return _combine(self, other, 1.0)
 
     def __truediv__(self, other):
-        if not isinstance(other, Dimension):
-            return NotImplemented
-        key = (id(self), id(other), -1)
-        dim = _OPS.get(key)
-        if dim is None:
-            dim = _OPS[key] = _make(tuple(map(float.__sub__, self._exps, other._exps)))
-        return dim
+        return _combine(self, other, -1.0)
 
     def __pow__(self, power):
-        power = float(power)
-        return _make(tuple(a * power for a in self._exps))
+        return _make(tuple(e * float(power) for e in self._exps))
 
     def __reduce__(self):
         return (Dimension, (self._exps,))
@@ -77,15 +64,13 @@ class Dimension:
         return _dim_name(self)
 
     def __repr__(self):
-        named = ", ".join(f"{b}={_num(e)}" for b, e in zip(_BASE, self._exps) if e)
-        return f"Dimension({named})"
+        return f"Dimension({', '.join(f'{b}={e:g}' for b, e in zip(_BASE, self._exps, strict=True) if e)})"
 
 
 def _make(exps):
-    """Interned Dimension for a tuple of exponents."""
     dim = _INTERN.get(exps)
     if dim is None:
-        norm = tuple(round(float(e), 10) + 0.0 for e in exps)
+        norm = tuple(round(float(e), 10) + 0.0 for e in exps)  # + 0.0 turns -0.0 into 0.0
         dim = _INTERN.get(norm)
         if dim is None:
             dim = object.__new__(Dimension)
@@ -95,19 +80,17 @@ def _make(exps):
     return dim
 
 
+def _combine(a, b, sign):
+    if not isinstance(b, Dimension):
+        return NotImplemented
+    key = (id(a), id(b), sign)  # Dimensions are interned and never freed, so ids are stable
+    dim = _OPS.get(key)
+    if dim is None:
+        dim = _OPS[key] = _make(tuple(x + sign * y for x, y in zip(a._exps, b._exps, strict=True)))
+    return dim
+
+
 DIMENSIONLESS = _make((0.0,) * 7)
-
-
-def _num(e):
-    return str(int(e)) if float(e).is_integer() else str(e)
-
-
-def _power_text(symbol, e):
-    return symbol if e == 1 else f"{symbol}^{_num(e)}"
-
-
-_SYMBOLS: dict = {}  # Dimension -> SI symbol of a named unit
-_DERIVED: list = []  # (Dimension, symbol) usable in compound names
 
 
 def _dim_name(dim):
@@ -116,16 +99,19 @@ def _dim_name(dim):
     if dim in _SYMBOLS:
         return _SYMBOLS[dim]
 
+    def power(symbol, e):
+        return symbol if e == 1 else f"{symbol}^{e:g}"
+
     def base_form(d):  # positive exponents first: "A m^-2"
-        pairs = sorted((e < 0, i) for i, e in enumerate(d._exps) if e)
-        return [_power_text(_BASE[i], d._exps[i]) for _, i in pairs]
+        order = sorted((e < 0, i) for i, e in enumerate(d._exps) if e)
+        return [power(_BASE[i], d._exps[i]) for _, i in order]
 
     best = base_form(dim)
-    for power in (1, -1, 2, -2):  # e.g. "S m^-2" or "V^2" instead of 4 factors
+    for p in (1, -1, 2, -2):  # "S m^-2" or "V^2" rather than four base factors
         for derived, symbol in _DERIVED:
-            rest = base_form(dim / derived**power)
+            rest = base_form(dim / derived**p)
             if len(rest) + 1 < len(best):
-                best = [_power_text(symbol, power)] + rest
+                best = [power(symbol, p)] + rest
     return " ".join(best)
 
 
@@ -158,9 +144,7 @@ def _describe(x):
     if isinstance(x, Dimension):
         return f"a quantity in {_dim_text(x)}"
     if isinstance(x, Quantity):
-        if x.size <= 3:
-            return str(x)
-        return f"an array in {_best_unit(x)[1]}"
+        return str(x) if x.size <= 3 else f"an array in {_best_unit(x)[1]}"
     if np.size(x) <= 3 and not isinstance(x, (list, tuple)):
         return repr(x.tolist() if isinstance(x, (np.ndarray, np.generic)) else x)
     return "a dimensionless array"
@@ -168,17 +152,11 @@ def _describe(x):
 
 def _mismatch(what, a, b, joiner="and"):
     da, db = _dim_text(get_dimensions(a)), _dim_text(get_dimensions(b))
-    return UnitError(
-        f"{what} {_describe(a)} {joiner} {_describe(b)}: "
-        f"dimensions {da} and {db} differ"
-    )
+    return UnitError(f"{what} {_describe(a)} {joiner} {_describe(b)}: dimensions {da} and {db} differ")
 
 
 def fail_for_dimension_mismatch(a, b, what="Dimension mismatch between"):
-    """Raise UnitError naming both units unless ``a`` and ``b`` share dimensions.
-
-    Returns the common Dimension.
-    """
+    """Raise UnitError naming both units unless ``a`` and ``b`` share dimensions; return them."""
     dim = get_dimensions(a)
     if get_dimensions(b) is not dim:
         raise _mismatch(what, a, b)
@@ -187,7 +165,7 @@ def fail_for_dimension_mismatch(a, b, what="Dimension mismatch between"):
 
 def _common_dim(items, what):
     dims = [get_dimensions(x) for x in items]
-    for x, d in zip(items, dims):
+    for x, d in zip(items, dims, strict=True):
         if d is not dims[0]:
             raise _mismatch(what, items[0], x)
     return dims[0] if dims else DIMENSIONLESS
@@ -211,30 +189,17 @@ def _wrap(value, dim):
 
 
 def quantity(value, dim):
-    """``value`` (SI) with dimension ``dim``; plain numpy if dimensionless."""
-    if dim is DIMENSIONLESS:
-        return np.asarray(value)[()]
-    return Quantity(value, dim)
+    """``value`` (in SI units) with dimension ``dim``; a plain numpy value if dimensionless."""
+    return np.asarray(value)[()] if dim is DIMENSIONLESS else Quantity(value, dim)
 
 
-# ufunc classes, by name
-_SAME_KEEP = {"add", "subtract", "maximum", "minimum", "fmax", "fmin", "hypot",
-              "remainder", "fmod", "clip", "nextafter"}  # fmt: skip
-_SAME_PLAIN = {"equal", "not_equal", "less", "less_equal", "greater",
-               "greater_equal", "arctan2"}  # fmt: skip
-_KEEP = {"negative", "positive", "absolute", "fabs", "conjugate", "rint", "floor",
-         "ceil", "trunc", "spacing"}  # fmt: skip
-_ANY_PLAIN = {"isnan", "isinf", "isfinite", "sign", "signbit"}
-_MULTIPLY = {"multiply", "matmul", "vecdot", "matvec", "vecmat"}
+# ufuncs by how they treat dimensions
+_SAME_KEEP = set("add subtract maximum minimum fmax fmin hypot remainder fmod clip nextafter".split())
+_SAME_PLAIN = set("equal not_equal less less_equal greater greater_equal arctan2".split())
+_KEEP = set("negative positive absolute fabs conjugate rint floor ceil trunc spacing copysign".split())
+_ANY_PLAIN = set("isnan isinf isfinite sign signbit".split())
+_MULTIPLY = set("multiply matmul vecdot matvec vecmat".split())
 _POWERS = {"reciprocal": -1.0, "square": 2.0, "sqrt": 0.5, "cbrt": 1.0 / 3.0}
-_VERBS = {"add": "add", "subtract": "subtract", "clip": "clip"}
-
-
-def _need_dimensionless(name, x):
-    return UnitError(
-        f"Function {name} requires a dimensionless argument, got {_describe(x)} "
-        f"(dimensions {get_dimensions(x)})"
-    )
 
 
 def _call_dims(ufunc, inputs, dims):
@@ -243,18 +208,13 @@ def _call_dims(ufunc, inputs, dims):
     if dims.count(DIMENSIONLESS) == len(dims):
         return (DIMENSIONLESS,) * ufunc.nout
     if name in _SAME_KEEP or name in _SAME_PLAIN or name == "divmod":
-        dim = dims[0]
-        if dims.count(dim) != len(dims):
-            verb = (
-                "compare"
-                if name in _SAME_PLAIN
-                else _VERBS.get(name, f"apply {name} to")
-            )
+        if dims.count(dims[0]) != len(dims):
+            verb = "compare" if name in _SAME_PLAIN else name if name in ("add", "subtract", "clip") else "combine"
             _common_dim(inputs, f"Cannot {verb}")
         if name == "divmod":
-            return (DIMENSIONLESS, dim)
-        return (DIMENSIONLESS if name in _SAME_PLAIN else dim,)
-    if name in _KEEP or name == "copysign":
+            return (DIMENSIONLESS, dims[0])
+        return (DIMENSIONLESS if name in _SAME_PLAIN else dims[0],)
+    if name in _KEEP:
         return (dims[0],)
     if name in _ANY_PLAIN:
         return (DIMENSIONLESS,)
@@ -264,47 +224,40 @@ def _call_dims(ufunc, inputs, dims):
         return (dims[0] / dims[1],)
     if name in _POWERS:
         return (dims[0] ** _POWERS[name],)
-    if name in ("power", "float_power"):
-        if dims[1] is not DIMENSIONLESS:
-            raise _need_dimensionless(f"{name} (exponent)", inputs[1])
+    bad = next(x for x, d in zip(inputs, dims, strict=True) if d is not DIMENSIONLESS)
+    if name in ("power", "float_power") and dims[1] is not DIMENSIONLESS:
+        bad = inputs[1]  # name the exponent
+    elif name in ("power", "float_power"):
         exponent = np.asarray(inputs[1])
         first = exponent.flat[0] if exponent.size else 1.0
         if exponent.size != 1 and not np.all(exponent == first):
-            raise UnitError(
-                f"Cannot raise {_describe(inputs[0])} to an array of different powers"
-            )
+            raise UnitError(f"Cannot raise {_describe(bad)} to an array of different powers")
         return (dims[0] ** first,)
-    bad = next(x for x, d in zip(inputs, dims) if d is not DIMENSIONLESS)
-    raise _need_dimensionless(name, bad)
+    raise UnitError(f"{name} needs dimensionless arguments, got {_describe(bad)} (dimensions {get_dimensions(bad)})")
 
 
 def _reduce_dim(ufunc, method, x, dim, kwargs):
     name = ufunc.__name__
-    initial = kwargs.get("initial")
-    if initial is not None:
-        fail_for_dimension_mismatch(x, initial, f"Cannot {method} with initial value")
-        kwargs["initial"] = _plain(initial)
+    if kwargs.get("initial") is not None:
+        fail_for_dimension_mismatch(x, kwargs["initial"], f"Cannot {method} with initial value")
+        kwargs["initial"] = _plain(kwargs["initial"])
     if dim is DIMENSIONLESS or name in _SAME_KEEP:
         return dim
     if name == "multiply" and method == "reduce":
-        axis = kwargs.get("axis", 0)
-        shape = np.shape(x)
-        if axis is None:
-            return dim ** int(np.prod(shape))
-        axes = axis if isinstance(axis, tuple) else (axis,)
-        return dim ** int(np.prod([shape[a] for a in axes]))
+        axis, shape = kwargs.get("axis", 0), np.shape(x)
+        return dim ** np.prod(shape if axis is None else np.take(shape, axis))
     raise UnitError(f"Cannot {method} {name} over {_describe(x)}")
 
 
 class Quantity(np.ndarray):
-    """A numpy array of SI values with a :class:`Dimension` in ``.dim``.
+    """A numpy array of values in SI units with a :class:`Dimension` in ``.dim``.
 
     Parameters
     ----------
     value : array_like
         Values in SI base units, or Quantities.
     dim : Dimension, optional
-        Dimensions; taken from ``value`` when omitted.
+        Taken from ``value`` when omitted.
     """
 
     def __new__(cls, value, dim=None, dtype=None, copy=False):
@@ -337,29 +290,26 @@ class Quantity(np.ndarray):
             out_dims = _call_dims(ufunc, inputs, dims)
         elif method in ("reduce", "accumulate", "reduceat"):
             out_dims = (_reduce_dim(ufunc, method, inputs[0], dims[0], kwargs),)
-        elif method == "at":
-            operands = (inputs[0],) + inputs[2:]
-            if _call_dims(ufunc, operands, dims[:1] + dims[2:])[0] is not dims[0]:
-                raise UnitError(f"{ufunc.__name__}.at would change the dimensions")
-            out_dims = ()
+        elif method == "at":  # ufunc.at(a, indices[, b]) works in place on a
+            if _call_dims(ufunc, inputs[:1] + inputs[2:], dims[:1] + dims[2:])[0] is not dims[0]:
+                raise UnitError(f"{ufunc.__name__}.at would change the dimensions of {_describe(inputs[0])}")
+            out_dims = (dims[0],)
         else:
             return NotImplemented
         if out is not None:
-            for o, d in zip(out, out_dims):
+            for o, d in zip(out, out_dims, strict=True):
                 if d is not DIMENSIONLESS and not isinstance(o, Quantity):
                     raise UnitError(f"Cannot store a result in {d} in a plain array")
             kwargs["out"] = tuple(_plain(o) for o in out)
         result = getattr(ufunc, method)(*[_plain(x) for x in inputs], **kwargs)
         if out is not None:
-            for o, d in zip(out, out_dims):
+            for o, d in zip(out, out_dims, strict=True):
                 if isinstance(o, Quantity):
                     o.dim = d
             return out[0] if len(out) == 1 else out
-        if method == "at":
-            return None
-        if ufunc.nout == 1:
-            return _wrap(result, out_dims[0])
-        return tuple(_wrap(r, d) for r, d in zip(result, out_dims))
+        if method == "at" or ufunc.nout == 1:
+            return None if method == "at" else _wrap(result, out_dims[0])
+        return tuple(_wrap(r, d) for r, d in zip(result, out_dims, strict=True))
 
     def __array_function__(self, func, types, args, kwargs):
         handler = _HANDLED.get(func)
@@ -367,46 +317,22 @@ class Quantity(np.ndarray):
             return super().__array_function__(func, types, args, kwargs)
         return handler(*args, **kwargs)
 
-    def _check_inplace(self, other, op):
-        if get_dimensions(other) is not DIMENSIONLESS:
-            raise UnitError(
-                f"In-place {op} with {_describe(other)} would change the dimensions "
-                f"of {_describe(self)}"
-            )
+    def _inplace(op):  # x *= y etc. must not change x's dimensions: views of x would not follow
+        def method(self, other):
+            if get_dimensions(self if op == "__ipow__" else other) is not DIMENSIONLESS:
+                raise UnitError(
+                    f"In-place {op} with {_describe(other)} would change the dimensions of {_describe(self)}"
+                )
+            return getattr(super(), op)(other)
 
-    def __imul__(self, other):
-        self._check_inplace(other, "*=")
-        return super().__imul__(other)
+        return method
 
-    def __itruediv__(self, other):
-        self._check_inplace(other, "/=")
-        return super().__itruediv__(other)
-
-    def __ifloordiv__(self, other):
-        self._check_inplace(other, "//=")
-        return super().__ifloordiv__(other)
-
-    def __ipow__(self, other):
-        self._check_inplace(self, "**=")
-        return super().__ipow__(other)
-
-    def __eq__(self, other):
-        if other is None or isinstance(other, str):
-            return NotImplemented
-        return super().__eq__(other)
-
-    def __ne__(self, other):
-        if other is None or isinstance(other, str):
-            return NotImplemented
-        return super().__ne__(other)
-
-    __hash__ = None
+    __imul__, __itruediv__ = _inplace("__imul__"), _inplace("__itruediv__")
+    __ifloordiv__, __ipow__ = _inplace("__ifloordiv__"), _inplace("__ipow__")
 
     def __getitem__(self, key):
         result = super().__getitem__(key)
-        if isinstance(result, np.ndarray):
-            return result
-        return _wrap(result, self.dim)
+        return result if isinstance(result, np.ndarray) else _wrap(result, self.dim)
 
     def __setitem__(self, key, value):
         if get_dimensions(value) is not self.dim:
@@ -424,40 +350,33 @@ class Quantity(np.ndarray):
 
     def __float__(self):
         if self.dim is not DIMENSIONLESS:
-            raise UnitError(
-                f"Cannot convert {_describe(self)} to float; divide by a unit"
-            )
+            raise UnitError(f"Cannot convert {_describe(self)} to a number; divide it by a unit")
         return float(self.view(np.ndarray))
 
     def __int__(self):
-        if self.dim is not DIMENSIONLESS:
-            raise UnitError(
-                f"Cannot convert {_describe(self)} to int; divide by a unit"
-            )
-        return int(self.view(np.ndarray))
+        return int(float(self))
+
+    def round(self, decimals=0, out=None):
+        """Round the SI values (C-level ndarray.round would lose the dimensions)."""
+        return _round(self, decimals, out)
 
     def dot(self, b, out=None):
-        """Dot product with dimensions multiplied."""
+        """Dot product; dimensions multiply."""
         return _dot(self, b, out=out)
 
     def __reduce__(self):
         arr = self.view(np.ndarray)
         return (Quantity, (arr, self.dim, arr.dtype))
 
-    def __reduce_ex__(self, protocol):
-        return self.__reduce__()
-
     def in_unit(self, unit, precision=None):
-        """String of the values in ``unit``, e.g. ``'5. mV'``."""
+        """The values in ``unit`` as a string, e.g. ``'5. mV'``."""
         fail_for_dimension_mismatch(self, unit, "Cannot express")
         factor = np.asarray(unit).item()
-        name = _DISPLAY_NAMES.get((self.dim, _key(factor))) or f"({unit})"
-        return _format(self.view(np.ndarray) / factor, name, precision)
+        return _format(self, factor, _NAMES.get((self.dim, _key(factor)), f"({unit})"), precision)
 
     def in_best_unit(self, precision=None):
-        """String of the values in the unit that puts them in [1, 1000)."""
-        factor, symbol = _best_unit(self)
-        return _format(self.view(np.ndarray) / factor, symbol, precision)
+        """The values as a string in the unit that puts the largest in [1, 1000)."""
+        return _format(self, *_best_unit(self), precision)
 
     def __repr__(self):
         return self.in_best_unit()
@@ -465,22 +384,18 @@ class Quantity(np.ndarray):
     __str__ = __repr__
 
     def __format__(self, spec):
-        if not spec:
-            return str(self)
-        if self.ndim:
-            return super().__format__(spec)
+        if not spec or self.ndim:
+            return super().__format__(spec) if spec else str(self)
         factor, symbol = _best_unit(self)
-        text = format(self.view(np.ndarray).item() / factor, spec)
-        return f"{text} {symbol}" if symbol else text
+        return f"{format(self.view(np.ndarray).item() / factor, spec)} {symbol}".rstrip()
 
 
-def _format(values, symbol, precision):
-    text = np.array2string(np.asarray(values), precision=precision)
-    return f"{text} {symbol}" if symbol else text
+def _format(q, factor, symbol, precision):
+    return f"{np.array2string(q.view(np.ndarray) / factor, precision=precision)} {symbol}".rstrip()
 
 
 def in_unit(x, unit):
-    """Plain numbers of ``x`` expressed in ``unit``: ``in_unit(5*mV, mV) == 5.0``."""
+    """Plain numbers of ``x`` in ``unit``: ``in_unit(5 * mV, mV) == 5.0``."""
     fail_for_dimension_mismatch(x, unit, "Cannot express")
     if np.size(unit) != 1:
         raise ValueError("unit must be a scalar")
@@ -489,7 +404,7 @@ def in_unit(x, unit):
 
 
 def display_unit(dim):
-    """SI symbol for a Dimension (or a quantity's), e.g. ``'V'`` or ``'S m^-2'``."""
+    """Symbol of the SI unit of a Dimension (or of a quantity), e.g. ``'V'`` or ``'S m^-2'``."""
     return str(get_dimensions(dim))
 
 
@@ -500,30 +415,27 @@ def _call_plain(func, dim, args, kwargs):
         if dim is not DIMENSIONLESS and not isinstance(out, Quantity):
             raise UnitError(f"Cannot store a result in {dim} in a plain array")
         kwargs["out"] = _plain(out)
-    result = func(*(_plain(a) for a in args), **kwargs)
-    if out is not None:
-        if isinstance(out, Quantity):
-            out.dim = dim
-        return out
-    return _wrap(result, dim)
+    result = func(*args, **kwargs)
+    if out is None:
+        return _wrap(result, dim)
+    if isinstance(out, Quantity):
+        out.dim = dim
+    return out
 
 
 def _concatenate(arrays, *args, **kwargs):
     arrays = list(arrays)
     dim = _common_dim(arrays, "Cannot concatenate")
-    return _call_plain(
-        np.concatenate, dim, ([_plain(a) for a in arrays], *args), kwargs
-    )
+    return _call_plain(np.concatenate, dim, ([_plain(a) for a in arrays], *args), kwargs)
 
 
 def _where(condition, *xy):
-    if not xy:
-        return np.where(_plain(condition))
     dim = _common_dim(xy, "Cannot choose between")
     return _wrap(np.where(_plain(condition), *map(_plain, xy)), dim)
 
 
 def _isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """As np.isclose; a plain ``atol`` is in SI units."""
     fail_for_dimension_mismatch(a, b, "Cannot compare")
     if isinstance(atol, Quantity):
         fail_for_dimension_mismatch(a, atol, "Cannot compare with tolerance")
@@ -532,147 +444,111 @@ def _isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _dot(a, b, out=None):
     dim = get_dimensions(a) * get_dimensions(b)
-    return _call_plain(np.dot, dim, (a, b), {} if out is None else {"out": out})
+    return _call_plain(np.dot, dim, (_plain(a), _plain(b)), {} if out is None else {"out": out})
 
 
 def _linspace(start, stop, *args, **kwargs):
     dim = _common_dim((start, stop), "Cannot make a linspace between")
     result = np.linspace(_plain(start), _plain(stop), *args, **kwargs)
-    if isinstance(result, tuple):
-        return tuple(_wrap(r, dim) for r in result)
-    return _wrap(result, dim)
+    return tuple(_wrap(r, dim) for r in result) if isinstance(result, tuple) else _wrap(result, dim)
 
 
-_HANDLED = {np.concatenate: _concatenate, np.where: _where, np.isclose: _isclose,
-            np.dot: _dot, np.linspace: _linspace}  # fmt: skip
+def _round(a, decimals=0, out=None):
+    """As np.round, on the SI values."""
+    return _call_plain(np.round, get_dimensions(a), (_plain(a), decimals), {} if out is None else {"out": out})
+
+
+_HANDLED = {
+    np.round: _round,
+    np.around: _round,
+    np.concatenate: _concatenate,
+    np.where: _where,
+    np.isclose: _isclose,
+    np.dot: _dot,
+    np.linspace: _linspace,
+}
 
 
 # display units and the unit registry
-_PREFIX = {"G": 1e9, "M": 1e6, "k": 1e3, "": 1.0, "c": 1e-2, "m": 1e-3,
-           "u": 1e-6, "n": 1e-9, "p": 1e-12, "f": 1e-15}  # fmt: skip
+_PREFIX = {"G": 1e9, "M": 1e6, "k": 1e3, "": 1.0, "c": 1e-2, "m": 1e-3, "u": 1e-6, "n": 1e-9, "p": 1e-12}
 _DISPLAY: dict = {}  # Dimension -> [(factor, symbol)], largest factor first
-_DISPLAY_NAMES: dict = {}  # (Dimension, factor key) -> symbol
+_NAMES: dict = {}  # (Dimension, factor key) -> name, for Quantity.in_unit
+UNITS: dict = {}  # name -> unit Quantity, for reading unit names in model strings
 
 
 def _key(factor):
     return float(f"{factor:.12g}")
 
 
-def _family(dim, symbols):
-    """Register display units ``[(symbol, factor)]``; the factor-1 one names ``dim``."""
-    _DISPLAY[dim] = sorted(((f, s) for s, f in symbols), reverse=True)
-    for s, f in symbols:
-        _DISPLAY_NAMES.setdefault((dim, _key(f)), s)
-        if f == 1.0:
-            _SYMBOLS.setdefault(dim, s)
-
-
-def _prefixed_family(dim, symbol, prefixes, derived=True):
-    _family(dim, [(p + symbol, _PREFIX[p]) for p in prefixes])
-    if derived:
-        _DERIVED.append((dim, symbol))
-
-
 def _best_unit(q):
     """(factor, symbol) that puts the largest finite |value| in [1, 1000)."""
-    dim = q.dim
-    family = _DISPLAY.get(dim)
+    family = _DISPLAY.get(q.dim)
     if family is None:
-        return 1.0, ("" if dim is DIMENSIONLESS else str(dim))
+        return 1.0, ("" if q.dim is DIMENSIONLESS else str(q.dim))
     values = np.abs(q.view(np.ndarray))
     finite = values[np.isfinite(values)]
     biggest = finite.max() if finite.size else 0.0
     if biggest == 0:
         return next((f, s) for f, s in family if f == 1.0)
-    for factor, symbol in family:
-        if biggest >= factor * (1 - 1e-9):
-            return factor, symbol
-    return family[-1]
+    return next(((f, s) for f, s in family if biggest >= f * (1 - 1e-9)), family[-1])
+
+
+def _unit(names, factor, dim, show=None):
+    """Register a read-only unit under space-separated ``names``; ``show`` is its display symbol."""
+    u = Quantity(float(factor), dim)
+    u.flags.writeable = False
+    for name in names.split():
+        UNITS[name] = u
+        _NAMES.setdefault((dim, _key(factor)), name)
+    if show:
+        _DISPLAY.setdefault(dim, []).append((factor, show))
+        _DISPLAY[dim].sort(reverse=True)
+        _NAMES[dim, _key(factor)] = show
+    return u
+
+
+def _family(names, symbol, factor, dim, prefixes="", derived=False):
+    """A unit and its variants ``prefix + symbol``."""
+    if factor == 1.0:
+        _SYMBOLS[dim] = symbol
+    if derived:
+        _DERIVED.append((dim, symbol))
+    return [_unit(names, factor, dim, symbol)] + [
+        _unit(p + symbol, _PREFIX[p] * factor, dim, p + symbol) for p in prefixes
+    ]
+
+
+def _powers(n):  # areas (n=2) and volumes (n=3)
+    names = (f"metre{n} meter{n}", f"cm{n}", f"mm{n}", f"um{n}")
+    return [
+        _unit(name, _PREFIX[p] ** n, _M**n, f"{p}m^{n}") for name, p in zip(names, ("", "c", "m", "u"), strict=True)
+    ]
 
 
 _M, _KG, _S, _A = Dimension(m=1), Dimension(kg=1), Dimension(s=1), Dimension(A=1)
 _V = Dimension(m=2, kg=1, s=-3, A=-1)
-_OHM = _V / _A
-_PER_M3 = Dimension(mol=1, m=-3)
-_prefixed_family(_M, "m", ["k", "", "m", "u", "n"], derived=False)
-_family(_KG, [("kg", 1.0), ("g", 1e-3), ("mg", 1e-6)])
-_prefixed_family(_S, "s", ["", "m", "u", "n"], derived=False)
-_prefixed_family(_A, "A", ["k", "", "m", "u", "n", "p"], derived=False)
-_prefixed_family(Dimension(K=1), "K", [""], derived=False)
-_prefixed_family(Dimension(mol=1), "mol", ["", "m", "u", "n"], derived=False)
-_prefixed_family(Dimension(cd=1), "cd", [""], derived=False)
-_prefixed_family(_V, "V", ["k", "", "m", "u", "n"])
-_prefixed_family(_OHM, "ohm", ["G", "M", "k", ""])
-_prefixed_family(_OHM**-1, "S", ["", "m", "u", "n", "p"])
-_prefixed_family(_A * _S / _V, "F", ["", "m", "u", "n", "p", "f"])
-_prefixed_family(_S**-1, "Hz", ["M", "k", ""], derived=False)
-_prefixed_family(_A * _S, "C", ["", "m", "u", "n", "p"])
-_prefixed_family(Dimension(m=1, kg=1, s=-2), "N", ["k", "", "m", "u", "n"])
-_prefixed_family(Dimension(m=2, kg=1, s=-2), "J", ["k", "", "m", "u", "n"])
-_prefixed_family(Dimension(m=2, kg=1, s=-3), "W", ["k", "", "m", "u", "n"])
-_family(_M**2, [("m^2", 1.0), ("cm^2", 1e-4), ("mm^2", 1e-6), ("um^2", 1e-12)])
-_family(_M**3, [("m^3", 1.0), ("cm^3", 1e-6), ("mm^3", 1e-9), ("um^3", 1e-18)])
-_family(_PER_M3, [("M", 1e3), ("mM", 1.0), ("uM", 1e-3), ("nM", 1e-6)])
-_SYMBOLS[_PER_M3] = "mol m^-3"
 
-UNITS: dict = {}  # name -> unit Quantity, for parsing model strings
-
-
-def _unit(name, factor, dim):
-    u = Quantity(float(factor), dim)
-    u.flags.writeable = False
-    UNITS[name] = u
-    _DISPLAY_NAMES.setdefault((dim, _key(factor)), name)
-    return u
-
-
-def _prefixed(symbol, base, prefixes):
-    factor = np.asarray(base).item()
-    return tuple(_unit(p + symbol, _PREFIX[p] * factor, base.dim) for p in prefixes)
-
-
-metre = _unit("metre", 1.0, _M)
-meter = _unit("meter", 1.0, _M)
-kilogram = _unit("kilogram", 1.0, _KG)
-gram = _unit("gram", 1e-3, _KG)
-second = _unit("second", 1.0, _S)
-amp = _unit("amp", 1.0, _A)
-ampere = _unit("ampere", 1.0, _A)
-kelvin = _unit("kelvin", 1.0, Dimension(K=1))
-mole = _unit("mole", 1.0, Dimension(mol=1))
-candela = _unit("candela", 1.0, Dimension(cd=1))
-volt = _unit("volt", 1.0, _V)
-ohm = _unit("ohm", 1.0, _OHM)
-siemens = _unit("siemens", 1.0, _OHM**-1)
-farad = _unit("farad", 1.0, _A * _S / _V)
-hertz = _unit("hertz", 1.0, _S**-1)
-Hz = _unit("Hz", 1.0, _S**-1)
-coulomb = _unit("coulomb", 1.0, _A * _S)
-newton = _unit("newton", 1.0, Dimension(m=1, kg=1, s=-2))
-joule = _unit("joule", 1.0, Dimension(m=2, kg=1, s=-2))
-watt = _unit("watt", 1.0, Dimension(m=2, kg=1, s=-3))
-molar = _unit("molar", 1e3, _PER_M3)
-liter = _unit("liter", 1e-3, _M**3)
-litre = _unit("litre", 1e-3, _M**3)
-mV, uV, nV, kV = _prefixed("V", volt, "munk")
-ms, us, ns = _prefixed("s", second, "mun")
-mA, uA, nA, pA = _prefixed("A", amp, "munp")
-mS, uS, nS, pS = _prefixed("S", siemens, "munp")
-kohm, Mohm, Gohm = _prefixed("ohm", ohm, "kMG")
-mF, uF, nF, pF = _prefixed("F", farad, "munp")
-kHz, MHz = _prefixed("Hz", hertz, "kM")
-mm, um, nm, cm = _prefixed("m", metre, "munc")
-mM, uM, nM = _prefixed("M", molar, "mun")
-mmole, umole, nmole = _prefixed("mole", mole, "mun")
-metre2 = _unit("metre2", 1.0, _M**2)
-meter2 = _unit("meter2", 1.0, _M**2)
-cm2 = _unit("cm2", 1e-4, _M**2)
-mm2 = _unit("mm2", 1e-6, _M**2)
-um2 = _unit("um2", 1e-12, _M**2)
-metre3 = _unit("metre3", 1.0, _M**3)
-meter3 = _unit("meter3", 1.0, _M**3)
-cm3 = _unit("cm3", 1e-6, _M**3)
-mm3 = _unit("mm3", 1e-9, _M**3)
-um3 = _unit("um3", 1e-18, _M**3)
+metre, mm, um, nm, cm = _family("metre meter", "m", 1.0, _M, "munc")
+kilogram, gram = _family("kilogram", "kg", 1.0, _KG) + [_unit("gram", 1e-3, _KG, "g")]
+second, ms, us, ns = _family("second", "s", 1.0, _S, "mun")
+amp, mA, uA, nA, pA = _family("amp ampere", "A", 1.0, _A, "munp")
+(kelvin,) = _family("kelvin", "K", 1.0, Dimension(K=1))
+mole, mmole, umole, nmole = _family("mole", "mole", 1.0, Dimension(mol=1), "mun")
+(candela,) = _family("candela", "cd", 1.0, Dimension(cd=1))
+volt, mV, uV, nV, kV = _family("volt", "V", 1.0, _V, "munk", True)
+ohm, kohm, Mohm, Gohm = _family("ohm", "ohm", 1.0, _V / _A, "kMG", True)
+siemens, mS, uS, nS, pS = _family("siemens", "S", 1.0, _A / _V, "munp", True)
+farad, mF, uF, nF, pF = _family("farad", "F", 1.0, _A * _S / _V, "munp", True)
+hertz, kHz, MHz = _family("hertz Hz", "Hz", 1.0, _S**-1, "kM")
+(coulomb,) = _family("coulomb", "C", 1.0, _A * _S, derived=True)
+(newton,) = _family("newton", "N", 1.0, Dimension(m=1, kg=1, s=-2), derived=True)
+(joule,) = _family("joule", "J", 1.0, Dimension(m=2, kg=1, s=-2), derived=True)
+(watt,) = _family("watt", "W", 1.0, Dimension(m=2, kg=1, s=-3), derived=True)
+molar, mM, uM, nM = _family("molar", "M", 1e3, Dimension(mol=1, m=-3), "mun")
+metre2, cm2, mm2, um2 = _powers(2)
+metre3, cm3, mm3, um3 = _powers(3)
+litre = _unit("litre liter", 1e-3, _M**3)
+meter, ampere, Hz, liter, meter2, meter3 = metre, amp, hertz, litre, metre2, metre3
+_SYMBOLS[mole.dim] = "mol"
 
 __all__ += list(UNITS)

@@ -108,7 +108,8 @@ class BlockBuilder:
 
     def expression(self, expr, draw_base=0):
         """One expression (hoisted) printed as code."""
-        return self.printer(draw_base).doprint(self.hoister(expr))
+        hoisted = self.hoister(expr)
+        return self.printer(draw_base).doprint(hoisted)
 
     def prologue(self):
         """The hoisted run constants, computed once per call of the run function."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import re
 
 import sympy
@@ -98,21 +99,22 @@ _CMPOPS = {
 class ParsedExpression:
     """A sympy expression plus where each name first appeared in the text."""
 
-    __slots__ = ("expr", "text", "positions", "line", "offset")
+    __slots__ = ("expr", "text", "positions", "line", "offset", "line_text")
 
-    def __init__(self, expr, text, positions, line, offset):
+    def __init__(self, expr, text, positions, line, offset, line_text=None):
         self.expr = expr
         self.text = text
         self.positions = positions  # name -> 0-based column in ``text``
         self.line = line
         self.offset = offset  # column of ``text`` inside the line it came from
+        self.line_text = line_text if line_text is not None else text
 
     def error(self, message, name=None, line_text=None):
         """An :class:`EquationError` pointing at ``name`` in the user's text."""
         col = None
         if name is not None and name in self.positions:
             col = self.offset + self.positions[name] + 1
-        return EquationError(message, text=line_text, line=self.line, column=col, token=name)
+        return EquationError(message, text=line_text or self.line_text, line=self.line, column=col, token=name)
 
 
 class _Builder:
@@ -154,7 +156,7 @@ class _Builder:
         if isinstance(value, bool):
             return sympy.true if value else sympy.false
         if isinstance(value, int):
-            return sympy.Integer(value)
+            return sympy.Integer(value) if abs(value) < 2**53 else sympy.Float(float(value))
         if isinstance(value, float):
             return sympy.Float(value)
         self.fail("only numbers are allowed as literals", node)
@@ -168,7 +170,20 @@ class _Builder:
         op = _BINOPS.get(type(node.op))
         if op is None:
             self.fail(f"operator {type(node.op).__name__} is not allowed", node)
-        return op(self.build(node.left), self.build(node.right))
+        left, right = self.build(node.left), self.build(node.right)
+        if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number:
+            # fold in floating point: sympy would compute 9**9**9 exactly (and never finish)
+            try:
+                value = math.pow(float(left), float(right))
+            except (OverflowError, ValueError, ZeroDivisionError):
+                self.fail("this power of numbers cannot be computed", node)
+            if math.isnan(value):
+                self.fail("this power of numbers is not a real number", node)
+            return sympy.Float(value) if math.isfinite(value) else sympy.oo
+        result = op(left, right)
+        if result.has(sympy.zoo, sympy.nan):
+            self.fail("division by zero", node)
+        return result
 
     def visit_UnaryOp(self, node):
         operand = self.build(node.operand)
@@ -260,7 +275,7 @@ def parse_expression(text, *, line=None, offset=0, line_text=None, rand_counter=
         rand_counter = [0]
     builder = _Builder(stripped, line, offset, line_text or text, rand_counter)
     expr = builder.build(tree)
-    return ParsedExpression(expr, stripped, builder.positions, line, offset)
+    return ParsedExpression(expr, stripped, builder.positions, line, offset, line_text or text)
 
 
 def parse_statements(text, *, rand_counter=None):

@@ -234,12 +234,11 @@ class NeuronGroup(VariableOwner):
         statements = inline_temporaries(statements)
         all_exprs = [e for _, e in statements] + [e for _, e in cod_stmts]
         thr = self.threshold.expr.xreplace(subs) if self.threshold is not None else None
-        loads = b.loads(all_exprs + ([thr] if thr is not None else []),
-                        extra=[v for v in rhs])
+        refr = [self._refractory_expr.expr.xreplace(subs)] if self._refractory_expr is not None else []
+        loads = b.loads(all_exprs + ([thr] if thr is not None else []) + refr, extra=[v for v in rhs])
         cod_lines, _ = b.statements([(f"_cod_{n}", e) for n, e in cod_stmts], cse=False)
-        # constant-over-dt names print as the local holding their value
-        for n in cod:
-            b.arrays.pop(n, None)
+        for n in cod:  # constant-over-dt names print as the local holding this step's value
+            b.extra_names[n] = f"{prefix}tcod_{n}"
         stmt_lines, temps = b.statements(statements)
         pr_names = b.names(temporaries=temps)
         body += cod_lines + stmt_lines
@@ -282,7 +281,7 @@ class NeuronGroup(VariableOwner):
             return f"(_step - {b.p}lastspike[_i]) >= int(({b.p}refractory + 0.001*dt)/dt)"
         expr = self._refractory_expr.expr.xreplace(subs)
         code = b.expression(expr)
-        if isinstance(expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
+        if dimension_of(expr, self.dimension_lookup(self._externals)) != second.dim:
             return f"(_step == {b.p}lastspike[_i]) or not ({code})"  # refractory while the condition holds
         return f"(_step - {b.p}lastspike[_i]) >= int(({code}) / dt + 0.001)"
 
@@ -295,8 +294,9 @@ class NeuronGroup(VariableOwner):
                         "/=": lambda a, c: a / c}[op](sympy.Symbol(target, real=True), expr)
             stmts.append((target, expr))
         loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts])
+        hoisted = [(t, b.hoister(e)) for t, e in stmts]
         pr = b.printer(DRAW_RESET)
-        body = [f"l_{t} = {pr.doprint(b.hoister(e))}" for t, e in stmts]
+        body = [f"l_{t} = {pr.doprint(e)}" for t, e in hoisted]
         stores = sorted({f"{prefix}{t}[_i] = l_{t}" for t, _ in stmts})
         if self.has_refractory:
             stores += [f"{prefix}lastspike[_i] = _step", f"{prefix}not_refractory[_i] = False"]

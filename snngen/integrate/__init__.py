@@ -57,7 +57,6 @@ def _split_noise(rhs):
     noises = noise_symbols(rhs)
     drift, diffusion = {}, {}
     for x, e in rhs.items():
-        e = sympy.expand(e) if noises and any(e.has(n) for n in noises) else e
         g = {}
         for n in noises:
             c = sympy.diff(e, n)

@@ -1,0 +1,163 @@
+"""Integration methods: measured convergence orders, exactness, automatic choice."""
+
+import numpy as np
+import pytest
+import sympy
+
+import snngen as sg
+from snngen.equations.parser import parse_expression
+from snngen.integrate import integrate, normal_symbol
+from snngen.units import ms, second
+
+TAU = 10 * ms
+
+
+def _simulate(model, method, dt, duration, v0, namespace):
+    G = sg.NeuronGroup(1, model, method=method, namespace=namespace)
+    for name, value in v0.items():
+        setattr(G, name + "_", value)
+    net = sg.Network(G, dt=dt)
+    net.run(duration)
+    return G, net
+
+
+def _orders(errors):
+    return [np.log2(a / b) for a, b in zip(errors, errors[1:])]
+
+
+@pytest.mark.parametrize("method, order", [("euler", 1), ("rk2", 2), ("heun", 2), ("rk4", 4)])
+def test_explicit_methods_converge_at_their_order(method, order):
+    # dv/dt = -v**2/tau  =>  v(T) = v0 / (1 + v0*T/tau)
+    T, v0 = 20 * ms, 2.0
+    exact = v0 / (1 + v0 * float(T / TAU))
+    dts = [0.4, 0.2, 0.1] if order < 4 else [1.0, 0.5, 0.25]
+    errors = []
+    for dt in dts:
+        G, _ = _simulate("dv/dt = -v**2/tau : 1", method, dt * ms, T, {"v": v0}, {"tau": TAU})
+        assert G.integration_method == method
+        errors.append(abs(G.v_[0] - exact))
+    measured = _orders(errors)
+    assert all(abs(m - order) < 0.25 for m in measured), measured
+
+
+def test_exponential_euler_is_first_order_on_a_forced_linear_equation():
+    # dv/dt = -v/tau + sin(w t)/tau: conditionally linear with a time-dependent input
+    w, T = 200.0, 0.05  # rad/s, s
+    a = 1 / (TAU / second)
+    # exact: v = A sin(wt) + B cos(wt) + C exp(-a t), v(0) = 0
+    A = a * a / (a * a + w * w)
+    B = -a * w / (a * a + w * w)
+    exact = A * np.sin(w * T) + B * np.cos(w * T) - B * np.exp(-a * T)
+    errors = []
+    for dt in (0.5, 0.25, 0.125):
+        G, _ = _simulate("dv/dt = -v/tau + sin(omega*t)/tau : 1", "exponential_euler", dt * ms, T * second,
+                         {"v": 0.0}, {"tau": TAU, "omega": w / second})
+        errors.append(abs(G.v_[0] - exact))
+    assert all(abs(m - 1) < 0.2 for m in _orders(errors)), _orders(errors)
+
+
+def test_exact_matches_the_analytic_solution_to_1e12():
+    T = 37 * ms
+    G, _ = _simulate("dv/dt = (v_rest - v)/tau : 1", None, 0.1 * ms, T, {"v": 1.0}, {"tau": TAU, "v_rest": -0.5})
+    assert G.integration_method == "exact"
+    expected = -0.5 + 1.5 * np.exp(-float(T / TAU))
+    assert abs(G.v_[0] - expected) <= 1e-12 * abs(expected)
+
+
+def test_exact_solves_a_coupled_linear_system():
+    # current-based synapse: dv/dt = (g - v)/tau, dg/dt = -g/tau_g
+    T, tau_g = 23 * ms, 3 * ms
+    G, _ = _simulate("dv/dt = (g - v)/tau : 1\ndg/dt = -g/tau_g : 1", None, 0.1 * ms, T, {"v": 0.2, "g": 1.0},
+                     {"tau": TAU, "tau_g": tau_g})
+    assert G.integration_method == "exact"
+    t, a, b = T / second, TAU / second, tau_g / second
+    g = np.exp(-t / b)
+    v = 0.2 * np.exp(-t / a) + b / (b - a) * (np.exp(-t / b) - np.exp(-t / a))
+    assert abs(G.g_[0] - g) <= 1e-12 * g
+    assert abs(G.v_[0] - v) <= 1e-12 * abs(v)
+
+
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        ("dv/dt = (v_rest - v)/tau : 1", "exact"),
+        ("dv/dt = (0.04*v**2 + 5*v + 140 - u)/tau : 1\ndu/dt = (0.2*v - u)/tau : 1", "euler"),
+        ("dv/dt = -g*v/tau : 1\ndg/dt = (1 - g - v)/tau : 1", "exponential_euler"),
+        ("dv/dt = -v/tau + xi/sqrt(tau) : 1", "euler"),
+        ("dv/dt = -v/tau + v*xi/sqrt(tau) : 1", "heun"),
+    ],
+)
+def test_automatic_choice_follows_brian2(model, expected):
+    eqs = sg.Equations(model)
+    rhs, _ = eqs.substituted()
+    _, method = integrate(rhs)
+    assert method == expected
+
+
+def test_unknown_or_inapplicable_method_is_an_error():
+    rhs = {"v": parse_expression("-v**2/tau").expr}
+    with pytest.raises(sg.ModelError, match="rk45"):
+        integrate(rhs, "rk45")
+    with pytest.raises(sg.ModelError, match="not linear"):
+        integrate(rhs, "exact")
+
+
+def _sde_strong_errors(method, rhs_text, exact_fn, n_paths=400, T=1.0, levels=(16, 32, 64, 128), seed=0):
+    """Mean |X_T - exact| for several step counts, on the SAME Brownian paths."""
+    x, mu, sigma, dt = sympy.symbols("x mu sigma dt", real=True)
+    rhs = {"x": parse_expression(rhs_text).expr}
+    stmts, _ = integrate(rhs, method)
+    noise = normal_symbol(sympy.Symbol("xi", real=True))
+    final = dict(stmts)["_new_x"]
+    temps = [(sympy.Symbol(n, real=True), e) for n, e in stmts if n != "_new_x"]
+    for sym, e in reversed(temps):
+        final = final.xreplace({sym: e})
+    step = sympy.lambdify((x, mu, sigma, dt, noise), final, "numpy")
+    rng = np.random.default_rng(seed)
+    fine = max(levels)
+    dW = rng.standard_normal((n_paths, fine)) * np.sqrt(T / fine)
+    W = dW.sum(axis=1)
+    errs = []
+    for n in levels:
+        h = T / n
+        incr = dW.reshape(n_paths, n, fine // n).sum(axis=2)
+        X = np.ones(n_paths)
+        for k in range(n):
+            X = step(X, 1.5, 0.8, h, incr[:, k] / np.sqrt(h))
+        errs.append(np.mean(np.abs(X - exact_fn(T, W))))
+    return errs
+
+
+def test_euler_maruyama_strong_order_half():
+    errs = _sde_strong_errors("euler_maruyama", "mu*x + sigma*x*xi",
+                              lambda T, W: np.exp((1.5 - 0.8**2 / 2) * T + 0.8 * W))
+    slope = np.polyfit(np.log2([16, 32, 64, 128]), np.log2(errs), 1)[0]
+    assert -0.75 < slope < -0.3, slope
+
+
+def test_milstein_strong_order_one():
+    errs = _sde_strong_errors("milstein", "mu*x + sigma*x*xi",
+                              lambda T, W: np.exp((1.5 - 0.8**2 / 2) * T + 0.8 * W))
+    slope = np.polyfit(np.log2([16, 32, 64, 128]), np.log2(errs), 1)[0]
+    assert -1.25 < slope < -0.8, slope
+
+
+def test_stochastic_heun_converges_to_the_stratonovich_solution():
+    # Stratonovich GBM: X = exp(mu T + sigma W)
+    errs = _sde_strong_errors("heun", "mu*x + sigma*x*xi", lambda T, W: np.exp(1.5 * T + 0.8 * W))
+    slope = np.polyfit(np.log2([16, 32, 64, 128]), np.log2(errs), 1)[0]
+    assert -1.3 < slope < -0.8, slope
+
+
+def test_additive_noise_gives_the_ornstein_uhlenbeck_variance():
+    # dv/dt = -v/tau + sigma*sqrt(2/tau)*xi  =>  stationary variance sigma**2
+    sg.seed(7)
+    G = sg.NeuronGroup(20000, "dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : 1",
+                       namespace={"tau": TAU, "sigma": 0.5})
+    net = sg.Network(G, dt=0.1 * ms)
+    net.run(100 * ms)
+    assert G.integration_method == "euler"
+    # Euler-Maruyama's stationary variance is sigma^2 / (1 - dt/(2 tau)) exactly
+    expected = 0.25 / (1 - 0.1 / 20)
+    assert abs(np.var(G.v_) / expected - 1) < 0.03
+    assert abs(np.mean(G.v_)) < 0.02
