@@ -8,7 +8,6 @@ draws keyed by (seed, object stream, index, step, draw).
 
 from __future__ import annotations
 
-import sympy
 from sympy.core.function import AppliedUndef
 
 from .optimise import Hoister, eliminate_common

@@ -6,7 +6,7 @@ template's inputs are declared by the function that renders it.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import jinja2
@@ -22,7 +22,7 @@ def _indent(lines, n):
     return "\n".join(pad + line if line else "" for line in lines)
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment():
     loader = jinja2.FunctionLoader(_load)
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,

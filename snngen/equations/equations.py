@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..errors import EquationError
-from .parser import NAME_RE, ParsedExpression, parse_expression
 from .dimensions import parse_unit
+from .parser import NAME_RE, ParsedExpression, parse_expression
 
 FLAGS = {
     "differential": {"unless refractory", "event-driven", "clock-driven"},

@@ -148,8 +148,8 @@ class NeuronGroup(VariableOwner):
         return self._external_names
 
     def externals(self, run_namespace):
-        return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace, run_namespace,
-                       locate=self._locate)
+        return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace,
+                       run_namespace, locate=self._locate)
 
     def dimension_lookup(self, externals):
         def lookup(name):

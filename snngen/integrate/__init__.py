@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import ModelError
 from ..equations.equations import NOISE_RE
 from ..equations.parser import Rand, Randn
+from ..errors import ModelError
 
 DT = sympy.Symbol("dt", real=True)
 T = sympy.Symbol("t", real=True)

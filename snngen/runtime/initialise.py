@@ -27,7 +27,7 @@ def initialise(group, var, text, level=0):
                         group.namespace, run_ns, locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})")
     lookup = group.dimension_lookup(externals)
     d = dimension_of(parsed.expr, lookup)
-    if d != var.dim and not (var.dim is None):
+    if d != var.dim and var.dim is not None:
         raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
                         f"'{var.name}' has units {var.dim}")
     arrays = {n: f"o_{n}" for n, v in group.variables.items() if v.kind != "internal"}
