@@ -44,7 +44,7 @@ def _izhikevich_patterns(duration_ms=300):
     """One neuron per Izhikevich (2003) preset, step current I = 10 from 20 ms."""
     import snngen as sg
     from snngen import models
-    from snngen.units import mV, ms
+    from snngen.units import ms, mV
 
     spec = models.get("Izhikevich")
     rows = []
@@ -98,7 +98,7 @@ def _plot(path, current, rate, theory, rows):
     a.plot(current, rate, "r.", ms=3, label="snngen")
     a.set(xlabel="I (nA)", ylabel="rate (Hz)", title="LIF f-I curve")
     a.legend()
-    for k, (preset, times) in enumerate(rows):
+    for k, (_preset, times) in enumerate(rows):
         b.plot(times, np.full(len(times), k), "|", ms=10)
     b.set(yticks=range(len(rows)), yticklabels=[p for p, _ in rows], xlabel="t (ms)",
           title="Izhikevich firing patterns")

@@ -20,13 +20,13 @@ may be a Quantity, a number, an array with one value per neuron or a string such
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
 
 import numpy as np
+import tomllib
 
 from .equations.dimensions import evaluate_constant
 from .equations.parser import NAME_RE, parse_expression, suggest

@@ -252,3 +252,23 @@ def test_bad_durations_and_prefs():
         net.run(0.05 * ms)
     with pytest.raises(AttributeError, match="dtype"):
         sg.prefs.dtyp = "float32"
+
+
+def test_shared_parameter_and_constant_over_dt():
+    # I_step is computed once per step (constant over dt), then v integrates exactly with it
+    G = sg.NeuronGroup(3, """dv/dt = (I_step - v)/tau : 1
+                             I_step = amp*sin(2*pi*f*t) : 1 (constant over dt)
+                             amp : 1 (shared)""", namespace={"tau": 10 * ms, "f": 50 * Hz})
+    G.amp = 2.0
+    assert G.amp.shape == (1,)
+    dt, n = 1e-4, 200
+    sg.Network(G, dt=dt * second).run(n * dt * second)
+    v, decay = 0.0, np.exp(-dt / 0.01)
+    for k in range(n):
+        inp = 2.0 * np.sin(2 * np.pi * 50 * k * dt)
+        v = inp + (v - inp) * decay
+    np.testing.assert_allclose(G.v_, v, rtol=1e-12)
+    with pytest.raises(sg.EquationError, match="Synapses"):
+        sg.NeuronGroup(1, "dx/dt = -x/tau : 1 (event-driven)")
+    with pytest.raises(sg.EquationError, match="shared"):
+        sg.NeuronGroup(1, "v : 1\namp : 1 (shared)", reset="amp = 1", threshold="v > 1")

@@ -20,7 +20,7 @@ DRAW_EQUATIONS, DRAW_THRESHOLD, DRAW_RESET, DRAW_NOISE, DRAW_CONDITION = 0, 1000
 class BlockBuilder:
     """Prints the code of one object (prefix ``p``, e.g. ``"o0_"``)."""
 
-    def __init__(self, prefix, arrays, externals, index="_i", noise_names=()):
+    def __init__(self, prefix, arrays, externals, index="_i", noise_names=(), shared=()):
         self.p = prefix
         self.index = index
         self.arrays = dict(arrays)  # name -> array argument name (per-element)
@@ -29,6 +29,7 @@ class BlockBuilder:
         self.hoister = Hoister(self.is_constant)
         self.noise_names = list(noise_names)
         self.extra_names = {}  # name -> code, e.g. not_refractory -> l_nr
+        self.shared = set(shared)  # arrays of one element, shared by all indices
 
     # -- arguments -----------------------------------------------------------
     def arg(self, name, getter):
@@ -91,7 +92,7 @@ class BlockBuilder:
         lines = []
         for name in sorted(used):
             if name in self.arrays:
-                lines.append(f"l_{name} = {self.arrays[name]}[{self.index}]")
+                lines.append(f"l_{name} = {self.arrays[name]}[{0 if name in self.shared else self.index}]")
             elif name in self.externals and self.externals[name].kind == "array":
                 lines.append(f"l_{name} = {self.p}x_{name}[{self.index}]")
         return lines

@@ -70,8 +70,9 @@ class SpikeMonitor(_Monitor):
         return part
 
     def before_run(self, net, step0, nsteps):
+        """Prepare buffers; True if an array was reallocated (the run's arguments change)."""
         self._dt = net.dt_
-        self.ensure_capacity()
+        return self.ensure_capacity()
 
     def ensure_capacity(self):
         """Grow the buffers so that one more step of spikes always fits; True if they grew."""
@@ -198,9 +199,12 @@ class StateMonitor(_Monitor):
         first = -(-step0 // every) * every
         count = max(0, (step0 + nsteps - 1 - first) // every + 1)
         needed = int(self._n[0]) + count
+        if needed <= self._steps.shape[0]:
+            return False
         self._steps = _grow(self._steps, needed)
         for v in self.record_variables:
             self._buffers[v] = _grow(self._buffers[v], needed)
+        return True
 
     def ensure_capacity(self):
         return False
@@ -261,7 +265,10 @@ class PopulationRateMonitor(_Monitor):
     def before_run(self, net, step0, nsteps):
         self._dt = net.dt_
         needed = int(self._n[0]) + nsteps
+        if needed <= self._counts.shape[0]:
+            return False
         self._counts, self._steps = _grow(self._counts, needed), _grow(self._steps, needed)
+        return True
 
     def ensure_capacity(self):
         return False

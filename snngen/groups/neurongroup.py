@@ -76,10 +76,15 @@ class NeuronGroup(VariableOwner):
                 raise UnitError(f"refractory of {self.name} must be a time, it has units "
                                 f"{get_dimensions(refractory)}")
         for eq in self.equations:
+            synaptic = eq.flags & {"event-driven", "summed"}
+            if synaptic:
+                raise EquationError(f"the flag '{sorted(synaptic)[0]}' belongs in Synapses, not in a NeuronGroup",
+                                    text=eq.text, line=eq.line, token=sorted(synaptic)[0])
             if eq.kind == "subexpression":
                 continue
             dtype_ = _DTYPES[eq.dtype] or self.dtype
-            self._add_variable(eq.name, eq.dim, self.N, dtype_, eq.kind, eq.flags)
+            size = 1 if "shared" in eq.flags else self.N
+            self._add_variable(eq.name, eq.dim, size, dtype_, eq.kind, eq.flags)
         if self.has_refractory:
             self._add_variable("lastspike", None, self.N, np.int64, "internal", fill=_NEVER)
             self._add_variable("not_refractory", DIMENSIONLESS, self.N, np.bool_, "internal", fill=True)
@@ -112,8 +117,9 @@ class NeuronGroup(VariableOwner):
                 raise EquationError(f"reset of {self.name} assigns to '{target}', which is not a variable of "
                                     f"the group.{suggest(target, self.variables)}", line=parsed.line,
                                     text=parsed.text, token=target)
-            if "constant" in self.variables[target].flags:
-                raise EquationError(f"reset of {self.name} assigns to the constant '{target}'", token=target)
+            if self.variables[target].flags & {"constant", "shared"}:
+                raise EquationError(f"reset of {self.name} assigns to '{target}', which is constant or shared "
+                                    "(one value for all neurons)", token=target)
 
     def own_names(self):
         names = set(self.variables) | set(self.equations.subexpr_names)
@@ -147,9 +153,9 @@ class NeuronGroup(VariableOwner):
             object.__setattr__(self, "_external_names", {n for n in used if not NOISE_RE.match(n)})
         return self._external_names
 
-    def externals(self, run_namespace):
+    def externals(self, run_namespace, previous=None):
         return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace,
-                       run_namespace, locate=self._locate)
+                       run_namespace, locate=self._locate, previous=previous)
 
     def dimension_lookup(self, externals):
         def lookup(name):
@@ -212,7 +218,8 @@ class NeuronGroup(VariableOwner):
         rhs, subs = self.equations.substituted()
         noises = [s.name for s in noise_symbols(rhs)]
         arrays = {name: f"{prefix}{name}" for name, v in self.variables.items() if v.kind != "internal"}
-        b = BlockBuilder(prefix, arrays, externals, noise_names=noises)
+        shared = {n for n, v in self.variables.items() if "shared" in v.flags}
+        b = BlockBuilder(prefix, arrays, externals, noise_names=noises, shared=shared)
         part = Part()
         for name, var in self.variables.items():
             b.arg(f"{prefix}{name}", lambda var=var: var.array)

@@ -29,10 +29,12 @@ def caller_namespace(level):
 class External:
     """A resolved external name: a scalar, a per-element array, or a function."""
 
-    __slots__ = ("name", "kind", "dim", "value")
+    __slots__ = ("name", "kind", "dim", "value", "raw", "live")
 
-    def __init__(self, name, kind, dim, value):
+    def __init__(self, name, kind, dim, value, raw=None, live=False):
         self.name, self.kind, self.dim, self.value = name, kind, dim, value
+        self.raw = raw  # the user's object, to recognise it next run
+        self.live = live  # True if ``value`` follows in-place changes of ``raw`` (or raw is immutable)
 
     def signature(self):
         return (self.kind, self.dim)
@@ -43,18 +45,17 @@ def classify(name, value, size, owner):
     from ..groups.timedarray import TimedArray
 
     if isinstance(value, TimedArray):
-        return External(name, "function", value.dim, value)
-    if isinstance(value, (bool, np.bool_)):
-        return External(name, "scalar", DIMENSIONLESS, float(value))
-    if isinstance(value, (numbers.Number, np.number)):
-        return External(name, "scalar", DIMENSIONLESS, float(value))
+        return External(name, "function", value.dim, value, value, True)
+    if isinstance(value, (bool, np.bool_, numbers.Number, np.number)):
+        return External(name, "scalar", DIMENSIONLESS, float(value), value, True)
     if isinstance(value, (np.ndarray, Quantity)):
         dim = get_dimensions(value)
         arr = np.asarray(value, dtype=np.float64)
         if arr.ndim == 0:
-            return External(name, "scalar", dim, float(arr))
+            return External(name, "scalar", dim, float(arr), value, True)  # 0-d: not mutated in place
         if arr.ndim == 1 and len(arr) == size:
-            return External(name, "array", dim, np.ascontiguousarray(arr))
+            arr = np.ascontiguousarray(arr)
+            return External(name, "array", dim, arr, value, np.shares_memory(arr, value))
         raise ModelError(
             f"'{name}' used in {owner} is an array of shape {arr.shape}; "
             f"expected a scalar or one value per element ({size},)"
@@ -63,15 +64,24 @@ def classify(name, value, size, owner):
                      "an array or a TimedArray")
 
 
-def resolve(names, owner, size, own_namespace, run_namespace, locate=None):
-    """Resolve ``names`` -> {name: External}; an unknown name is an error with suggestions."""
+def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previous=None):
+    """Resolve ``names`` -> {name: External}; an unknown name is an error with suggestions.
+
+    ``previous`` (the last resolution) is reused for values that are the same
+    object as last time and cannot have changed behind our back.
+    """
     from ..equations.parser import suggest
 
     out = {}
     for name in sorted(names):
         for ns in (own_namespace, run_namespace):
             if ns is not None and name in ns:
-                out[name] = classify(name, ns[name], size, owner)
+                value = ns[name]
+                old = previous.get(name) if previous else None
+                if old is not None and old.raw is value and old.live:
+                    out[name] = old
+                else:
+                    out[name] = classify(name, value, size, owner)
                 break
         else:
             if name in UNITS:

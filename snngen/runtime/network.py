@@ -131,23 +131,23 @@ class Network:
         self._source = source
         self._getters = list(args.values())
         self._ordered_objects = ordered
-        self._signatures = self._current_signatures()
+        self._resolving = [o for o in ordered if hasattr(o, "externals")]
+        self._preparing = [o for o in ordered if hasattr(o, "before_run")]
+        self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
+        self._args = None
         self.build_seconds = time.perf_counter() - t0
-
-    def _current_signatures(self):
-        return {o.name: dict(getattr(o, "_externals_signature", {})) for o in self.objects}
 
     def _refresh_externals(self, run_namespace):
         """Re-read external values; True if one changed kind or units (needs a rebuild)."""
-        for obj in self.objects:
-            if not hasattr(obj, "externals"):
-                continue
-            new = obj.externals(run_namespace)
-            old = getattr(obj, "_externals", None)
-            if old is None or set(new) != set(old) or any(new[k].signature() != old[k].signature() for k in new):
-                return True
+        for obj in self._resolving:
+            old = obj._externals
+            new = obj.externals(run_namespace, previous=old)
             for k, ext in new.items():
-                old[k].value = ext.value
+                if ext is not old[k]:
+                    if ext.signature() != old[k].signature():
+                        return True
+                    old[k].value, old[k].raw, old[k].live = ext.value, ext.raw, ext.live
+                    self._args = None
         return False
 
     # -- running -----------------------------------------------------------------
@@ -161,31 +161,38 @@ class Network:
         if namespace is None:
             frame = sys._getframe(level + 1)
             namespace = collections.ChainMap(frame.f_locals, frame.f_globals)
+        if prefs.threads is not None:
+            import numba
+
+            numba.set_num_threads(prefs.threads)
         if self._fn is None or self._refresh_externals(namespace):
             self.build(namespace)
         self._run_steps(nsteps, report)
 
     def _run_steps(self, nsteps, report):
         step0 = self.step
-        for obj in self._ordered_objects:
-            if hasattr(obj, "before_run"):
-                obj.before_run(self, step0, nsteps)
+        for obj in self._preparing:
+            if obj.before_run(self, step0, nsteps):
+                self._args = None
         bar = _progress(report, nsteps)
         chunk = nsteps if bar is None else max(1, min(nsteps, 100))
         done = 0
-        fn, getters, err = self._fn, self._getters, self._err
+        fn, err = self._fn, self._err
         seed = _random.current_seed()
         while done < nsteps:
             todo = min(chunk, nsteps - done)
+            if self._args is None:
+                self._args = tuple(g() for g in self._getters)
             t0 = time.perf_counter()
-            n = fn(seed, self.step, todo, err, self.dt_, *[g() for g in getters])
+            n = fn(seed, self.step, todo, err, self.dt_, *self._args)
             self.step += n
             done += n
             if err[0]:
                 self._raise_nan()
             if n < todo:
-                if not any(o.ensure_capacity() for o in self._ordered_objects if hasattr(o, "ensure_capacity")):
+                if not any([o.ensure_capacity() for o in self._growing]):
                     raise SimulationError("the run stopped early without a full buffer (internal error)")
+                self._args = None
             if bar is not None:
                 bar(done, nsteps)
                 elapsed = time.perf_counter() - t0
@@ -216,6 +223,7 @@ class Network:
         return state
 
     def set_states(self, state):
+        self._args = None
         self.step = int(state["__step__"])
         for obj in self.objects:
             if hasattr(obj, "variables"):
