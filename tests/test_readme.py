@@ -1,0 +1,34 @@
+"""The README's examples run as written and say what they claim."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_examples_run_and_hold():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert len(blocks) >= 2
+    ns = {}
+    for k, block in enumerate(blocks):
+        exec(compile(block, f"README block {k}", "exec"), ns)  # noqa: S102 (our own documentation)
+    assert ns["G"].model_spec.name == "Izhikevich"
+    assert ns["H"].namespace["tau"] == ns["ms"] * 20
+
+
+def test_readme_first_example_numbers():
+    block = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)[0]
+    ns = {}
+    exec(compile(block, "README block 0", "exec"), ns)  # noqa: S102
+    spikes, G = ns["spikes"], ns["G"]
+    assert G.integration_method == "exact"
+    # I = 2 nA * i/N with R = 10 MOhm: neurons with R*I > 15 mV (i > 750) fire, the others never do
+    assert spikes.count[:740].sum() == 0 and (spikes.count[760:] > 0).all()
+
+
+def test_readme_test_command_is_what_ci_runs():
+    text = README.read_text()
+    block = re.search(r"<!-- test-command -->\n```bash\n(.*?)\n```\n<!-- /test-command -->", text, re.S)
+    assert block and "pytest" in block.group(1)
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "test-command" in ci
