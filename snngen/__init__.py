@@ -13,6 +13,7 @@ from .errors import EquationError, ModelError, SimulationError, UnitError  # noq
 from .groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
 from .groups.neurongroup import NeuronGroup, PoissonGroup  # noqa: E402
 from .groups.spikegenerator import SpikeGeneratorGroup  # noqa: E402
+from .groups.synapses import Synapses  # noqa: E402
 from .groups.timedarray import TimedArray  # noqa: E402
 from .prefs import prefs  # noqa: E402
 from .runtime.network import Network, run  # noqa: E402
@@ -20,7 +21,7 @@ from .runtime.random import seed  # noqa: E402
 
 __all__ = [
     "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
-    "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "TimedArray",
+    "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "Synapses", "TimedArray",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "Network", "run", "seed", "prefs",
 ]  # fmt: skip

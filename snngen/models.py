@@ -25,7 +25,6 @@ from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
 
-import numpy as np
 import tomllib
 
 from .equations.dimensions import evaluate_constant
@@ -109,7 +108,7 @@ class ModelSpec:
         """A :class:`~snngen.NeuronGroup` of ``N`` such neurons (see :func:`make`)."""
         namespace = self.namespace(preset, **overrides)
         group = NeuronGroup(N, self.equations, threshold=self.threshold, reset=self.reset,
-                            refractory=_refractory(self.refractory, namespace), method=method or self.method,
+                            refractory=self.refractory or False, method=method or self.method,
                             namespace=namespace, name=name or unique_name(self.name.lower()))
         for variable, text in self.initial.items():
             setattr(group, variable, text)
@@ -139,21 +138,6 @@ def _constant(text, what):
         return evaluate_constant(parse_expression(text, line_text=text))
     except EquationError as exc:
         raise EquationError(f"{what}: {exc}") from None
-
-
-def _refractory(text, namespace):
-    """The ``refractory`` argument of the group.
-
-    A bare parameter name is passed as its value: the engine reads a bare name given as a string as a
-    refractory *condition* (a sympy Symbol is a Boolean), which would keep the neurons refractory for ever.
-    Per-neuron arrays are passed as ``1.0*name`` (a product, hence a duration).
-    """
-    if text is None:
-        return False
-    key = text.strip()
-    if key in namespace:
-        return namespace[key] if np.ndim(namespace[key]) == 0 else f"1.0*{key}"
-    return text
 
 
 @cache

@@ -126,6 +126,15 @@ def test_lif_interspike_interval_is_the_analytic_one():
         assert np.all(np.abs(isi - T) <= dt_ * (1 + 1e-6)), (current, isi, T)
 
 
+def test_per_neuron_override_of_the_refractory_period():
+    t_ref = np.array([1.0, 2.0, 4.0])  # ms
+    G = models.LIF(3, t_ref=t_ref * ms)
+    G.I = 3 * nA
+    (sm,), _ = simulate([G], 100 * ms)
+    isi = [np.diff(np.asarray(train))[0] / 1e-3 for train in sm.spike_trains().values()]
+    np.testing.assert_allclose(np.diff(isi), np.diff(t_ref), atol=1e-9)  # same integration time, longer dead time
+
+
 def test_perfect_integrator_interspike_interval_is_C_dv_over_I():
     currents = np.array([0.0, 0.33, 0.7, 1.3])  # nA
     G = models.IF(len(currents))

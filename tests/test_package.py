@@ -38,7 +38,7 @@ def test_installed_wheel_runs_a_model_from_its_own_files(wheel, tmp_path):
     script = (
         "import snngen, snngen.models as M; from snngen.units import ms, nA\n"
         "print(snngen.__file__)\n"
-        "G = M.LIF(1); G.I = 1*nA; m = snngen.SpikeMonitor(G)\n"
+        "G = M.LIF(1); G.I = 2*nA; m = snngen.SpikeMonitor(G)\n"
         "snngen.Network(G, m).run(100*ms); print(m.num_spikes)\n"
     )
     env = dict(os.environ, SNNGEN_CACHE_DIR=str(tmp_path / "cache"))

@@ -24,6 +24,7 @@ class Part:
     """Lines of generated code an object adds to each slot of the run loop.
 
     Slots follow Brian2's default schedule: ``start`` (state monitors),
+    ``before_groups`` (synaptic state updates, summed variables),
     ``groups`` (state update + threshold), ``thresholds`` (spike monitors),
     ``synapses``, ``resets``, ``end``; ``prologue``/``epilogue`` run once per
     call, ``capacity`` at each step start (``break`` when a buffer is full).
@@ -34,6 +35,7 @@ class Part:
     prologue: list = field(default_factory=list)
     capacity: list = field(default_factory=list)
     start: list = field(default_factory=list)
+    before_groups: list = field(default_factory=list)
     groups: list = field(default_factory=list)
     thresholds: list = field(default_factory=list)
     synapses: list = field(default_factory=list)
@@ -42,7 +44,8 @@ class Part:
     epilogue: list = field(default_factory=list)
     parallel: bool = False
 
-    SLOTS = ("prologue", "capacity", "start", "groups", "thresholds", "synapses", "resets", "end", "epilogue")
+    SLOTS = ("prologue", "capacity", "start", "before_groups", "groups", "thresholds", "synapses", "resets", "end",
+             "epilogue")
 
 
 class Variable:

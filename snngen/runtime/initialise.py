@@ -21,13 +21,17 @@ DEFAULT_DT = 1e-4
 def initialise(group, var, text, level=0):
     """Set ``var`` of ``group`` from the expression ``text``, element by element."""
     parsed = parse_expression(text, line=1, line_text=text)
+    if hasattr(group, "equations"):  # subexpressions are inlined, as everywhere else
+        parsed.expr = parsed.expr.xreplace(group.equations.substituted()[1])
     run_ns = caller_namespace(level + 1)
     names = symbols_of([parsed.expr]) - group.own_names()
+    extra = group.initialiser_names(names) if hasattr(group, "initialiser_names") else {}
+    names -= set(extra)
     externals = resolve(names, f"the initialiser of {group.name}.{var.name}", len(var.array),
                         group.namespace, run_ns, locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})")
     lookup = group.dimension_lookup(externals)
     d = dimension_of(parsed.expr, lookup)
-    if d != var.dim and var.dim is not None:
+    if d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
         raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
                         f"'{var.name}' has units {var.dim}")
     arrays = {n: f"o_{n}" for n, v in group.variables.items() if v.kind != "internal"}
@@ -37,6 +41,9 @@ def initialise(group, var, text, level=0):
             b.arg(f"o_{name}", lambda v=v: v.array)
     b.register_externals()
     b.arg("o_stream", lambda: group.stream)
+    for name, (arg, array, code) in extra.items():
+        b.arg(arg, lambda array=array: array)
+        b.extra_names[name] = code
     value = b.expression(parsed.expr, draw_base=DRAW_CONDITION)
     loads = b.loads([parsed.expr])
     prologue = ["o_N = _out.shape[0]"] + b.prologue()

@@ -16,6 +16,7 @@ import numpy as np
 from ..codegen.compiler import load_module
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
+from ..groups.base import Part
 from ..prefs import prefs
 from ..units import get_dimensions, ms, second
 from . import random as _random
@@ -114,15 +115,14 @@ class Network:
         for k, obj in enumerate(ordered):
             obj._prefix = f"o{k}_"
             obj._network_id = k
+            obj._net_dt = self.dt_
         parts = []
         for obj in ordered:
             parts.append(obj.build(obj._prefix, run_namespace, check_nan=self.check_nan))
         args = {}
         for part in parts:
             args.update(part.args)
-        slots = {slot: [line for part in parts for line in getattr(part, slot)] for slot in parts[0].SLOTS} \
-            if parts else {slot: [] for slot in ("prologue", "capacity", "start", "groups", "thresholds",
-                                                 "synapses", "resets", "end", "epilogue")}
+        slots = {slot: [line for part in parts for line in getattr(part, slot)] for slot in Part.SLOTS}
         parallel = any(p.parallel for p in parts)
         source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), **slots))
         t0 = time.perf_counter()
@@ -132,6 +132,7 @@ class Network:
         self._getters = list(args.values())
         self._ordered_objects = ordered
         self._resolving = [o for o in ordered if hasattr(o, "externals")]
+        self._checking = [o for o in ordered if hasattr(o, "needs_rebuild")]
         self._preparing = [o for o in ordered if hasattr(o, "before_run")]
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
         self._args = None
@@ -165,7 +166,8 @@ class Network:
             import numba
 
             numba.set_num_threads(prefs.threads)
-        if self._fn is None or self._refresh_externals(namespace):
+        if self._fn is None or any(o.needs_rebuild(self.dt_) for o in self._checking) \
+                or self._refresh_externals(namespace):
             self.build(namespace)
         self._run_steps(nsteps, report)
 

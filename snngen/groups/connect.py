@@ -1,0 +1,142 @@
+"""Synapse creation: ``connect(condition=..., p=..., i=..., j=..., n=...)``.
+
+Conditions and probabilities are expressions of ``i``, ``j``, ``N_pre``,
+``N_post`` and the neurons' variables (``x_pre``, ``x_post``); they are parsed,
+unit-checked and compiled into a loop over candidate pairs.  Random draws are
+keyed by (seed, synapse object, i, connect call, j), so a seed reproduces the
+same connectivity on any machine.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..codegen.blocks import symbols_of
+from ..codegen.compiler import load_module
+from ..codegen.optimise import Hoister
+from ..codegen.printer import NumbaPrinter
+from ..codegen.render import render
+from ..equations.dimensions import dimension_of
+from ..equations.parser import parse_expression, suggest
+from ..errors import ModelError, UnitError
+from ..runtime import random as _random
+from ..runtime.namespace import caller_namespace, resolve
+from ..units import DIMENSIONLESS
+
+_STEP_BASE = -1_000_000  # connect calls draw at steps below every initialiser's
+
+
+class Connector:
+    def __init__(self, syn):
+        self.syn = syn
+        self.calls = 0
+
+    def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False, level=0):
+        syn = self.syn
+        self._skip = bool(skip_if_invalid)
+        ns, nt = len(syn.source), len(syn.target)
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ModelError(f"{syn.name}.connect: n (synapses per pair) must be a positive integer, not {n!r}")
+        if i is not None and not isinstance(i, str):
+            if j is None or isinstance(j, str):
+                raise ModelError(f"{syn.name}.connect: give both i and j as arrays")
+            ii = np.atleast_1d(np.asarray(i, dtype=np.int64))
+            jj = np.atleast_1d(np.asarray(j, dtype=np.int64))
+            if ii.shape != jj.shape:
+                ii, jj = np.broadcast_arrays(ii, jj)
+            self._check_range(ii, ns, "i", syn.source)
+            self._check_range(jj, nt, "j", syn.target)
+            if condition is not None or p != 1.0:
+                raise ModelError(f"{syn.name}.connect: explicit i, j pairs take no condition or p")
+            syn._append(np.repeat(ii, n), np.repeat(jj, n))
+            return
+        if condition is None and isinstance(j, str) is False and (isinstance(p, numbers.Number) and p == 1.0):
+            ii = np.repeat(np.arange(ns), nt * n)
+            jj = np.tile(np.repeat(np.arange(nt), n), ns)
+            syn._append(ii, jj)
+            return
+        self.calls += 1
+        oi, oj = self._generate(condition, j, p, n, level + 1)
+        syn._append(oi, oj)
+
+    def _check_range(self, idx, size, what, group):
+        if len(idx) and (idx.min() < 0 or idx.max() >= size):
+            bad = idx[(idx < 0) | (idx >= size)][0]
+            raise ModelError(f"{self.syn.name}.connect: {what} = {bad} is outside {group.name} (size {size})")
+
+    def _generate(self, condition, j, p, n, level):
+        syn = self.syn
+        if condition is not None and not isinstance(condition, str):
+            if condition is True:
+                condition = None
+            else:
+                raise ModelError(f"{syn.name}.connect: condition must be a string expression")
+        texts = {"condition": condition, "j": j, "p": p if isinstance(p, str) else None}
+        parsed = {k: parse_expression(v, line=1, line_text=v) for k, v in texts.items() if v is not None}
+        if not isinstance(p, str):
+            p = float(p)
+            if not 0 <= p <= 1:
+                raise ModelError(f"{syn.name}.connect: p must lie in [0, 1], not {p}")
+        names = symbols_of([x.expr for x in parsed.values()])
+        src, tgt = syn.source, syn.target
+        arrays, args, used = {}, {}, set()
+        for name in names:
+            if name.endswith("_pre") and name[:-4] in getattr(src, "variables", {}):
+                arrays[name] = f"_src_{name[:-4]}[_i]"
+                args[f"_src_{name[:-4]}"] = src.variables[name[:-4]].array
+            elif name.endswith("_post") and name[:-5] in getattr(tgt, "variables", {}):
+                if j is not None:
+                    raise ModelError(f"{syn.name}.connect: with j given as an expression, the condition cannot "
+                                     f"use postsynaptic variables ('{name}')")
+                arrays[name] = f"_tgt_{name[:-5]}[_j]"
+                args[f"_tgt_{name[:-5]}"] = tgt.variables[name[:-5]].array
+            elif name not in ("i", "j", "N_pre", "N_post"):
+                used.add(name)
+        externals = resolve(used, f"{syn.name}.connect", 1, syn.namespace, caller_namespace(level + 1),
+                            locate=lambda nm: "")
+        for name, ext in externals.items():
+            if ext.kind != "scalar":
+                raise ModelError(f"{syn.name}.connect: '{name}' must be a scalar here")
+
+        def lookup(name):
+            if name in ("i", "j", "N_pre", "N_post"):
+                return DIMENSIONLESS
+            if name in externals:
+                return externals[name].dim
+            if name.endswith("_pre"):
+                return src.variables[name[:-4]].dim
+            return tgt.variables[name[:-5]].dim
+
+        for key, x in parsed.items():
+            d = dimension_of(x.expr, lookup)
+            if d != DIMENSIONLESS:
+                raise UnitError(f"{syn.name}.connect: {key} {x.text!r} must be dimensionless, it has units {d}")
+        hoister = Hoister(lambda nm: nm in externals)
+        exprs = {k: hoister(x.expr) for k, x in parsed.items()}
+        names_map = dict(arrays)
+        names_map.update({"i": "_i", "j": "_j", "N_pre": "_ns", "N_post": "_nt"})
+        names_map.update({nm: f"_x_{nm}" for nm in externals})
+        names_map.update({s.name: "_c" + s.name for s in hoister.hoisted.values()})
+        rng = "(_seed, _stream, _i, _step * 64 - 1 - {draw}, _j)"  # the p draw itself is at _step * 64
+        printer = NumbaPrinter(names_map, rand="_uniform" + rng, randn="_normal" + rng)
+        code = {k: printer.doprint(e) for k, e in exprs.items()}
+        prologue = [f"_c{s.name} = {printer.doprint(e)}" for e, s in hoister.hoisted.items()]
+        for nm, ext in externals.items():
+            args[f"_x_{nm}"] = ext.value
+        source = "\n".join(render("cpu/connect.py.j2", args=list(args), prologue=prologue,
+                                  condition=code.get("condition"), p=code.get("p"),
+                                  p_const=None if isinstance(p, str) or p == 1.0 else repr(p), j=code.get("j")))
+        fn = load_module(source).connect
+        oi, oj, bad = fn(_random.current_seed(), syn.stream, _STEP_BASE - self.calls, len(src), len(tgt), n,
+                         *args.values())
+        if bad >= 0 and not (j is not None and self._skip):
+            raise ModelError(f"{syn.name}.connect: j = {j!r} gives a target outside {tgt.name} "
+                             f"(size {len(tgt)}) for i = {bad}; pass skip_if_invalid=True to skip those")
+        return oi, oj
+
+    _skip = False
+
+
+__all__ = ["Connector", "suggest"]

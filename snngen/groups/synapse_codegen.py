@@ -1,0 +1,256 @@
+"""Generated code of a :class:`~snngen.groups.synapses.Synapses` object.
+
+Slots: clock-driven synaptic equations and ``(summed)`` variables run in
+``before_groups`` (before the neurons they feed); ``on_pre`` / ``on_post``
+pathways run in ``synapses``, after thresholds, over the synapses of the
+neurons that spiked (with delays: that spiked ``d`` steps ago, read from a ring
+buffer of past spike lists).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from ..codegen.optimise import Hoister, inline_temporaries
+from ..codegen.printer import NumbaPrinter
+from ..codegen.render import render
+from ..errors import ModelError
+from ..integrate import DT, integrate
+
+ELAPSED = sympy.Symbol("_elapsed", real=True)
+
+
+class SynapseState:
+    """Connectivity arrays, delay grouping and the delay ring buffer of one Synapses.
+
+    Recomputed only when the structure changes (connect, new delays, new dt).
+    """
+
+    def __init__(self, syn):
+        self.syn = syn
+        self.version = None
+        self.dt = None
+        self.hist = np.zeros((1, 1), dtype=np.int32)
+        self.histn = np.zeros(1, dtype=np.int64)
+
+    def refresh(self, dt):
+        """Bring the arrays up to date; True if anything was recomputed."""
+        syn = self.syn
+        if self.version == syn._structure_version and self.dt == dt:
+            return False
+        self._connectivity()
+        self._delays(dt)
+        self.version, self.dt = syn._structure_version, dt
+        return True
+
+    def key(self):
+        """What the generated code depends on: (dense, homogeneous delays, any delay)."""
+        return (self.dense, self.homogeneous, self.max_delay > 0)
+
+    def _connectivity(self):
+        syn = self.syn
+        ns, nt = len(syn.source), len(syn.target)
+        i, j = syn.variables["i"].array, syn.variables["j"].array
+        self.rowptr = np.zeros(ns + 1, dtype=np.int64)
+        np.cumsum(np.bincount(i, minlength=ns), out=self.rowptr[1:])
+        self.colptr = np.zeros(nt + 1, dtype=np.int64)
+        np.cumsum(np.bincount(j, minlength=nt), out=self.colptr[1:])
+        self.colsyn = np.argsort(j, kind="stable").astype(np.int64)
+        full = syn.N == ns * nt and syn.N > 0 and np.array_equal(j, np.tile(np.arange(nt, dtype=j.dtype), ns))
+        if syn.storage == "dense" and not full:
+            raise ModelError(f"{syn.name}: storage='dense' needs all-to-all connectivity (connect() with p=1)")
+        self.dense = full and syn.storage != "sparse"
+
+    def _delays(self, dt):
+        syn = self.syn
+        delay = syn.variables["delay"].array
+        steps = np.floor(delay / dt + 0.5).astype(np.int64)
+        if len(delay):
+            if delay.min() < 0:
+                raise ModelError(f"{syn.name}: delays must not be negative")
+            off = np.abs(steps * dt - delay) > 1e-6 * dt
+            if off.any():
+                k = int(np.argmax(off))
+                raise ModelError(f"{syn.name}: the delay of synapse {k} ({delay[k]:g} s) is not a multiple of "
+                                 f"dt ({dt:g} s)")
+        self.uniq = np.unique(steps) if len(steps) else np.zeros(1, dtype=np.int64)
+        self.homogeneous = len(self.uniq) <= 1
+        self.max_delay = int(self.uniq.max())
+        ns = len(syn.source)
+        if self.homogeneous:
+            self.order = np.zeros(1, dtype=np.int64)
+            self.rdptr = np.zeros((1, 1), dtype=np.int64)
+        else:
+            k = np.searchsorted(self.uniq, steps)
+            i = syn.variables["i"].array
+            self.order = np.lexsort((np.arange(len(i)), k, i)).astype(np.int64)
+            counts = np.zeros((ns, len(self.uniq)), dtype=np.int64)
+            np.add.at(counts, (i, k), 1)
+            self.rdptr = np.zeros((ns, len(self.uniq) + 1), dtype=np.int64)
+            self.rdptr[:, 1:] = np.cumsum(counts, axis=1)
+            self.rdptr += self.rowptr[:-1, None]
+        slots = self.max_delay + 1
+        if self.hist.shape != (slots, ns):
+            old_hist, old_n = self.hist, self.histn
+            self.hist = np.zeros((slots, ns), dtype=np.int32)
+            self.histn = np.zeros(slots, dtype=np.int64)
+            if old_hist.shape[1] == ns:  # keep the spikes still in flight
+                m = min(slots, old_hist.shape[0])
+                self.hist[:m], self.histn[:m] = old_hist[:m], old_n[:m]
+
+    def get_state(self):
+        return {"hist": self.hist.copy(), "histn": self.histn.copy()}
+
+    def set_state(self, state):
+        if "hist" in state:
+            self.hist, self.histn = state["hist"].copy(), state["histn"].copy()
+
+
+def _names(syn, p, externals, hoister, extra=None):
+    """How each name of synaptic code prints, with _s (synapse), _ip (pre), _jp (post) in scope."""
+    src, tgt = syn.source._prefix, syn.target._prefix
+    names = {"t": "_t", "dt": "dt", "i": "float(_ip)", "j": "float(_jp)", "N_pre": f"float({src}N)",
+             "N_post": f"float({tgt}N)", "N": f"float({p}i.shape[0])", "lastupdate": f"{p}lastupdate[_s]",
+             "_elapsed": f"(_t - {p}lastupdate[_s])"}
+    for name, var in syn.variables.items():
+        if var.kind not in ("index", "internal"):
+            names[name] = f"{p}{name}[_s]"
+    for owner, pre, suffix, idx in ((syn.source, src, "_pre", "_ip"), (syn.target, tgt, "_post", "_jp")):
+        for name, var in getattr(owner, "variables", {}).items():
+            if var.kind == "internal" and name != "not_refractory":
+                continue
+            shared = "shared" in var.flags
+            names[name + suffix] = f"{pre}{name}[{0 if shared else idx}]"
+            if owner is syn.target and name not in names:
+                names[name] = f"{pre}{name}[{0 if shared else idx}]"
+    for name, ext in externals.items():
+        names[name] = f"{p}x_{name}" if ext.kind == "scalar" else f"{p}x_{name}[_s]"
+    for sym in hoister.hoisted.values():
+        names[sym.name] = p + sym.name.lstrip("_")
+    if extra:
+        names.update(extra)
+    return names
+
+
+def _printer(syn, p, externals, hoister, draw_base, extra=None):
+    rng = f"(_seed, {p}stream, _s, _step, {{draw}} + {draw_base})"
+    return NumbaPrinter(_names(syn, p, externals, hoister, extra), rand="_uniform" + rng, randn="_normal" + rng)
+
+
+def _statement_lines(syn, p, externals, hoister, statements, draw_base):
+    hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
+    pr = _printer(syn, p, externals, hoister, draw_base)
+    lines = []
+    for target, op, expr in hoisted:
+        lhs = pr.names[target] if target in pr.names else pr.doprint(sympy.Symbol(target, real=True))
+        value = pr.doprint(expr)
+        if op == "=":
+            lines.append(f"{lhs} = {value}")
+        else:
+            lines.append(f"{lhs} {op} {value}")
+    return lines
+
+
+def _subs(syn):
+    if not hasattr(syn, "_subexpr_subs"):
+        syn._subexpr_subs = syn.equations.substituted()[1]
+    return syn._subexpr_subs
+
+
+def _event_driven_lines(syn, p, externals, hoister):
+    eqs = syn.equations
+    ed = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
+    if not ed:
+        return []
+    rhs_all, subs = eqs.substituted()
+    rhs = {n: rhs_all[n] for n in ed}
+    for n, e in rhs.items():
+        others = {s.name for s in e.free_symbols} & (set(eqs.diff_names) - set(ed))
+        if others:
+            raise ModelError(f"{syn.name}: the event-driven equation for '{n}' depends on the clock-driven "
+                             f"variable(s) {sorted(others)}")
+    stmts, _ = integrate(rhs, "exact" if syn.method is None else syn.method)
+    stmts = inline_temporaries(stmts)
+    stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
+    temps = {n: f"{p}ev_{n.lstrip('_')}" for n, _ in stmts}
+    hoisted = [(n, hoister(e)) for n, e in stmts]
+    pr = _printer(syn, p, externals, hoister, 0, extra=temps)
+    lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
+    lines += [f"{p}{n[5:]}[_s] = {temps[n]}" for n, _ in stmts]
+    return lines
+
+
+def _clock_driven(syn, p, externals, hoister):
+    eqs = syn.equations
+    cd = [n for n in eqs.diff_names if "event-driven" not in eqs[n].flags]
+    if not cd:
+        return []
+    rhs_all, _ = eqs.substituted()
+    stmts, method = integrate({n: rhs_all[n] for n in cd}, syn.method)
+    syn.integration_method = method
+    stmts = inline_temporaries(stmts)
+    temps = {n: f"{p}cd_{n.lstrip('_')}" for n, _ in stmts}
+    noises = sorted({s.name for _, e in stmts for s in e.free_symbols if s.name.startswith("_normal_")})
+    extra = dict(temps)
+    for k, nm in enumerate(noises):
+        extra[nm] = f"_normal(_seed, {p}stream, _s, _step, {3000 + k})"
+    hoisted = [(n, hoister(e)) for n, e in stmts]
+    pr = _printer(syn, p, externals, hoister, 0, extra=extra)
+    lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
+    lines += [f"{p}{n[5:]}[_s] = {temps[n]}" for n, _ in stmts]
+    return lines
+
+
+def _summed(syn, p, externals, hoister):
+    out = []
+    for eq in syn.equations:
+        if eq.kind == "subexpression" and "summed" in eq.flags:
+            expr = hoister(eq.expr.expr.xreplace(_subs(syn)))
+            pr = _printer(syn, p, externals, hoister, 0)
+            out.append((f"{syn.target._prefix}{eq.name[:-5]}", pr.doprint(expr)))
+    return out
+
+
+def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
+    """The :class:`~snngen.groups.base.Part` of ``syn`` in the network's run function."""
+    from .base import Part
+
+    p = prefix
+    externals = syn.externals(run_namespace)
+    syn.check_units(externals)
+    syn._externals = externals
+    state = syn._state
+    state.refresh(dt)
+    syn._built_key = state.key()
+    dense, homogeneous, delayed = syn._built_key
+    hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
+    args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
+    args.update({f"{p}stream": lambda: syn.stream, f"{p}rowptr": lambda: state.rowptr,
+                 f"{p}colptr": lambda: state.colptr, f"{p}colsyn": lambda: state.colsyn,
+                 f"{p}hist": lambda: state.hist, f"{p}histn": lambda: state.histn,
+                 f"{p}order": lambda: state.order, f"{p}rdptr": lambda: state.rdptr,
+                 f"{p}dsteps": lambda: state.uniq})
+    for name, ext in externals.items():
+        if ext.kind == "function":
+            raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
+        args[f"{p}x_{name}"] = lambda ext=ext: ext.value
+    has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
+    ed_lines = _event_driven_lines(syn, p, externals, hoister)
+    tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
+    part = Part()
+    part.before_groups = render("cpu/synapse_update.py.j2", p=p, name=syn.name,
+                                update=_clock_driven(syn, p, externals, hoister),
+                                summed=_summed(syn, p, externals, hoister))
+    if syn.on_pre:
+        body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_pre, 5000) + tail
+        part.synapses += render("cpu/synapse_pre.py.j2", p=p, name=syn.name, src=syn.source._prefix, body=body,
+                                post_index=f"_s - {p}rowptr[_ip]" if dense else f"{p}j[_s]",
+                                delayed=delayed, homogeneous=homogeneous)
+    if syn.on_post:
+        body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
+        part.synapses += render("cpu/synapse_post.py.j2", p=p, name=syn.name, tgt=syn.target._prefix, body=body)
+    pr = _printer(syn, p, externals, hoister, 0)
+    part.prologue = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
+    part.args = args
+    return part

@@ -1,0 +1,340 @@
+"""Synapses: connectivity, per-synapse variables, event-driven pathways, delays.
+
+Storage is sorted by presynaptic index (CSR rows); all-to-all connectivity is
+recognised as *dense* (the postsynaptic index is the offset in the row, no
+index array is read).  A step costs work proportional to the spikes that
+arrive: the rows of the neurons that spiked (``on_pre``) or the columns of the
+targets that spiked (``on_post``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.blocks import symbols_of
+from ..equations.dimensions import dimension_of
+from ..equations.equations import NOISE_RE, Equations
+from ..equations.parser import parse_statements
+from ..errors import EquationError, ModelError, UnitError
+from ..prefs import prefs
+from ..runtime.namespace import resolve
+from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
+from .base import VariableOwner, unique_name
+from .connect import Connector
+from .synapse_codegen import SynapseState
+
+_OPS = {"+=": lambda a, c: a + c, "-=": lambda a, c: a - c, "*=": lambda a, c: a * c, "/=": lambda a, c: a / c}
+_SPECIAL = {"t": second.dim, "dt": second.dim, "i": DIMENSIONLESS, "j": DIMENSIONLESS, "N": DIMENSIONLESS,
+            "N_pre": DIMENSIONLESS, "N_post": DIMENSIONLESS, "lastupdate": second.dim}
+
+
+def _match(idx, sel, size):
+    if isinstance(sel, slice):
+        return np.isin(idx, np.arange(size)[sel])
+    return np.isin(idx, np.atleast_1d(sel))
+
+
+class SynapticView(Quantity):
+    """A synaptic variable: a Quantity over synapses that also takes ``[i, j]`` (pre, post) indices."""
+
+    @classmethod
+    def of(cls, syn, var):
+        view = var.array.view(cls)
+        view.dim = var.dim if var.dim is not None else DIMENSIONLESS
+        view._syn = syn
+        return view
+
+    def _pairs(self, key):
+        syn = getattr(self, "_syn", None)
+        if syn is not None and isinstance(key, tuple) and len(key) == 2 and self.ndim == 1:
+            return syn.indices(*key)
+        return None
+
+    def __getitem__(self, key):
+        k = self._pairs(key)
+        out = super().__getitem__(key if k is None else k)
+        return out
+
+    def __setitem__(self, key, value):
+        k = self._pairs(key)
+        super().__setitem__(key if k is None else k, value)
+
+
+class Synapses(VariableOwner):
+    """Connections from ``source`` to ``target`` with per-synapse state.
+
+    Parameters
+    ----------
+    source, target : groups (``target`` defaults to ``source``)
+    model : str
+        Per-synapse variables (``w : volt``), clock-driven equations,
+        ``(event-driven)`` equations (integrated exactly from ``lastupdate`` at
+        each event: the STDP trace idiom), ``(summed)`` subexpressions that set a
+        target variable every step (``I_syn_post = g*(E - v_post) : amp (summed)``).
+    on_pre, on_post : str
+        Statements run for each synapse when its presynaptic (postsynaptic)
+        neuron spikes; ``x_pre``/``x_post`` name the neurons' variables,
+        unsuffixed names are synaptic, then postsynaptic variables (Brian2's rule).
+    delay : Quantity, optional
+        Homogeneous delay of ``on_pre``; per-synapse delays via ``syn.delay = ...``
+        after ``connect``.  Delays are rounded to whole steps and must be multiples of dt.
+    storage : "auto", "dense" or "sparse"
+        Dense needs all-to-all connectivity; auto picks dense when it has it.
+
+    Example
+    -------
+    >>> syn = Synapses(P, G, "w : volt", on_pre="v_post += w")      # doctest: +SKIP
+    >>> syn.connect(p=0.1); syn.w = "rand()*0.5*mV"                  # doctest: +SKIP
+    """
+
+    def __init__(self, source, target=None, model="", on_pre=None, on_post=None, delay=None, method=None,
+                 namespace=None, dtype=None, storage="auto", name=None):
+        self._init_variables()
+        self.name = name or unique_name("synapses")
+        self.source = source
+        self.target = source if target is None else target
+        self.equations = model if isinstance(model, Equations) else Equations(model)
+        self.method = method
+        self.namespace = dict(namespace) if namespace else None
+        self.dtype = np.dtype(dtype or prefs.dtype).type
+        if storage not in ("auto", "dense", "sparse"):
+            raise ModelError(f"{self.name}: storage must be 'auto', 'dense' or 'sparse', not {storage!r}")
+        self.storage = storage
+        self.on_pre = self._statements(on_pre, "on_pre")
+        self.on_post = self._statements(on_post, "on_post")
+        self._n_inits = 0
+        self._check_model()
+        for eq in self.equations:
+            if eq.kind == "subexpression":
+                continue
+            dtype_ = {"boolean": np.bool_, "integer": np.int64}.get(eq.dtype, self.dtype)
+            self._add_variable(eq.name, eq.dim, 0, dtype_, eq.kind, eq.flags)
+        self._add_variable("i", DIMENSIONLESS, 0, np.int32, "index")
+        self._add_variable("j", DIMENSIONLESS, 0, np.int32, "index")
+        self._add_variable("lastupdate", second.dim, 0, np.float64, "internal")
+        self._add_variable("delay", second.dim, 0, np.float64, "internal")
+        self._default_delay = 0.0
+        if delay is not None:
+            if get_dimensions(delay) != second.dim:
+                raise UnitError(f"{self.name}: delay must be a time, it has units {get_dimensions(delay)}")
+            self._default_delay = float(np.asarray(delay))
+            if np.ndim(delay) != 0:
+                raise ModelError(f"{self.name}: give per-synapse delays after connect(), as syn.delay = ...")
+            if self._default_delay < 0:
+                raise ModelError(f"{self.name}: the delay must not be negative")
+        self._connector = Connector(self)
+        self._structure_version = 0
+        self._state = SynapseState(self)
+        self.integration_method = None
+        self._frozen = True
+
+    # -- description ---------------------------------------------------------------
+    def _statements(self, code, what):
+        if code is None:
+            return []
+        if not isinstance(code, str):
+            raise ModelError(f"{self.name}: {what} must be a string of statements")
+        return parse_statements(code)
+
+    def _check_model(self):
+        eqs = self.equations
+        for eq in eqs:
+            if eq.kind == "subexpression" and "summed" in eq.flags:
+                base = eq.name[:-5] if eq.name.endswith("_post") else None
+                tv = getattr(self.target, "variables", {}).get(base)
+                if base is None or tv is None or tv.kind != "parameter":
+                    raise EquationError(f"{self.name}: a (summed) variable must be named '<var>_post' for a "
+                                        f"parameter <var> of the target, not '{eq.name}'",
+                                        text=eq.text, line=eq.line, token=eq.name)
+                if tv.dim != eq.dim:
+                    raise UnitError(f"{self.name}: '{eq.name}' has units {eq.dim} but '{base}' of "
+                                    f"{self.target.name} has units {tv.dim}")
+        for code, what in ((self.on_pre, "on_pre"), (self.on_post, "on_post")):
+            for target, _op, parsed in code:
+                if self._resolve_var(target) is None:
+                    raise EquationError(f"{self.name}: {what} assigns to '{target}', which is neither a synaptic "
+                                        f"variable nor a variable of the source or target groups",
+                                        text=parsed.line_text, line=parsed.line, token=target)
+
+    @property
+    def N(self):
+        return len(self.variables["i"].array)
+
+    def __len__(self):
+        return self.N
+
+    def __repr__(self):
+        return f"Synapses({self.source.name} -> {self.target.name}, {self.N} synapses, name={self.name!r})"
+
+    def _resolve_var(self, name):
+        """``name`` in synaptic code -> ('syn'|'pre'|'post', variable name) or None."""
+        if name in self.variables and self.variables[name].kind not in ("index",):
+            return ("syn", name)
+        if name in self.equations:
+            return ("syn", name)
+        if name.endswith("_pre") and name[:-4] in getattr(self.source, "variables", {}):
+            return ("pre", name[:-4])
+        if name.endswith("_post") and name[:-5] in getattr(self.target, "variables", {}):
+            return ("post", name[:-5])
+        if name in getattr(self.target, "variables", {}):
+            return ("post", name)
+        return None
+
+    # -- connectivity ------------------------------------------------------------
+    def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False):
+        """Create synapses.
+
+        ``connect()`` all-to-all; ``connect(i=[...], j=[...])`` given pairs;
+        ``connect(j="i")`` one-to-one; ``connect(condition="i != j", p=0.1)``
+        where ``condition`` and ``p`` are expressions of ``i``, ``j`` and the
+        neurons' variables (``x_pre``, ``x_post``); ``n`` synapses per pair.
+        Generated and compiled like everything else; random draws use the
+        counter-based generator (seeded by ``snngen.seed``).
+        """
+        self._connector.connect(condition=condition, i=i, j=j, p=p, n=n, skip_if_invalid=skip_if_invalid, level=1)
+        self._structure_version += 1
+
+    def _append(self, i, j):
+        """Add synapses (i, j) and keep storage sorted by (i, j)."""
+        old = self.N
+        new = len(i)
+        for var in self.variables.values():
+            fill = self._default_delay if var.name == "delay" else 0
+            var.array = np.concatenate([var.array, np.full(new, fill, dtype=var.array.dtype)])
+        self.variables["i"].array[old:] = i
+        self.variables["j"].array[old:] = j
+        order = np.lexsort((self.variables["j"].array, self.variables["i"].array), axis=0)
+        if not np.array_equal(order, np.arange(len(order))):
+            for var in self.variables.values():
+                var.array = var.array[order]
+
+    def __setattr__(self, name, value):
+        if name in ("delay", "delay_"):
+            self._structure_version = getattr(self, "_structure_version", 0) + 1
+        super().__setattr__(name, value)
+
+    def _set_variable(self, var, value, raw=False, level=0):
+        if var.kind == "index":
+            raise ModelError(f"{self.name}: '{var.name}' is the connectivity; use connect() to change it")
+        super()._set_variable(var, value, raw=raw, level=level + 1)
+
+    def initialiser_names(self, names):
+        """How ``x_pre`` / ``x_post`` read in an initialiser of a synaptic variable (index ``_i``)."""
+        out = {}
+        for name in names:
+            resolved = self._resolve_var(name)
+            if resolved is None or resolved[0] == "syn":
+                continue
+            where, var = resolved
+            owner = self.source if where == "pre" else self.target
+            arg = f"o_{where}_{var}"
+            index = "o_i[_i]" if where == "pre" else "o_j[_i]"
+            out[name] = (arg, owner.variables[var].array, f"{arg}[{index}]")
+        return out
+
+    def __getattr__(self, name):
+        variables = self.__dict__.get("variables", {})
+        if name in variables and variables[name].kind != "index":
+            return SynapticView.of(self, variables[name])
+        return super().__getattr__(name)
+
+    def indices(self, i, j):
+        """Synapse numbers of the pairs ``(i, j)`` (ints, slices or arrays; all synapses per pair)."""
+        pre, post = self.variables["i"].array, self.variables["j"].array
+        return np.flatnonzero(_match(pre, i, len(self.source)) & _match(post, j, len(self.target)))
+
+    def own_names(self):
+        return set(self.variables) | set(self.equations.subexpr_names) | set(_SPECIAL)
+
+    def dimension_lookup(self, externals):
+        def lookup(name):
+            resolved = self._resolve_var(name)
+            if resolved is not None:
+                where, var = resolved
+                owner = {"syn": self, "pre": self.source, "post": self.target}[where]
+                if var in owner.variables:
+                    return owner.variables[var].dim or second.dim
+                return owner.equations[var].dim
+            if name in _SPECIAL:
+                return _SPECIAL[name]
+            if name in ("i", "j"):
+                return DIMENSIONLESS
+            if name in externals:
+                return externals[name].dim
+            if NOISE_RE.match(name):
+                return second.dim ** -0.5
+            raise UnitError(f"unknown name '{name}'")
+
+        return lookup
+
+    def _parsed(self):
+        out = [eq.expr for eq in self.equations if eq.expr is not None]
+        out += [p for _, _, p in self.on_pre] + [p for _, _, p in self.on_post]
+        return out
+
+    def external_names(self):
+        names = symbols_of([p.expr for p in self._parsed()])
+        names = {n for n in names if self._resolve_var(n) is None and n not in _SPECIAL
+                 and not NOISE_RE.match(n) and n not in self.equations}
+        return names
+
+    def externals(self, run_namespace, previous=None):
+        def locate(name):
+            for p in self._parsed():
+                if name in p.positions:
+                    return f" (in {p.line_text.strip()!r}, column {p.offset + p.positions[name] + 1})"
+            return ""
+
+        return resolve(self.external_names(), f"Synapses '{self.name}'", self.N, self.namespace, run_namespace,
+                       locate=locate, previous=previous)
+
+    def check_units(self, externals):
+        lookup = self.dimension_lookup(externals)
+        for eq in self.equations:
+            if eq.expr is None:
+                continue
+            try:
+                d = dimension_of(eq.expr.expr, lookup)
+            except UnitError as exc:
+                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): {exc}") from None
+            expected = eq.dim / second.dim if eq.kind == "differential" else eq.dim
+            if d != expected:
+                what = f"d{eq.name}/dt" if eq.kind == "differential" else eq.name
+                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): the right-hand side has "
+                                f"units {d} but {what} has units {expected}")
+        for code, what in ((self.on_pre, "on_pre"), (self.on_post, "on_post")):
+            for target, op, parsed in code:
+                try:
+                    d = dimension_of(parsed.expr, lookup)
+                except UnitError as exc:
+                    raise UnitError(f"{self.name} {what} ({parsed.line_text.strip()!r}): {exc}") from None
+                td = lookup(target)
+                ok = d == td if op in ("=", "+=", "-=") else d == DIMENSIONLESS
+                if not ok:
+                    raise UnitError(f"{self.name} {what}: '{target} {op} {parsed.text}' combines units {d} with "
+                                    f"'{target}', which has units {td}")
+
+    # -- code generation ------------------------------------------------------------
+    def build(self, prefix, run_namespace, check_nan=False):
+        from .synapse_codegen import build_synapses
+
+        return build_synapses(self, prefix, run_namespace, self._net_dt, check_nan)
+
+    def needs_rebuild(self, dt):
+        """True if connectivity or delays changed what the generated code must be."""
+        return self._state.refresh(dt) and self._state.key() != getattr(self, "_built_key", None)
+
+    def before_run(self, net, step0, nsteps):
+        return self._state.refresh(net.dt_)
+
+    @property
+    def stream(self):
+        import zlib
+
+        return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
+
+    def get_state(self):
+        return self._state.get_state()
+
+    def set_state(self, state):
+        self._state.set_state(state)
