@@ -21,9 +21,12 @@ class NumbaPrinter(PythonCodePrinter):
     names (TimedArrays) to callables ``args_code -> code``.
     """
 
-    def __init__(self, names, rand="_uniform({draw})", randn="_normal({draw})", functions=None):
+    def __init__(self, names, rand="_uniform({draw})", randn="_normal({draw})", functions=None,
+                 float_type="float64"):
         super().__init__({"fully_qualified_modules": True, "strict": False})
         self.names = names
+        # float32 code keeps its arithmetic in float32 (literals and casts typed), so loops vectorise
+        self.f32 = float_type == "float32"
         self.rand = rand
         self.randn = randn
         self.functions = functions or {}
@@ -34,17 +37,20 @@ class NumbaPrinter(PythonCodePrinter):
         except KeyError:
             raise KeyError(f"no code name for symbol '{expr.name}'") from None
 
+    def _literal(self, text):
+        return f"np.float32({text})" if self.f32 else text
+
     def _print_Float(self, expr):
-        return repr(float(expr))
+        return self._literal(repr(float(expr)))
 
     def _print_Rational(self, expr):
-        return repr(float(expr))
+        return self._literal(repr(float(expr)))
 
     def _print_Half(self, expr):
-        return "0.5"
+        return self._literal("0.5")
 
     def _print_Integer(self, expr):
-        return f"{int(expr)}.0" if abs(int(expr)) < 2**53 else repr(float(expr))
+        return self._literal(f"{int(expr)}.0" if abs(int(expr)) < 2**53 else repr(float(expr)))
 
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.args
@@ -80,7 +86,13 @@ class NumbaPrinter(PythonCodePrinter):
         return self.randn.format(draw=int(expr.args[0]))
 
     def _print_IntCast(self, expr):
-        return f"int({self._print(expr.args[0])})"
+        arg = expr.args[0]
+        code = self._print(arg)
+        if self.f32:
+            boolean = isinstance(arg, (sympy.core.relational.Relational, sympy.And, sympy.Or, sympy.Not)) or (
+                isinstance(arg, sympy.Symbol) and arg.name.startswith("not_refractory"))
+            return f"np.float32({code})" if boolean else f"np.float32(int({code}))"
+        return f"int({code})"
 
     def _print_Clip(self, expr):
         x, lo, hi = (self._print(a) for a in expr.args)

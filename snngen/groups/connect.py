@@ -53,6 +53,9 @@ class Connector:
             syn._append(np.repeat(ii, n), np.repeat(jj, n))
             return
         if condition is None and isinstance(j, str) is False and (isinstance(p, numbers.Number) and p == 1.0):
+            if n == 1:
+                syn._append(None, None, dense=True)
+                return
             ii = np.repeat(np.arange(ns), nt * n)
             jj = np.tile(np.repeat(np.arange(nt), n), ns)
             syn._append(ii, jj)

@@ -9,6 +9,8 @@ buffer of past spike lists).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import sympy
 
@@ -17,6 +19,7 @@ from ..codegen.printer import NumbaPrinter
 from ..codegen.render import render
 from ..errors import ModelError
 from ..integrate import DT, integrate
+from ..prefs import prefs
 
 ELAPSED = sympy.Symbol("_elapsed", real=True)
 
@@ -51,20 +54,24 @@ class SynapseState:
     def _connectivity(self):
         syn = self.syn
         ns, nt = len(syn.source), len(syn.target)
-        i, j = syn.variables["i"].array, syn.variables["j"].array
+        self.dense = syn._dense
+        if syn.storage == "dense" and not self.dense:
+            raise ModelError(f"{syn.name}: storage='dense' needs all-to-all connectivity (connect() with p=1 "
+                             "on a Synapses without other synapses)")
+        if self.dense:  # indices are arithmetic: s = i*N_post + j
+            self.rowptr = self.colptr = self.colsyn = np.zeros(1, dtype=np.int64)
+            return
+        i, j = syn._pre, syn._post
         self.rowptr = np.zeros(ns + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=ns), out=self.rowptr[1:])
         self.colptr = np.zeros(nt + 1, dtype=np.int64)
         np.cumsum(np.bincount(j, minlength=nt), out=self.colptr[1:])
         self.colsyn = np.argsort(j, kind="stable").astype(np.int64)
-        full = syn.N == ns * nt and syn.N > 0 and np.array_equal(j, np.tile(np.arange(nt, dtype=j.dtype), ns))
-        if syn.storage == "dense" and not full:
-            raise ModelError(f"{syn.name}: storage='dense' needs all-to-all connectivity (connect() with p=1)")
-        self.dense = full and syn.storage != "sparse"
 
     def _delays(self, dt):
         syn = self.syn
-        delay = syn.variables["delay"].array
+        var = syn.variables.get("delay")
+        delay = var.array if var is not None else np.array([syn._default_delay])
         steps = np.floor(delay / dt + 0.5).astype(np.int64)
         if len(delay):
             if delay.min() < 0:
@@ -72,8 +79,8 @@ class SynapseState:
             off = np.abs(steps * dt - delay) > 1e-6 * dt
             if off.any():
                 k = int(np.argmax(off))
-                raise ModelError(f"{syn.name}: the delay of synapse {k} ({delay[k]:g} s) is not a multiple of "
-                                 f"dt ({dt:g} s)")
+                what = f"the delay of synapse {k}" if var is not None else "the delay"
+                raise ModelError(f"{syn.name}: {what} ({delay[k]:g} s) is not a multiple of dt ({dt:g} s)")
         self.uniq = np.unique(steps) if len(steps) else np.zeros(1, dtype=np.int64)
         self.homogeneous = len(self.uniq) <= 1
         self.max_delay = int(self.uniq.max())
@@ -83,13 +90,14 @@ class SynapseState:
             self.rdptr = np.zeros((1, 1), dtype=np.int64)
         else:
             k = np.searchsorted(self.uniq, steps)
-            i = syn.variables["i"].array
+            i = syn.i
             self.order = np.lexsort((np.arange(len(i)), k, i)).astype(np.int64)
             counts = np.zeros((ns, len(self.uniq)), dtype=np.int64)
             np.add.at(counts, (i, k), 1)
+            rowstart = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=ns))[:-1]])
             self.rdptr = np.zeros((ns, len(self.uniq) + 1), dtype=np.int64)
             self.rdptr[:, 1:] = np.cumsum(counts, axis=1)
-            self.rdptr += self.rowptr[:-1, None]
+            self.rdptr += rowstart[:, None]
         slots = self.max_delay + 1
         if self.hist.shape != (slots, ns):
             old_hist, old_n = self.hist, self.histn
@@ -107,25 +115,37 @@ class SynapseState:
             self.hist, self.histn = state["hist"].copy(), state["histn"].copy()
 
 
-def _names(syn, p, externals, hoister, extra=None):
-    """How each name of synaptic code prints, with _s (synapse), _ip (pre), _jp (post) in scope."""
+def _names(syn, p, externals, hoister, extra=None, rows=False):
+    """How each name of synaptic code prints, with _s (synapse), _ip (pre), _jp (post) in scope.
+
+    ``rows``: dense on_pre code, where synaptic variables are read through views of
+    the spiking neuron's row (``{p}r_w[_jj]``) and target variables through views
+    of the current chunk of targets (``{p}c_v[_jj]``): plain unit-stride loops
+    that LLVM vectorises.
+    """
     src, tgt = syn.source._prefix, syn.target._prefix
+    syn_at = (lambda name: f"{p}r_{name}[_jj]") if rows else (lambda name: f"{p}{name}[_s]")
     names = {"t": "_t", "dt": "dt", "i": "float(_ip)", "j": "float(_jp)", "N_pre": f"float({src}N)",
-             "N_post": f"float({tgt}N)", "N": f"float({p}i.shape[0])", "lastupdate": f"{p}lastupdate[_s]",
-             "_elapsed": f"(_t - {p}lastupdate[_s])"}
-    for name, var in syn.variables.items():
-        if var.kind not in ("index", "internal"):
-            names[name] = f"{p}{name}[_s]"
+             "N_post": f"float({tgt}N)", "N": f"float({p}nsyn)"}
+    for name in syn.variables:
+        names[name] = syn_at(name)
+    names["_elapsed"] = f"(_t - {syn_at('lastupdate')})"
     for owner, pre, suffix, idx in ((syn.source, src, "_pre", "_ip"), (syn.target, tgt, "_post", "_jp")):
         for name, var in getattr(owner, "variables", {}).items():
             if var.kind == "internal" and name != "not_refractory":
                 continue
-            shared = "shared" in var.flags
-            names[name + suffix] = f"{pre}{name}[{0 if shared else idx}]"
+            if "shared" in var.flags:
+                code = f"{pre}{name}[0]"
+            elif rows and owner is syn.target:
+                code = f"{p}c_{name}[_jj]"
+            else:
+                code = f"{pre}{name}[{idx}]"
+            names[name + suffix] = code
             if owner is syn.target and name not in names:
-                names[name] = f"{pre}{name}[{0 if shared else idx}]"
+                names[name] = code
     for name, ext in externals.items():
-        names[name] = f"{p}x_{name}" if ext.kind == "scalar" else f"{p}x_{name}[_s]"
+        names[name] = f"{p}x_{name}" if ext.kind == "scalar" else (
+            f"{p}rx_{name}[_jj]" if rows else f"{p}x_{name}[_s]")
     for sym in hoister.hoisted.values():
         names[sym.name] = p + sym.name.lstrip("_")
     if extra:
@@ -133,22 +153,20 @@ def _names(syn, p, externals, hoister, extra=None):
     return names
 
 
-def _printer(syn, p, externals, hoister, draw_base, extra=None):
+def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False):
     rng = f"(_seed, {p}stream, _s, _step, {{draw}} + {draw_base})"
-    return NumbaPrinter(_names(syn, p, externals, hoister, extra), rand="_uniform" + rng, randn="_normal" + rng)
+    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows), rand="_uniform" + rng,
+                        randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
 
 
-def _statement_lines(syn, p, externals, hoister, statements, draw_base):
+def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False):
     hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
-    pr = _printer(syn, p, externals, hoister, draw_base)
+    pr = _printer(syn, p, externals, hoister, draw_base, rows=rows)
     lines = []
     for target, op, expr in hoisted:
-        lhs = pr.names[target] if target in pr.names else pr.doprint(sympy.Symbol(target, real=True))
+        lhs = pr.names[target]
         value = pr.doprint(expr)
-        if op == "=":
-            lines.append(f"{lhs} = {value}")
-        else:
-            lines.append(f"{lhs} {op} {value}")
+        lines.append(f"{lhs} {op} {value}" if op != "=" else f"{lhs} = {value}")
     return lines
 
 
@@ -158,7 +176,7 @@ def _subs(syn):
     return syn._subexpr_subs
 
 
-def _event_driven_lines(syn, p, externals, hoister):
+def _event_driven_lines(syn, p, externals, hoister, rows=False):
     eqs = syn.equations
     ed = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
     if not ed:
@@ -175,9 +193,9 @@ def _event_driven_lines(syn, p, externals, hoister):
     stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
     temps = {n: f"{p}ev_{n.lstrip('_')}" for n, _ in stmts}
     hoisted = [(n, hoister(e)) for n, e in stmts]
-    pr = _printer(syn, p, externals, hoister, 0, extra=temps)
+    pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
-    lines += [f"{p}{n[5:]}[_s] = {temps[n]}" for n, _ in stmts]
+    lines += [f"{pr.names[n[5:]]} = {temps[n]}" for n, _ in stmts]
     return lines
 
 
@@ -212,6 +230,16 @@ def _summed(syn, p, externals, hoister):
     return out
 
 
+def _chunk_safe(syn, statements):
+    """True if the pathway writes only synaptic and (non-shared) postsynaptic variables, so that
+    chunks of targets can run in parallel without two threads writing one element."""
+    for target, _op, _parsed in statements:
+        where, var = syn._resolve_var(target)
+        if where == "pre" or (where == "post" and "shared" in syn.target.variables[var].flags):
+            return False
+    return True
+
+
 def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     """The :class:`~snngen.groups.base.Part` of ``syn`` in the network's run function."""
     from .base import Part
@@ -226,30 +254,46 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     dense, homogeneous, delayed = syn._built_key
     hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
     args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
-    args.update({f"{p}stream": lambda: syn.stream, f"{p}rowptr": lambda: state.rowptr,
-                 f"{p}colptr": lambda: state.colptr, f"{p}colsyn": lambda: state.colsyn,
-                 f"{p}hist": lambda: state.hist, f"{p}histn": lambda: state.histn,
+    args.update({f"{p}stream": lambda: syn.stream, f"{p}nsyn": lambda: syn.N,
+                 f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
+                 f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
+                 f"{p}colsyn": lambda: state.colsyn, f"{p}hist": lambda: state.hist, f"{p}histn": lambda: state.histn,
                  f"{p}order": lambda: state.order, f"{p}rdptr": lambda: state.rdptr,
                  f"{p}dsteps": lambda: state.uniq})
     for name, ext in externals.items():
         if ext.kind == "function":
             raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
-        args[f"{p}x_{name}"] = lambda ext=ext: ext.value
+        if ext.kind == "scalar" and syn.dtype == np.float32:
+            # float32 synapses compute in float32: a float64 scalar would promote every row to float64
+            args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
+        else:
+            args[f"{p}x_{name}"] = lambda ext=ext: ext.value
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
     ed_lines = _event_driven_lines(syn, p, externals, hoister)
     tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
+    src, tgt = syn.source._prefix, syn.target._prefix
+    index = dict(p=p, name=syn.name, src=src, tgt=tgt, dense=dense,
+                 pre_of_s=f"_s // {tgt}N" if dense else f"{p}pre[_s]",
+                 post_of_s=f"_s % {tgt}N" if dense else f"{p}post[_s]")
     part = Part()
-    part.before_groups = render("cpu/synapse_update.py.j2", p=p, name=syn.name,
-                                update=_clock_driven(syn, p, externals, hoister),
-                                summed=_summed(syn, p, externals, hoister))
+    part.before_groups = render("cpu/synapse_update.py.j2", update=_clock_driven(syn, p, externals, hoister),
+                                summed=_summed(syn, p, externals, hoister), **index)
     if syn.on_pre:
-        body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_pre, 5000) + tail
-        part.synapses += render("cpu/synapse_pre.py.j2", p=p, name=syn.name, src=syn.source._prefix, body=body,
-                                post_index=f"_s - {p}rowptr[_ip]" if dense else f"{p}j[_s]",
-                                delayed=delayed, homogeneous=homogeneous)
+        rows = dense and homogeneous
+        body = (_event_driven_lines(syn, p, externals, hoister, rows=rows)
+                + _statement_lines(syn, p, externals, hoister, syn.on_pre, 5000, rows=rows)
+                + ([f"{_names(syn, p, externals, hoister, rows=rows)['lastupdate']} = _t"] if has_ed else []))
+        text = "\n".join(body)
+        views = {kind: sorted(set(re.findall(rf"\b{p}{kind}_(\w+)\[_jj\]", text))) for kind in ("r", "c", "rx")}
+        parallel = (rows and len(syn.target) >= prefs.parallel_rows_threshold
+                    and _chunk_safe(syn, syn.on_pre))
+        part.parallel = part.parallel or parallel
+        part.synapses += render("cpu/synapse_pre.py.j2", body=body, delayed=delayed, homogeneous=homogeneous,
+                                rows=rows, parallel=parallel, row_views=views["r"], post_views=views["c"],
+                                ext_views=views["rx"], **index)
     if syn.on_post:
         body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
-        part.synapses += render("cpu/synapse_post.py.j2", p=p, name=syn.name, tgt=syn.target._prefix, body=body)
+        part.synapses += render("cpu/synapse_post.py.j2", body=body, **index)
     pr = _printer(syn, p, externals, hoister, 0)
     part.prologue = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args

@@ -109,10 +109,12 @@ class Synapses(VariableOwner):
                 continue
             dtype_ = {"boolean": np.bool_, "integer": np.int64}.get(eq.dtype, self.dtype)
             self._add_variable(eq.name, eq.dim, 0, dtype_, eq.kind, eq.flags)
-        self._add_variable("i", DIMENSIONLESS, 0, np.int32, "index")
-        self._add_variable("j", DIMENSIONLESS, 0, np.int32, "index")
-        self._add_variable("lastupdate", second.dim, 0, np.float64, "internal")
-        self._add_variable("delay", second.dim, 0, np.float64, "internal")
+        if any("event-driven" in eq.flags for eq in self.equations):
+            self._add_variable("lastupdate", second.dim, 0, np.float64, "internal")
+        # connectivity: sorted (pre, post) index arrays, or None while all-to-all ("dense")
+        self._pre = np.zeros(0, dtype=np.int32)
+        self._post = np.zeros(0, dtype=np.int32)
+        self._dense = False
         self._default_delay = 0.0
         if delay is not None:
             if get_dimensions(delay) != second.dim:
@@ -158,7 +160,45 @@ class Synapses(VariableOwner):
 
     @property
     def N(self):
-        return len(self.variables["i"].array)
+        """The number of synapses."""
+        if self._dense:
+            return len(self.source) * len(self.target)
+        return len(self._pre)
+
+    @property
+    def i(self):
+        """Presynaptic index of every synapse."""
+        if self._dense:
+            return np.repeat(np.arange(len(self.source), dtype=np.int32), len(self.target))
+        return self._pre.copy()
+
+    @property
+    def j(self):
+        """Postsynaptic index of every synapse."""
+        if self._dense:
+            return np.tile(np.arange(len(self.target), dtype=np.int32), len(self.source))
+        return self._post.copy()
+
+    @property
+    def delay(self):
+        """The ``on_pre`` delay: one value, or one per synapse once set per synapse."""
+        var = self.variables.get("delay")
+        if var is None:
+            return self._default_delay * second
+        return SynapticView.of(self, var)
+
+    @delay.setter
+    def delay(self, value):
+        self._structure_version += 1
+        if not isinstance(value, str) and np.ndim(value) == 0:
+            if get_dimensions(value) != second.dim:
+                raise UnitError(f"{self.name}: delay must be a time, it has units {get_dimensions(value)}")
+            self._default_delay = float(np.asarray(value))
+            self.variables.pop("delay", None)
+            return
+        if "delay" not in self.variables:
+            self._add_variable("delay", second.dim, self.N, np.float64, "internal", fill=self._default_delay)
+        self._set_variable(self.variables["delay"], value, level=1)
 
     def __len__(self):
         return self.N
@@ -168,7 +208,7 @@ class Synapses(VariableOwner):
 
     def _resolve_var(self, name):
         """``name`` in synaptic code -> ('syn'|'pre'|'post', variable name) or None."""
-        if name in self.variables and self.variables[name].kind not in ("index",):
+        if name in self.variables:
             return ("syn", name)
         if name in self.equations:
             return ("syn", name)
@@ -194,33 +234,44 @@ class Synapses(VariableOwner):
         self._connector.connect(condition=condition, i=i, j=j, p=p, n=n, skip_if_invalid=skip_if_invalid, level=1)
         self._structure_version += 1
 
-    def _append(self, i, j):
-        """Add synapses (i, j) and keep storage sorted by (i, j)."""
-        old = self.N
+    def _append(self, i, j, dense=False):
+        """Add synapses (i, j), keeping storage sorted by (i, j); ``dense``: all-to-all on an empty object."""
+        if dense and self.N == 0 and self.storage != "sparse":
+            self._dense = True
+            for var in self.variables.values():
+                fill = self._default_delay if var.name == "delay" else 0
+                # zeros come from calloc: pages are touched only when values are written
+                var.array = np.zeros(self.N, dtype=var.array.dtype) if fill == 0 else \
+                    np.full(self.N, fill, dtype=var.array.dtype)
+            return
+        if dense:
+            ns, nt = len(self.source), len(self.target)
+            i = np.repeat(np.arange(ns, dtype=np.int32), nt)
+            j = np.tile(np.arange(nt, dtype=np.int32), ns)
+        if self._dense:  # a second connect() turns all-to-all storage into explicit pairs
+            self._pre, self._post, self._dense = self.i, self.j, False
         new = len(i)
         for var in self.variables.values():
             fill = self._default_delay if var.name == "delay" else 0
             var.array = np.concatenate([var.array, np.full(new, fill, dtype=var.array.dtype)])
-        self.variables["i"].array[old:] = i
-        self.variables["j"].array[old:] = j
-        order = np.lexsort((self.variables["j"].array, self.variables["i"].array), axis=0)
+        self._pre = np.concatenate([self._pre, np.asarray(i, dtype=np.int32)])
+        self._post = np.concatenate([self._post, np.asarray(j, dtype=np.int32)])
+        order = np.lexsort((self._post, self._pre))
         if not np.array_equal(order, np.arange(len(order))):
+            self._pre, self._post = self._pre[order], self._post[order]
             for var in self.variables.values():
                 var.array = var.array[order]
 
-    def __setattr__(self, name, value):
-        if name in ("delay", "delay_"):
-            self._structure_version = getattr(self, "_structure_version", 0) + 1
-        super().__setattr__(name, value)
-
-    def _set_variable(self, var, value, raw=False, level=0):
-        if var.kind == "index":
-            raise ModelError(f"{self.name}: '{var.name}' is the connectivity; use connect() to change it")
-        super()._set_variable(var, value, raw=raw, level=level + 1)
 
     def initialiser_names(self, names):
-        """How ``x_pre`` / ``x_post`` read in an initialiser of a synaptic variable (index ``_i``)."""
-        out = {}
+        """How ``i``, ``j``, ``x_pre``, ``x_post`` read in an initialiser of a synaptic variable (index ``_i``)."""
+        nt = len(self.target)
+        if self._dense:
+            pre, post = "(_i // o_nt)", "(_i % o_nt)"
+            out = {"i": ("o_nt", nt, f"float{pre}"), "j": ("o_nt", nt, f"float{post}")}
+        else:
+            pre, post = "o_pre[_i]", "o_post[_i]"
+            out = {"i": ("o_pre", self._pre, f"float({pre})"), "j": ("o_post", self._post, f"float({post})")}
         for name in names:
             resolved = self._resolve_var(name)
             if resolved is None or resolved[0] == "syn":
@@ -228,23 +279,22 @@ class Synapses(VariableOwner):
             where, var = resolved
             owner = self.source if where == "pre" else self.target
             arg = f"o_{where}_{var}"
-            index = "o_i[_i]" if where == "pre" else "o_j[_i]"
-            out[name] = (arg, owner.variables[var].array, f"{arg}[{index}]")
+            out[name] = (arg, owner.variables[var].array, f"{arg}[{pre if where == 'pre' else post}]")
         return out
 
     def __getattr__(self, name):
         variables = self.__dict__.get("variables", {})
-        if name in variables and variables[name].kind != "index":
+        if name in variables:
             return SynapticView.of(self, variables[name])
         return super().__getattr__(name)
 
     def indices(self, i, j):
         """Synapse numbers of the pairs ``(i, j)`` (ints, slices or arrays; all synapses per pair)."""
-        pre, post = self.variables["i"].array, self.variables["j"].array
+        pre, post = self.i, self.j
         return np.flatnonzero(_match(pre, i, len(self.source)) & _match(post, j, len(self.target)))
 
     def own_names(self):
-        return set(self.variables) | set(self.equations.subexpr_names) | set(_SPECIAL)
+        return set(self.variables) | set(self.equations.subexpr_names) | set(_SPECIAL) | {"i", "j"}
 
     def dimension_lookup(self, externals):
         def lookup(name):

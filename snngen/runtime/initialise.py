@@ -34,11 +34,10 @@ def initialise(group, var, text, level=0):
     if d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
         raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
                         f"'{var.name}' has units {var.dim}")
-    arrays = {n: f"o_{n}" for n, v in group.variables.items() if v.kind != "internal"}
+    arrays = {n: f"o_{n}" for n, v in group.variables.items() if v.kind != "internal" and n not in extra}
     b = BlockBuilder("o_", arrays, externals)
-    for name, v in group.variables.items():
-        if v.kind != "internal":
-            b.arg(f"o_{name}", lambda v=v: v.array)
+    for name in arrays:
+        b.arg(f"o_{name}", lambda v=group.variables[name]: v.array)
     b.register_externals()
     b.arg("o_stream", lambda: group.stream)
     for name, (arg, array, code) in extra.items():

@@ -11,6 +11,7 @@ import collections
 import sys
 import time
 
+import numba
 import numpy as np
 
 from ..codegen.compiler import load_module
@@ -159,19 +160,28 @@ class Network:
         ``report(elapsed_steps, total_steps)`` is called at chunk ends.
         """
         nsteps = _steps(duration, self.dt_)
+        self._ensure_built(namespace, level + 1)
+        self._run_steps(nsteps, report)
+
+    def prepare(self, namespace=None, level=0):
+        """Resolve names, generate and compile (or load from the cache) without simulating.
+
+        ``run()`` does this itself; call it to time start-up apart from simulation.
+        """
+        self._ensure_built(namespace, level + 1)
+        self._run_steps(0, None, call_empty=True)
+
+    def _ensure_built(self, namespace, level):
         if namespace is None:
             frame = sys._getframe(level + 1)
             namespace = collections.ChainMap(frame.f_locals, frame.f_globals)
         if prefs.threads is not None:
-            import numba
-
             numba.set_num_threads(prefs.threads)
         if self._fn is None or any(o.needs_rebuild(self.dt_) for o in self._checking) \
                 or self._refresh_externals(namespace):
             self.build(namespace)
-        self._run_steps(nsteps, report)
 
-    def _run_steps(self, nsteps, report):
+    def _run_steps(self, nsteps, report, call_empty=False):
         step0 = self.step
         for obj in self._preparing:
             if obj.before_run(self, step0, nsteps):
@@ -181,12 +191,13 @@ class Network:
         done = 0
         fn, err = self._fn, self._err
         seed = _random.current_seed()
-        while done < nsteps:
+        while done < nsteps or call_empty:
+            call_empty = False  # a 0-step call compiles (or loads) the function
             todo = min(chunk, nsteps - done)
             if self._args is None:
                 self._args = tuple(g() for g in self._getters)
             t0 = time.perf_counter()
-            n = fn(seed, self.step, todo, err, self.dt_, *self._args)
+            n = fn(seed, self.step, todo, err, self.dt_, numba.get_num_threads(), *self._args)
             self.step += n
             done += n
             if err[0]:

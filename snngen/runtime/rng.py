@@ -15,9 +15,9 @@ Stream convention used throughout snngen::
 neuron/synapse, ``step`` the int64 time step and ``draw`` the number of the
 draw made by that index within that step.
 
-All core functions are scalar-in/scalar-out and use only integer arithmetic
-on values below 2**63, so they give identical results as plain Python, under
-``numba.njit`` (int64 typing) and under ``numba.cuda.jit(device=True)``.
+All core functions are scalar-in/scalar-out integer arithmetic, giving
+identical results as plain Python, under ``numba.njit`` (wrapping int64
+products, masked back to 32-bit words) and under ``numba.cuda.jit(device=True)``.
 Because a jitted function may only call jitted functions, the functions are
 produced by :func:`make_rng`, which applies one decorator to every layer::
 
@@ -67,8 +67,8 @@ _INV_2_52 = 2.0**-52
 def philox4x32_py(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 block: 4 counter words, 2 key words -> 4 random words.
 
-    The 32x32->64 products are split on 16-bit halves of the counter word so
-    every intermediate stays below 2**49 (no int64 overflow under numba).
+    The 32x32->64 products are formed directly: exact for Python ints, and
+    wrapping int64 arithmetic under numba keeps the same 64 bits.
     """
     c0 = c0 & _MASK32
     c1 = c1 & _MASK32
@@ -80,16 +80,14 @@ def philox4x32_py(c0, c1, c2, c3, k0, k1):
         if rnd > 0:
             k0 = (k0 + PHILOX_W0) & _MASK32
             k1 = (k1 + PHILOX_W1) & _MASK32
-        # hi0:lo0 = M0 * c0
-        t = PHILOX_M0 * (c0 & 0xFFFF)
-        mid = (t >> 16) + PHILOX_M0 * (c0 >> 16)
-        lo0 = ((mid & 0xFFFF) << 16) | (t & 0xFFFF)
-        hi0 = mid >> 16
-        # hi1:lo1 = M1 * c2
-        t = PHILOX_M1 * (c2 & 0xFFFF)
-        mid = (t >> 16) + PHILOX_M1 * (c2 >> 16)
-        lo1 = ((mid & 0xFFFF) << 16) | (t & 0xFFFF)
-        hi1 = mid >> 16
+        # hi:lo = M * c.  Under numba's int64 the product wraps modulo 2**64 (same bits
+        # as the exact product); the shift sign-extends, the mask restores the high word.
+        p0 = PHILOX_M0 * c0
+        p1 = PHILOX_M1 * c2
+        hi0 = (p0 >> 32) & _MASK32
+        lo0 = p0 & _MASK32
+        hi1 = (p1 >> 32) & _MASK32
+        lo1 = p1 & _MASK32
         c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
     return c0, c1, c2, c3
 
