@@ -208,3 +208,38 @@ def test_synaptic_variables_are_recordable_and_indexable():
     sg.Network(src, tgt, syn, st, dt=1 * ms).run(5 * ms)
     assert st.w.shape == (2, 5)
     assert st.w[0].tolist() == [0, 0, 1, 1, 1] and st.w[1].tolist() == [10, 10, 10, 10, 11]
+
+
+def test_recurrent_synapses_unsuffixed_names_are_postsynaptic():
+    # source is target: 'v += 1' must change the postsynaptic neuron, not the spiking one
+    G = sg.NeuronGroup(3, "v : 1\nfire : 1", threshold="fire > 0.5", reset="fire = 0")
+    G.fire_ = [1.0, 0.0, 0.0]
+    syn = sg.Synapses(G, G, on_pre="v += 1")
+    syn.connect(i=[0, 0], j=[1, 2])
+    sg.Network(G, syn).run(0.1 * ms)
+    assert G.v_.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_cuba_rate_matches_brian2_within_ten_percent():
+    """Vogels & Abbott (2005) CUBA as in Brian2's example: 6.0 Hz there (one seed), 5.5-6.0 across
+    simulators and seeds (shared/reference/peer-benchmarks.md); the mean over seeds must be within 10 %."""
+    taum, taue, taui = 20 * ms, 5 * ms, 10 * ms  # noqa: F841 (namespace of the run)
+    Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV  # noqa: F841 (namespace of the run)
+    we, wi = (60 * 0.27 / 10) * mV, (-20 * 4.5 / 10) * mV  # noqa: F841
+    rates = []
+    for seed in range(6):
+        sg.seed(seed)
+        P = sg.NeuronGroup(4000, """dv/dt = (ge + gi - (v - El))/taum : volt (unless refractory)
+                                    dge/dt = -ge/taue : volt
+                                    dgi/dt = -gi/taui : volt""",
+                           threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exact", name="cuba")
+        P.v = "Vr + rand()*(Vt - Vr)"
+        Ce = sg.Synapses(P, P, on_pre="ge += we", name="cuba_e")
+        Ci = sg.Synapses(P, P, on_pre="gi += wi", name="cuba_i")
+        Ce.connect("i < 3200", p=0.02)
+        Ci.connect("i >= 3200", p=0.02)
+        assert set(np.unique(Ce.i // 3200)) == {0} and set(np.unique(Ci.i // 3200)) == {1}
+        mon = sg.SpikeMonitor(P, record=False)
+        sg.Network(P, Ce, Ci, mon, dt=0.1 * ms).run(1 * second)
+        rates.append(mon.num_spikes / 4000)
+    assert abs(np.mean(rates) / 6.0 - 1) < 0.10, rates

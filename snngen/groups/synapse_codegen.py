@@ -136,12 +136,12 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
                 continue
             if "shared" in var.flags:
                 code = f"{pre}{name}[0]"
-            elif rows and owner is syn.target:
+            elif rows and suffix == "_post":
                 code = f"{p}c_{name}[_jj]"
             else:
                 code = f"{pre}{name}[{idx}]"
             names[name + suffix] = code
-            if owner is syn.target and name not in names:
+            if suffix == "_post" and name not in names:  # unsuffixed: synaptic, else postsynaptic
                 names[name] = code
     for name, ext in externals.items():
         names[name] = f"{p}x_{name}" if ext.kind == "scalar" else (

@@ -29,6 +29,12 @@ in its own variable, else ``euler``; with noise, ``euler`` (additive noise) or
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
 import sympy
 
 from ..equations.equations import NOISE_RE
@@ -278,13 +284,61 @@ METHODS = {
 }
 
 
+_memory = {}
+
+
 def integrate(rhs, method=None):
     """Discretise ``rhs`` ({name: expr}); returns ``(statements, method_name)``.
 
-    ``method=None`` chooses automatically (see the module docstring).
+    ``method=None`` chooses automatically (see the module docstring).  Results
+    are cached in memory and on disk (keyed by the equations' sympy ``srepr``):
+    symbolic work such as an exact solution's matrix exponential is done once
+    per model, not once per process.
     """
     if not rhs:
         return [], "none"
+    key = hashlib.sha256(repr((method, sorted((n, sympy.srepr(e)) for n, e in rhs.items()))).encode()).hexdigest()
+    if key in _memory:
+        return _memory[key]
+    path = _cache_path(key)
+    if path is not None and path.exists():
+        try:
+            with open(path, "rb") as f:
+                result = pickle.load(f)
+            _memory[key] = result
+            return result
+        except Exception:  # a damaged entry is recomputed and rewritten
+            pass
+    result = _integrate(rhs, method)
+    _memory[key] = result
+    if path is not None:
+        _write(path, result)
+    return result
+
+
+def _cache_path(key):
+    from .. import __version__
+    from ..prefs import prefs
+
+    try:
+        root = Path(prefs.cache_dir) / f"sympy-snngen{__version__}-sympy{sympy.__version__}"
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return root / f"{key[:32]}.pickle"
+
+
+def _write(path, result):
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(result, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _integrate(rhs, method):
     if method is not None:
         if method not in METHODS:
             from ..equations.parser import suggest
