@@ -243,3 +243,18 @@ def test_cuba_rate_matches_brian2_within_ten_percent():
         sg.Network(P, Ce, Ci, mon, dt=0.1 * ms).run(1 * second)
         rates.append(mon.num_spikes / 4000)
     assert abs(np.mean(rates) / 6.0 - 1) < 0.10, rates
+
+
+def test_connecting_more_synapses_between_runs_takes_effect():
+    src = sg.SpikeGeneratorGroup(2, [0, 1, 0, 1], [1, 1, 3, 3] * ms)
+    tgt = sg.NeuronGroup(3, "v : 1")
+    syn = sg.Synapses(src, tgt, "w : 1", on_pre="v_post += w")
+    syn.connect(i=[0], j=[0])
+    syn.w = 1.0
+    net = sg.Network(src, tgt, syn, dt=1 * ms)
+    net.run(2 * ms)
+    assert tgt.v_.tolist() == [1.0, 0.0, 0.0]
+    syn.connect(i=[1, 1], j=[1, 2])
+    syn.w[1, :] = 2.0
+    net.run(2 * ms)
+    assert tgt.v_.tolist() == [2.0, 2.0, 2.0]

@@ -36,6 +36,7 @@ class SynapseState:
         self.dt = None
         self.hist = np.zeros((1, 1), dtype=np.int32)
         self.histn = np.zeros(1, dtype=np.int64)
+        self.fresh = False
 
     def refresh(self, dt):
         """Bring the arrays up to date; True if anything was recomputed."""
@@ -45,7 +46,12 @@ class SynapseState:
         self._connectivity()
         self._delays(dt)
         self.version, self.dt = syn._structure_version, dt
+        self.fresh = True  # arrays replaced: the run function's arguments must be gathered again
         return True
+
+    def take_fresh(self):
+        fresh, self.fresh = self.fresh, False
+        return fresh
 
     def key(self):
         """What the generated code depends on: (dense, homogeneous delays, any delay)."""

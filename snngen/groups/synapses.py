@@ -375,7 +375,8 @@ class Synapses(VariableOwner):
         return self._state.refresh(dt) and self._state.key() != getattr(self, "_built_key", None)
 
     def before_run(self, net, step0, nsteps):
-        return self._state.refresh(net.dt_)
+        self._state.refresh(net.dt_)
+        return self._state.take_fresh()
 
     @property
     def stream(self):
