@@ -160,3 +160,13 @@ def test_fuzz_arbitrary_text_gives_only_model_errors(text):
             fn(text)
         except sg.ModelError:
             pass
+
+
+def test_zero_carries_any_unit_but_other_numbers_do_not():
+    from snngen.units import ms
+
+    ok = sg.NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="v = 0*mV")
+    sg.Network(ok).run(ms, namespace={})  # sympy folds 0*mV to 0: still a voltage
+    bad = sg.NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="v = 5")
+    with pytest.raises(sg.UnitError, match="assigns units 1"):
+        sg.Network(bad).run(ms, namespace={})

@@ -11,12 +11,37 @@ from .parser import Clip, IntCast, Log10, Rand, Randn, parse_expression
 _DIMLESS_FUNCS = (sympy.exp, sympy.log, Log10, sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh, sympy.cosh)
 
 
+class _AnyDimension:
+    """The dimension of a literal zero: ``0*mV`` is folded to ``0`` by sympy, and zero
+    carries any unit, so it is compatible with every dimension (on the left of ``==``)."""
+
+    is_dimensionless = True
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __hash__(self):
+        return 0
+
+    def __str__(self):
+        return "any (zero)"
+
+
+ANY = _AnyDimension()
+
+
 def _same(dims, exprs, what):
-    first = dims[0]
-    for d, e in zip(dims[1:], exprs[1:]):
+    pairs = [(d, e) for d, e in zip(dims, exprs) if d is not ANY]
+    if not pairs:
+        return ANY
+    first, first_expr = pairs[0]
+    for d, e in pairs[1:]:
         if d != first:
             raise UnitError(
-                f"{what}: '{exprs[0]}' has units {first} but '{e}' has units {d}"
+                f"{what}: '{first_expr}' has units {first} but '{e}' has units {d}"
             )
     return first
 
@@ -30,6 +55,8 @@ def dimension_of(expr, lookup) -> Dimension:
     """
     if isinstance(expr, sympy.Symbol):
         return lookup(expr.name)
+    if expr.is_Number and expr == 0:
+        return ANY
     if expr.is_Number or expr in (sympy.pi, sympy.E, sympy.true, sympy.false) or expr is sympy.oo:
         return DIMENSIONLESS
     if isinstance(expr, sympy.Add):
@@ -38,7 +65,10 @@ def dimension_of(expr, lookup) -> Dimension:
     if isinstance(expr, sympy.Mul):
         d = DIMENSIONLESS
         for a in expr.args:
-            d = d * dimension_of(a, lookup)
+            da = dimension_of(a, lookup)
+            if da is ANY:
+                return ANY
+            d = d * da
         return d
     if isinstance(expr, sympy.Pow):
         base, exponent = expr.args
@@ -46,6 +76,8 @@ def dimension_of(expr, lookup) -> Dimension:
         ed = dimension_of(exponent, lookup)
         if not ed.is_dimensionless:
             raise UnitError(f"the exponent in '{expr}' must be dimensionless, it has units {ed}")
+        if bd is ANY:
+            return ANY
         if bd.is_dimensionless:
             return DIMENSIONLESS
         if not exponent.is_Number:
