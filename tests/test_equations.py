@@ -147,9 +147,12 @@ _TOKENS = ["v", "tau", "dv/dt", "=", ":", "volt", "1", "(", ")", "+", "-", "*", 
 @given(st.lists(st.sampled_from(_TOKENS), max_size=14).map("".join))
 def test_fuzz_token_soup_gives_only_model_errors(text):
     try:
-        sg.Equations(text).substituted()
-    except sg.ModelError:
-        pass
+        eqs = sg.Equations(text)
+        rhs, _ = eqs.substituted()
+    except sg.ModelError as exc:  # anything else (or a hang) fails the test
+        assert str(exc).strip()
+    else:
+        assert set(rhs) == set(eqs.diff_names)
 
 
 @settings(max_examples=3500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -157,9 +160,11 @@ def test_fuzz_token_soup_gives_only_model_errors(text):
 def test_fuzz_arbitrary_text_gives_only_model_errors(text):
     for fn in (sg.Equations, parse_expression, parse_statements):
         try:
-            fn(text)
-        except sg.ModelError:
-            pass
+            result = fn(text)
+        except sg.ModelError as exc:  # anything else (or a hang) fails the test
+            assert str(exc).strip()
+        else:
+            assert result is not None
 
 
 def test_zero_carries_any_unit_but_other_numbers_do_not():

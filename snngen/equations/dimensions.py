@@ -5,8 +5,10 @@ from __future__ import annotations
 import sympy
 
 from ..errors import UnitError
-from ..units import DIMENSIONLESS, UNITS, Dimension, get_dimensions
+from ..units import DIMENSIONLESS, UNITS, Dimension, get_dimensions, second
 from .parser import Clip, IntCast, Log10, Rand, Randn, parse_expression
+
+SECOND = get_dimensions(second)
 
 _DIMLESS_FUNCS = (sympy.exp, sympy.log, Log10, sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh, sympy.cosh)
 
@@ -119,6 +121,23 @@ def dimension_of(expr, lookup) -> Dimension:
         # user function (TimedArray): its arguments are checked by the caller
         return lookup(type(expr).__name__)
     raise UnitError(f"cannot determine the units of '{expr}'")
+
+
+def check_equation_units(owner, equations, lookup):
+    """Every line of ``equations``: the right-hand side's units must be the variable's
+    (divided by seconds for ``dx/dt``); errors name the object, the line and both units."""
+    for eq in equations:
+        if eq.expr is None:
+            continue
+        try:
+            d = dimension_of(eq.expr.expr, lookup)
+        except UnitError as exc:
+            raise UnitError(f"{owner}, line {eq.line} ({eq.text.strip()!r}): {exc}") from None
+        expected = eq.dim / SECOND if eq.kind == "differential" else eq.dim
+        if d != expected:
+            what = f"d{eq.name}/dt" if eq.kind == "differential" else eq.name
+            raise UnitError(f"{owner}, line {eq.line} ({eq.text.strip()!r}): the right-hand side has "
+                            f"units {d} but {what} has units {expected}")
 
 
 _SPECIAL_UNITS = {"1": (DIMENSIONLESS, "float"), "boolean": (DIMENSIONLESS, "boolean"),

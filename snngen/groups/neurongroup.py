@@ -8,7 +8,7 @@ import sympy
 from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, symbols_of
 from ..codegen.optimise import inline_temporaries
 from ..codegen.render import render
-from ..equations.dimensions import dimension_of
+from ..equations.dimensions import check_equation_units, dimension_of
 from ..equations.equations import NOISE_RE, Equations
 from ..equations.parser import parse_expression, parse_statements, suggest
 from ..errors import EquationError, ModelError, UnitError
@@ -176,19 +176,7 @@ class NeuronGroup(VariableOwner):
     # -- checks ------------------------------------------------------------------
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)
-        rhs_all, _ = self.equations.substituted()
-        for eq in self.equations:
-            if eq.expr is None:
-                continue
-            try:
-                d = dimension_of(eq.expr.expr, lookup)
-            except UnitError as exc:
-                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): {exc}") from None
-            expected = eq.dim / second.dim if eq.kind == "differential" else eq.dim
-            if d != expected:
-                what = f"d{eq.name}/dt" if eq.kind == "differential" else eq.name
-                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): the right-hand side has "
-                                f"units {d} but {what} has units {expected}")
+        check_equation_units(self.name, self.equations, lookup)
         if self.threshold is not None:
             dimension_of(self.threshold.expr, lookup)
             if not isinstance(self.threshold.expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..codegen.blocks import symbols_of
-from ..equations.dimensions import dimension_of
+from ..equations.dimensions import check_equation_units, dimension_of
 from ..equations.equations import NOISE_RE, Equations
 from ..equations.parser import parse_statements
 from ..errors import EquationError, ModelError, UnitError
@@ -340,18 +340,7 @@ class Synapses(VariableOwner):
 
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)
-        for eq in self.equations:
-            if eq.expr is None:
-                continue
-            try:
-                d = dimension_of(eq.expr.expr, lookup)
-            except UnitError as exc:
-                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): {exc}") from None
-            expected = eq.dim / second.dim if eq.kind == "differential" else eq.dim
-            if d != expected:
-                what = f"d{eq.name}/dt" if eq.kind == "differential" else eq.name
-                raise UnitError(f"{self.name}, line {eq.line} ({eq.text.strip()!r}): the right-hand side has "
-                                f"units {d} but {what} has units {expected}")
+        check_equation_units(self.name, self.equations, lookup)
         for code, what in ((self.on_pre, "on_pre"), (self.on_post, "on_post")):
             for target, op, parsed in code:
                 try:
