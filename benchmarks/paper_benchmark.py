@@ -140,7 +140,8 @@ def main():
             yard = [_child(YARDSTICK.format(here=str(HERE), n=n, dtype=dtype)) for _ in range(args.repeats)]
             yard_run = statistics.median(y["run"] for y in yard)
             yard_spikes = yard[0]["spikes"]
-            floor = m["input_spikes"] * n * 4 / (bw * 1e9)  # float32 weight rows read once each
+            itemsize = 4 if dtype == "float32" else 8  # the weights are stored in the network's dtype
+            floor = m["input_spikes"] * n * itemsize / (bw * 1e9)  # each spiking row read once
             total = m["build"] + m["start"] + m["run"]
             row = (n, dtype, m["build"], m["cold_start"], m["start"], m["run"], total, m["rss_mb"], m["spikes"],
                    yard_spikes, 100 * (m["spikes"] - yard_spikes) / max(1, yard_spikes), yard_run,
@@ -171,7 +172,7 @@ def plot(rows):
             ax.loglog([r[0] for r in sel], [r[5] for r in sel], style, label=f"snngen run ({dtype})")
             ax.loglog([r[0] for r in sel], [r[11] for r in sel], style, alpha=0.5, label=f"numpy yardstick ({dtype})")
     sel = [r for r in rows if r[1] == "float32"]
-    ax.loglog([r[0] for r in sel], [r[13] for r in sel], "k:", label="bandwidth floor")
+    ax.loglog([r[0] for r in sel], [r[13] for r in sel], "k:", label="bandwidth floor (float32)")
     ax.set(xlabel="N", ylabel="seconds for 1000 ms", title="Paper benchmark, CPU (2 cores)")
     ax.legend(fontsize=8)
     fig.tight_layout()

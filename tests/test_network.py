@@ -272,3 +272,20 @@ def test_shared_parameter_and_constant_over_dt():
         sg.NeuronGroup(1, "dx/dt = -x/tau : 1 (event-driven)")
     with pytest.raises(sg.EquationError, match="shared"):
         sg.NeuronGroup(1, "v : 1\namp : 1 (shared)", reset="amp = 1", threshold="v > 1")
+
+
+def test_refractory_condition_blocks_the_threshold_while_it_holds():
+    ns = dict(v_inf=-45 * mV, tau=10 * ms)
+    model = "dv/dt = (v_inf - v)/tau : volt"
+    G = sg.NeuronGroup(1, model, threshold="v > -50*mV", reset="v = -40*mV", refractory="v > -42*mV", namespace=ns)
+    H = sg.NeuronGroup(1, model, threshold="v > -50*mV", reset="v = -40*mV", namespace=ns)
+    G.v = H.v = -60 * mV
+    mg, mh = sg.SpikeMonitor(G), sg.SpikeMonitor(H)
+    sg.Network(G, H, mg, mh).run(100 * ms)
+    # after each reset to -40 mV, v relaxes towards -45 mV: G is refractory until v < -42 mV, i.e. for
+    # tau*ln(5/3) = 5.11 ms = 52 updates; the condition is read at the start of a step (Brian2's order),
+    # so the next spike comes 53 steps after the last; H (no refractoriness) fires every step
+    updates = int(np.ceil(10 * np.log(5 / 3) / 0.1))
+    isi = np.round(np.diff(mg.t_) / 1e-4).astype(int)
+    assert len(isi) > 10 and np.all(isi == updates + 1)
+    assert np.all(np.diff(mh.t_) == pytest.approx(1e-4))

@@ -8,12 +8,17 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def test_readme_python_examples_run_and_hold():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    assert len(blocks) >= 2
-    ns = {}
+    assert len(blocks) >= 3
+    spaces = []
     for k, block in enumerate(blocks):
+        ns = {}
         exec(compile(block, f"README block {k}", "exec"), ns)  # noqa: S102 (our own documentation)
-    assert ns["G"].model_spec.name == "Izhikevich"
-    assert ns["H"].namespace["tau"] == ns["ms"] * 20
+        spaces.append(ns)
+    models = next(ns for ns in spaces if "H" in ns)
+    assert models["G"].model_spec.name == "Izhikevich"
+    assert models["H"].namespace["tau"] == models["ms"] * 20
+    synapses = next(ns for ns in spaces if "S" in ns)
+    assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
 
 
 def test_readme_first_example_numbers():

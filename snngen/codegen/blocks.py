@@ -28,7 +28,8 @@ class BlockBuilder:
         self.args = {}  # argument name -> getter
         self.hoister = Hoister(self.is_constant)
         self.noise_names = list(noise_names)
-        self.extra_names = {}  # name -> code, e.g. not_refractory -> l_nr
+        self.local = "l_"  # prefix of loop locals; parallel loops get names of their own
+        self.extra_names = {}  # name -> code, e.g. not_refractory -> the local holding it
         self.shared = set(shared)  # arrays of one element, shared by all indices
 
     # -- arguments -----------------------------------------------------------
@@ -46,12 +47,12 @@ class BlockBuilder:
     def names(self, draw_base=0, temporaries=()):
         names = {"t": "_t", "dt": "dt", "i": f"float({self.index})", "N": f"float({self.p}N)"}
         for name in self.arrays:
-            names[name] = f"l_{name}"
+            names[name] = f"{self.local}{name}"
         for name, ext in self.externals.items():
             if ext.kind == "scalar":
                 names[name] = f"{self.p}x_{name}"
             elif ext.kind == "array":
-                names[name] = f"l_{name}"
+                names[name] = f"{self.local}{name}"
         for sym in self.hoister.hoisted.values():
             names[sym.name] = self.p + sym.name.lstrip("_")
         for k, noise in enumerate(self.noise_names):
@@ -85,16 +86,16 @@ class BlockBuilder:
 
     # -- code ----------------------------------------------------------------
     def loads(self, exprs, extra=()):
-        """``l_x = array[_i]`` for every per-element name the expressions use."""
+        """``<local>x = array[index]`` for every per-element name the expressions use."""
         used = set(extra)
         for e in exprs:
             used |= {s.name for s in e.free_symbols}
         lines = []
         for name in sorted(used):
             if name in self.arrays:
-                lines.append(f"l_{name} = {self.arrays[name]}[{0 if name in self.shared else self.index}]")
+                lines.append(f"{self.local}{name} = {self.arrays[name]}[{0 if name in self.shared else self.index}]")
             elif name in self.externals and self.externals[name].kind == "array":
-                lines.append(f"l_{name} = {self.p}x_{name}[{self.index}]")
+                lines.append(f"{self.local}{name} = {self.p}x_{name}[{self.index}]")
         return lines
 
     def statements(self, stmts, draw_base=0, cse=True):

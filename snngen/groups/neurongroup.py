@@ -215,11 +215,15 @@ class NeuronGroup(VariableOwner):
         b.arg(f"{prefix}spikes", lambda: self._spikes)
         b.arg(f"{prefix}nspikes", lambda: self._nspikes)
         b.register_externals()
+        # the update loop may run in parallel (prange): its locals and index are its own names,
+        # used nowhere else in the run function, so numba keeps them private to each thread
+        idx = b.index = f"{prefix}i"
+        loc = b.local = f"{prefix}u_"
         body = []
         if self.has_refractory:
-            body.append(f"l_nr = {self._not_refractory_code(b, subs)}")
-            body.append(f"{prefix}not_refractory[_i] = l_nr")
-            b.extra_names["not_refractory"] = "l_nr"
+            body.append(f"{loc}nr = {self._not_refractory_code(b, subs)}")
+            body.append(f"{prefix}not_refractory[{idx}] = {loc}nr")
+            b.extra_names["not_refractory"] = f"{loc}nr"
         # constant over dt subexpressions: computed once per step, before integration
         cod = [n for n in self.equations.subexpression_order()
                if "constant over dt" in self.equations[n].flags]
@@ -240,29 +244,31 @@ class NeuronGroup(VariableOwner):
         for name in rhs:
             new = pr_names["_new_" + name]
             if "unless refractory" in self.equations[name].flags and self.has_refractory:
-                body.append("if l_nr:")
-                body.append(f"    l_{name} = {new}")
+                body.append(f"if {loc}nr:")
+                body.append(f"    {loc}{name} = {new}")
             else:
-                body.append(f"l_{name} = {new}")
-            body.append(f"{prefix}{name}[_i] = l_{name}")
+                body.append(f"{loc}{name} = {new}")
+            body.append(f"{prefix}{name}[{idx}] = {loc}{name}")
             if check_nan:
                 vid = list(self.variables).index(name)
-                body += [f"if not math.isfinite(l_{name}):",
-                         f"    _err[0] = 1; _err[1] = {prefix}id; _err[2] = {vid}; _err[3] = _i; _err[4] = _step"]
+                body += [f"if not math.isfinite({loc}{name}):",
+                         f"    _err[0] = 1; _err[1] = {prefix}id; _err[2] = {vid}; _err[3] = {idx}; _err[4] = _step"]
         if check_nan:
             b.arg(f"{prefix}id", lambda: self._network_id)
         threshold = None
         if thr is not None:
             threshold = b.expression(thr, draw_base=DRAW_THRESHOLD)
             if self.has_refractory:
-                threshold = f"l_nr and ({threshold})"
+                threshold = f"{loc}nr and ({threshold})"
         parallel = self.N >= prefs.parallel_threshold
-        part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=loads,
+        part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=loads, idx=idx,
                              body=body, threshold=threshold,
                              parallel=parallel, has_loop=bool(rhs) or threshold is not None or self.has_refractory)
         part.parallel = parallel
         b.arg(f"{prefix}flags", lambda: self._flags)
         if self.reset or self.has_refractory:
+            b.index, b.local = "_i", "l_"
+            b.extra_names.pop("not_refractory", None)
             part.resets = self._reset_code(b, prefix, subs)
         part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]"] + b.prologue() + \
             [f"{prefix}nspk = {prefix}nspikes[0]"]
@@ -273,12 +279,12 @@ class NeuronGroup(VariableOwner):
     def _not_refractory_code(self, b, subs):
         if self._refractory_expr is None:
             b.arg(f"{b.p}refractory", lambda: float(np.asarray(self.refractory)))
-            return f"(_step - {b.p}lastspike[_i]) >= int(({b.p}refractory + 0.001*dt)/dt)"
+            return f"(_step - {b.p}lastspike[{b.index}]) >= int(({b.p}refractory + 0.001*dt)/dt)"
         expr = self._refractory_expr.expr.xreplace(subs)
         code = b.expression(expr)
         if dimension_of(expr, self.dimension_lookup(self._externals)) != second.dim:
-            return f"(_step == {b.p}lastspike[_i]) or not ({code})"  # refractory while the condition holds
-        return f"(_step - {b.p}lastspike[_i]) >= int(({code}) / dt + 0.001)"
+            return f"not ({code})"  # refractory while the condition holds (Brian2's semantics)
+        return f"(_step - {b.p}lastspike[{b.index}]) >= int(({code}) / dt + 0.001)"
 
     def _reset_code(self, b, prefix, subs):
         stmts = []
