@@ -34,7 +34,7 @@ class Prefs:
     dtype: str = "float64"
     threads: int | None = None  # numba threads; None: numba's default (all cores)
     parallel_threshold: int = 50_000  # neuron groups at least this large update in parallel (prange)
-    parallel_rows_threshold: int = 4096  # dense synapses onto at least this many targets split rows in parallel
+    parallel_rows_threshold: int = 1000  # dense synapses onto at least this many targets split rows in parallel
     check_nan: bool = False
     report_period: float = 10.0  # seconds between progress updates
 

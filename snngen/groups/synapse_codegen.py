@@ -130,20 +130,21 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
     that LLVM vectorises.
     """
     src, tgt = syn.source._prefix, syn.target._prefix
-    syn_at = (lambda name: f"{p}r_{name}[_jj]") if rows else (lambda name: f"{p}{name}[_s]")
-    names = {"t": "_t", "dt": "dt", "i": "float(_ip)", "j": "float(_jp)", "N_pre": f"float({src}N)",
+    s_, ip, jp, jj = _index_names(p, rows)
+    syn_at = (lambda name: f"{p}r_{name}[{jj}]") if rows else (lambda name: f"{p}{name}[{s_}]")
+    names = {"t": "_t", "dt": "dt", "i": f"float({ip})", "j": f"float({jp})", "N_pre": f"float({src}N)",
              "N_post": f"float({tgt}N)", "N": f"float({p}nsyn)"}
     for name in syn.variables:
         names[name] = syn_at(name)
     names["_elapsed"] = f"(_t - {syn_at('lastupdate')})"
-    for owner, pre, suffix, idx in ((syn.source, src, "_pre", "_ip"), (syn.target, tgt, "_post", "_jp")):
+    for owner, pre, suffix, idx in ((syn.source, src, "_pre", ip), (syn.target, tgt, "_post", jp)):
         for name, var in getattr(owner, "variables", {}).items():
             if var.kind == "internal" and name != "not_refractory":
                 continue
             if "shared" in var.flags:
                 code = f"{pre}{name}[0]"
             elif rows and suffix == "_post":
-                code = f"{p}c_{name}[_jj]"
+                code = f"{p}c_{name}[{jj}]"
             else:
                 code = f"{pre}{name}[{idx}]"
             names[name + suffix] = code
@@ -151,7 +152,7 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
                 names[name] = code
     for name, ext in externals.items():
         names[name] = f"{p}x_{name}" if ext.kind == "scalar" else (
-            f"{p}rx_{name}[_jj]" if rows else f"{p}x_{name}[_s]")
+            f"{p}rx_{name}[{jj}]" if rows else f"{p}x_{name}[{s_}]")
     for sym in hoister.hoisted.values():
         names[sym.name] = p + sym.name.lstrip("_")
     if extra:
@@ -159,8 +160,14 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
     return names
 
 
+def _index_names(p, rows):
+    """(synapse, pre, post, row offset) index names: the parallel row loop has names of its own,
+    used nowhere else in the run function, so that numba keeps them private to each thread."""
+    return (f"{p}s", f"{p}ip", f"{p}jp", f"{p}jj") if rows else ("_s", "_ip", "_jp", "_jj")
+
+
 def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False):
-    rng = f"(_seed, {p}stream, _s, _step, {{draw}} + {draw_base})"
+    rng = f"(_seed, {p}stream, {_index_names(p, rows)[0]}, _step, {{draw}} + {draw_base})"
     return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows), rand="_uniform" + rng,
                         randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
 
@@ -197,7 +204,7 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False):
     stmts, _ = integrate(rhs, "exact" if syn.method is None else syn.method)
     stmts = inline_temporaries(stmts)
     stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
-    temps = {n: f"{p}ev_{n.lstrip('_')}" for n, _ in stmts}
+    temps = {n: f"{p}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
     hoisted = [(n, hoister(e)) for n, e in stmts]
     pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
@@ -290,7 +297,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                 + _statement_lines(syn, p, externals, hoister, syn.on_pre, 5000, rows=rows)
                 + ([f"{_names(syn, p, externals, hoister, rows=rows)['lastupdate']} = _t"] if has_ed else []))
         text = "\n".join(body)
-        views = {kind: sorted(set(re.findall(rf"\b{p}{kind}_(\w+)\[_jj\]", text))) for kind in ("r", "c", "rx")}
+        jj = _index_names(p, rows)[3]
+        views = {kind: sorted(set(re.findall(rf"\b{p}{kind}_(\w+)\[{jj}\]", text))) for kind in ("r", "c", "rx")}
         parallel = (rows and len(syn.target) >= prefs.parallel_rows_threshold
                     and _chunk_safe(syn, syn.on_pre))
         part.parallel = part.parallel or parallel
