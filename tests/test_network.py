@@ -289,3 +289,25 @@ def test_refractory_condition_blocks_the_threshold_while_it_holds():
     isi = np.round(np.diff(mg.t_) / 1e-4).astype(int)
     assert len(isi) > 10 and np.all(isi == updates + 1)
     assert np.all(np.diff(mh.t_) == pytest.approx(1e-4))
+
+
+def test_poisson_constant_rates_give_geometric_intervals_and_rate_changes_apply():
+    sg.seed(8)
+    P = sg.PoissonGroup(1000, 100 * Hz, name="poisson_geometric")
+    m = sg.SpikeMonitor(P)
+    net = sg.Network(P, m, dt=1 * ms)
+    net.run(1 * second)
+    # Bernoulli(p = 0.1) per step: intervals are geometric, P(k) = p (1 - p)**(k - 1)
+    isi = np.concatenate([np.diff(np.round(t / ms).astype(int)) for t in m.spike_trains().values()])
+    k = np.arange(1, 30)
+    observed = np.array([(isi == x).mean() for x in k])
+    expected = 0.1 * 0.9 ** (k - 1)
+    assert np.max(np.abs(observed - expected)) < 0.01
+    assert abs(m.num_spikes / 1000 - 100) < 3
+    P.rates = np.where(np.arange(1000) < 500, 0.0, 200.0) * Hz  # new rates from the next step on
+    before = m.count.copy()
+    net.run(1 * second)
+    new = m.count - before
+    assert new[:500].sum() == 0 and abs(new[500:].mean() - 200) < 4
+    with pytest.raises(sg.UnitError):
+        P.rates = 5 * ms

@@ -88,11 +88,11 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_IntCast(self, expr):
         arg = expr.args[0]
         code = self._print(arg)
-        if self.f32:
-            boolean = isinstance(arg, (sympy.core.relational.Relational, sympy.And, sympy.Or, sympy.Not)) or (
-                isinstance(arg, sympy.Symbol) and arg.name.startswith("not_refractory"))
-            return f"np.float32({code})" if boolean else f"np.float32(int({code}))"
-        return f"int({code})"
+        boolean = isinstance(arg, (sympy.core.relational.Relational, sympy.And, sympy.Or, sympy.Not)) or (
+            isinstance(arg, sympy.Symbol) and arg.name.startswith("not_refractory"))
+        if boolean:  # int(True) == 1: a float cast of the boolean, which vectorises
+            return f"np.float32({code})" if self.f32 else f"np.float64({code})"
+        return f"np.float32(int({code}))" if self.f32 else f"int({code})"
 
     def _print_Clip(self, expr):
         x, lo, hi = (self._print(a) for a in expr.args)

@@ -312,20 +312,57 @@ class NeuronGroup(VariableOwner):
 
 
 class PoissonGroup(NeuronGroup):
-    """``N`` independent Poisson spike sources: a spike when ``rand() < rates*dt``.
+    """``N`` independent Poisson spike sources: each step, a spike with probability ``rates*dt``.
 
     ``rates`` is a frequency (scalar or one per neuron) or an expression string
     (which may depend on ``t`` and ``i``), e.g. ``"100*Hz*(1 + sin(2*pi*5*Hz*t))"``.
+    Constant rates draw the gap to each neuron's next spike (geometric) when it
+    spikes: the same process as one draw per step, at a fraction of the cost.
+    Setting ``P.rates`` between runs restarts the gaps (exact: the process is memoryless).
     """
 
     def __init__(self, N, rates, namespace=None, name=None, dtype=None):
         name = name or unique_name("poissongroup")
-        ns = dict(namespace or {})
         if isinstance(rates, str):
-            text = f"rand() < ({rates})*dt"
-        else:
-            ns["rates"] = rates
-            if get_dimensions(rates) != (second.dim ** -1):
-                raise UnitError(f"rates of {name} must be a frequency, they have units {get_dimensions(rates)}")
-            text = "rand() < rates*dt"
-        super().__init__(N, "", threshold=text, namespace=ns or None, name=name, dtype=dtype)
+            super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace, name=name, dtype=dtype)
+            object.__setattr__(self, "_rates", None)
+            return
+        super().__init__(N, "", namespace=namespace, name=name, dtype=dtype)
+        self._frozen = False
+        self._add_variable("next_spike", None, self.N, np.int64, "internal", fill=-1)
+        self.rates = rates
+        self._frozen = True
+
+    @property
+    def rates(self):
+        return self._rates if self._rates is not None else None
+
+    @rates.setter
+    def rates(self, value):
+        if self.__dict__.get("_rates", 0) is None:
+            raise ModelError(f"{self.name} has expression rates; make a new PoissonGroup to change them")
+        if get_dimensions(value) != (second.dim ** -1):
+            raise UnitError(f"rates of {self.name} must be a frequency, they have units {get_dimensions(value)}")
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim not in (0, 1) or (arr.ndim == 1 and len(arr) != self.N):
+            raise ModelError(f"rates of {self.name}: one value or {self.N} values, not shape {arr.shape}")
+        if np.any(arr < 0) or not np.all(np.isfinite(arr)):
+            raise ModelError(f"rates of {self.name} must be finite and non-negative")
+        object.__setattr__(self, "_rates", value)
+        if "_rates_array" not in self.__dict__:
+            object.__setattr__(self, "_rates_array", np.zeros(self.N))
+        self._rates_array[:] = arr  # in place: a built network keeps reading this array
+        self.variables["next_spike"].array[:] = -1  # redraw from the next step on
+
+    def build(self, prefix, run_namespace, check_nan=False):
+        if self._rates is None:
+            return super().build(prefix, run_namespace, check_nan)
+        part = Part()
+        part.args = {f"{prefix}rates": lambda: self._rates_array, f"{prefix}next_spike": lambda: self.next_spike_,
+                     f"{prefix}stream": lambda: self.stream, f"{prefix}spikes": lambda: self._spikes,
+                     f"{prefix}nspikes": lambda: self._nspikes}
+        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]", f"{prefix}nspk = {prefix}nspikes[0]"]
+        part.groups = render("cpu/poisson.py.j2", p=prefix, name=self.name)
+        part.epilogue = [f"{prefix}nspikes[0] = {prefix}nspk"]
+        self._externals = {}
+        return part

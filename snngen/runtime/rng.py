@@ -46,6 +46,7 @@ __all__ = [
     "normal_py",
     "philox4x32",
     "philox4x32_py",
+    "poisson_gap",
     "seed_from_entropy",
     "u01",
     "u01_py",
@@ -61,6 +62,7 @@ PHILOX_W1 = 0xBB67AE85
 
 _MASK32 = 0xFFFFFFFF
 _TWO_PI = 2.0 * math.pi
+_NEVER = 2**61  # a gap past any simulation
 _INV_2_52 = 2.0**-52
 
 
@@ -112,6 +114,7 @@ class RNGFunctions(NamedTuple):
     u01: Callable
     uniform: Callable
     normal: Callable
+    poisson_gap: Callable
 
 
 def make_rng(jit: Callable = _identity) -> RNGFunctions:
@@ -135,7 +138,21 @@ def make_rng(jit: Callable = _identity) -> RNGFunctions:
         u2 = to_u01(r2, r3)
         return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
 
-    return RNGFunctions(philox, to_u01, jit(uniform), jit(normal))
+    uniform_j = jit(uniform)
+
+    def poisson_gap(seed, stream, index, step, draw, p):
+        """Steps to the next event of a Bernoulli(p)-per-step process (geometric, >= 1).
+
+        One draw per event instead of one per step: the same process, far fewer draws.
+        """
+        if p >= 1.0:
+            return 1
+        if p <= 0.0:
+            return _NEVER
+        gap = math.floor(math.log(uniform_j(seed, stream, index, step, draw)) / math.log1p(-p))
+        return 1 + int(min(gap, _NEVER))
+
+    return RNGFunctions(philox, to_u01, uniform_j, jit(normal), jit(poisson_gap))
 
 
 _PY = make_rng()
@@ -147,6 +164,7 @@ philox4x32 = _CPU.philox4x32
 u01 = _CPU.u01
 uniform = _CPU.uniform
 normal = _CPU.normal
+poisson_gap = _CPU.poisson_gap
 
 
 @numba.njit(cache=False)
