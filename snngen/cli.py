@@ -124,7 +124,7 @@ def main(argv=None):
 
         for name in models.list_models():
             spec = models.get(name)
-            print(f"{name:12} {spec.title}")
+            print(f"{name:20} {spec.kind:7} {spec.title}")
     elif args.command == "show":
         from . import models
 
