@@ -13,6 +13,7 @@ import ast
 import difflib
 import math
 import re
+import warnings
 
 import sympy
 
@@ -263,7 +264,9 @@ def parse_expression(text, *, line=None, offset=0, line_text=None, rand_counter=
     if not stripped:
         raise EquationError("empty expression", text=line_text, line=line, column=offset + 1)
     try:
-        tree = ast.parse(stripped, mode="eval")
+        with warnings.catch_warnings():  # Python's own hints ("invalid decimal literal") would leak to the user
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         col = offset + (exc.offset or 1)
         bad = stripped[(exc.offset or 1) - 1 :].split()[0] if exc.offset and exc.offset <= len(stripped) else None
