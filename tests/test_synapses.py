@@ -258,3 +258,14 @@ def test_connecting_more_synapses_between_runs_takes_effect():
     syn.w[1, :] = 2.0
     net.run(2 * ms)
     assert tgt.v_.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_two_summed_variables_into_one_target_variable_is_an_error():
+    src = sg.NeuronGroup(2, "v : 1")
+    tgt = sg.NeuronGroup(2, "I : 1")
+    a = sg.Synapses(src, tgt, "I_post = 1.0 : 1 (summed)", name="sum_a")
+    b = sg.Synapses(src, tgt, "I_post = 2.0 : 1 (summed)", name="sum_b")
+    a.connect()
+    b.connect()
+    with pytest.raises(sg.ModelError, match="sum_b and sum_a both set 'I'"):
+        sg.Network(src, tgt, a, b).run(1 * ms)

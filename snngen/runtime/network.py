@@ -117,6 +117,7 @@ class Network:
             obj._prefix = f"o{k}_"
             obj._network_id = k
             obj._net_dt = self.dt_
+        self._check_summed_targets(ordered)
         parts = []
         for obj in ordered:
             parts.append(obj.build(obj._prefix, run_namespace, check_nan=self.check_nan))
@@ -138,6 +139,20 @@ class Network:
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
         self._args = None
         self.build_seconds = time.perf_counter() - t0
+
+    @staticmethod
+    def _check_summed_targets(ordered):
+        """Two ``(summed)`` variables writing one target variable would overwrite each other."""
+        seen = {}
+        for obj in ordered:
+            for eq in getattr(obj, "equations", ()):
+                if eq.kind == "subexpression" and "summed" in eq.flags and hasattr(obj, "target"):
+                    key = (id(obj.target), eq.name[:-5])
+                    if key in seen:
+                        raise ModelError(f"{obj.name} and {seen[key]} both set '{eq.name[:-5]}' of "
+                                         f"{obj.target.name} with a (summed) variable; sum into two variables "
+                                         "and add them in the target's equations")
+                    seen[key] = obj.name
 
     def _refresh_externals(self, run_namespace):
         """Re-read external values; True if one changed kind or units (needs a rebuild)."""
