@@ -269,3 +269,25 @@ def test_two_summed_variables_into_one_target_variable_is_an_error():
     b.connect()
     with pytest.raises(sg.ModelError, match="sum_b and sum_a both set 'I'"):
         sg.Network(src, tgt, a, b).run(1 * ms)
+
+
+def test_named_pathways_with_their_own_delays():
+    dt = 0.1 * ms
+    src = sg.SpikeGeneratorGroup(1, [0], [1.0] * ms)
+    tgt = sg.NeuronGroup(2, "v : 1")
+    syn = sg.Synapses(src, tgt, "w : 1", on_pre={"up": "v_post += w", "down": "v_post -= 3*w"},
+                      delay={"up": 0.5 * ms, "down": 2 * ms}, name="two_paths")
+    syn.connect()
+    syn.w = 1.0
+    syn.down.delay = [2, 4] * ms  # per synapse, for one pathway only
+    st = sg.StateMonitor(tgt, "v", record=True)
+    sg.Network(src, tgt, syn, st, dt=dt).run(8 * ms)
+    steps = np.arange(80)
+    # the spike at step 10 arrives through 'up' at step 15 and through 'down' at 30 / 50; monitors see it a step later
+    for k, down in enumerate((30, 50)):
+        expected = (steps > 15) * 1.0 - (steps > down) * 3.0
+        np.testing.assert_array_equal(st.v_[k], expected)
+    with pytest.raises(sg.ModelError, match="two_paths.down.delay|<pathway>.delay"):
+        syn.delay = 1 * ms
+    with pytest.raises(sg.ModelError, match="unknown pathway"):
+        sg.Synapses(src, tgt, on_pre={"a": "v_post += 1"}, delay={"b": 1 * ms})

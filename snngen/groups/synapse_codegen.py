@@ -34,8 +34,7 @@ class SynapseState:
         self.syn = syn
         self.version = None
         self.dt = None
-        self.hist = np.zeros((1, 1), dtype=np.int32)
-        self.histn = np.zeros(1, dtype=np.int64)
+        self.delays = {}  # pathway name -> DelayState
         self.fresh = False
 
     def refresh(self, dt):
@@ -44,7 +43,8 @@ class SynapseState:
         if self.version == syn._structure_version and self.dt == dt:
             return False
         self._connectivity()
-        self._delays(dt)
+        for name, pathway in syn.pathways.items():
+            self.delays.setdefault(name, DelayState()).update(syn, pathway, dt)
         self.version, self.dt = syn._structure_version, dt
         self.fresh = True  # arrays replaced: the run function's arguments must be gathered again
         return True
@@ -54,8 +54,8 @@ class SynapseState:
         return fresh
 
     def key(self):
-        """What the generated code depends on: (dense, homogeneous delays, any delay)."""
-        return (self.dense, self.homogeneous, self.max_delay > 0)
+        """What the generated code depends on: dense storage, and per pathway (homogeneous, delayed)."""
+        return (self.dense, tuple((n, d.homogeneous, d.max_delay > 0) for n, d in self.delays.items()))
 
     def _connectivity(self):
         syn = self.syn
@@ -74,10 +74,29 @@ class SynapseState:
         np.cumsum(np.bincount(j, minlength=nt), out=self.colptr[1:])
         self.colsyn = np.argsort(j, kind="stable").astype(np.int64)
 
-    def _delays(self, dt):
-        syn = self.syn
-        var = syn.variables.get("delay")
-        delay = var.array if var is not None else np.array([syn._default_delay])
+    def get_state(self):
+        out = {}
+        for name, d in self.delays.items():
+            out[f"hist_{name}"], out[f"histn_{name}"] = d.hist.copy(), d.histn.copy()
+        return out
+
+    def set_state(self, state):
+        for name, d in self.delays.items():
+            if f"hist_{name}" in state:
+                d.hist, d.histn = state[f"hist_{name}"].copy(), state[f"histn_{name}"].copy()
+        self.fresh = True
+
+
+class DelayState:
+    """One pathway's delays in steps, grouped for the propagation loop, and its ring buffer of past
+    spike lists (slot = step modulo max delay + 1)."""
+
+    def __init__(self):
+        self.hist = np.zeros((1, 1), dtype=np.int32)
+        self.histn = np.zeros(1, dtype=np.int64)
+
+    def update(self, syn, pathway, dt):
+        delay = pathway.delays()
         steps = np.floor(delay / dt + 0.5).astype(np.int64)
         if len(delay):
             if delay.min() < 0:
@@ -85,8 +104,9 @@ class SynapseState:
             off = np.abs(steps * dt - delay) > 1e-6 * dt
             if off.any():
                 k = int(np.argmax(off))
-                what = f"the delay of synapse {k}" if var is not None else "the delay"
-                raise ModelError(f"{syn.name}: {what} ({delay[k]:g} s) is not a multiple of dt ({dt:g} s)")
+                what = f"the delay of synapse {k}" if len(delay) > 1 or syn.N == 1 else "the delay"
+                raise ModelError(f"{syn.name}: {what} in {pathway.label} ({delay[k]:g} s) is not a multiple "
+                                 f"of dt ({dt:g} s)")
         self.uniq = np.unique(steps) if len(steps) else np.zeros(1, dtype=np.int64)
         self.homogeneous = len(self.uniq) <= 1
         self.max_delay = int(self.uniq.max())
@@ -113,15 +133,8 @@ class SynapseState:
                 m = min(slots, old_hist.shape[0])
                 self.hist[:m], self.histn[:m] = old_hist[:m], old_n[:m]
 
-    def get_state(self):
-        return {"hist": self.hist.copy(), "histn": self.histn.copy()}
 
-    def set_state(self, state):
-        if "hist" in state:
-            self.hist, self.histn = state["hist"].copy(), state["histn"].copy()
-
-
-def _names(syn, p, externals, hoister, extra=None, rows=False):
+def _names(syn, p, externals, hoister, extra=None, rows=False, tag=""):
     """How each name of synaptic code prints, with _s (synapse), _ip (pre), _jp (post) in scope.
 
     ``rows``: dense on_pre code, where synaptic variables are read through views of
@@ -130,8 +143,9 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
     that LLVM vectorises.
     """
     src, tgt = syn.source._prefix, syn.target._prefix
-    s_, ip, jp, jj = _index_names(p, rows)
-    syn_at = (lambda name: f"{p}r_{name}[{jj}]") if rows else (lambda name: f"{p}{name}[{s_}]")
+    q = p + tag  # the pathway's own prefix for views and loop indices
+    s_, ip, jp, jj = _index_names(q, rows)
+    syn_at = (lambda name: f"{q}r_{name}[{jj}]") if rows else (lambda name: f"{p}{name}[{s_}]")
     names = {"t": "_t", "dt": "dt", "i": f"float({ip})", "j": f"float({jp})", "N_pre": f"float({src}N)",
              "N_post": f"float({tgt}N)", "N": f"float({p}nsyn)"}
     for name in syn.variables:
@@ -144,7 +158,7 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
             if "shared" in var.flags:
                 code = f"{pre}{name}[0]"
             elif rows and suffix == "_post":
-                code = f"{p}c_{name}[{jj}]"
+                code = f"{q}c_{name}[{jj}]"
             else:
                 code = f"{pre}{name}[{idx}]"
             names[name + suffix] = code
@@ -152,7 +166,7 @@ def _names(syn, p, externals, hoister, extra=None, rows=False):
                 names[name] = code
     for name, ext in externals.items():
         names[name] = f"{p}x_{name}" if ext.kind == "scalar" else (
-            f"{p}rx_{name}[{jj}]" if rows else f"{p}x_{name}[{s_}]")
+            f"{q}rx_{name}[{jj}]" if rows else f"{p}x_{name}[{s_}]")
     for sym in hoister.hoisted.values():
         names[sym.name] = p + sym.name.lstrip("_")
     if extra:
@@ -166,15 +180,15 @@ def _index_names(p, rows):
     return (f"{p}s", f"{p}ip", f"{p}jp", f"{p}jj") if rows else ("_s", "_ip", "_jp", "_jj")
 
 
-def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False):
-    rng = f"(_seed, {p}stream, {_index_names(p, rows)[0]}, _step, {{draw}} + {draw_base})"
-    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows), rand="_uniform" + rng,
+def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag=""):
+    rng = f"(_seed, {p}stream, {_index_names(p + tag, rows)[0]}, _step, {{draw}} + {draw_base})"
+    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag), rand="_uniform" + rng,
                         randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
 
 
-def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False):
+def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False, tag=""):
     hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
-    pr = _printer(syn, p, externals, hoister, draw_base, rows=rows)
+    pr = _printer(syn, p, externals, hoister, draw_base, rows=rows, tag=tag)
     lines = []
     for target, op, expr in hoisted:
         lhs = pr.names[target]
@@ -189,7 +203,7 @@ def _subs(syn):
     return syn._subexpr_subs
 
 
-def _event_driven_lines(syn, p, externals, hoister, rows=False):
+def _event_driven_lines(syn, p, externals, hoister, rows=False, tag=""):
     eqs = syn.equations
     ed = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
     if not ed:
@@ -204,9 +218,9 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False):
     stmts, _ = integrate(rhs, "exact" if syn.method is None else syn.method)
     stmts = inline_temporaries(stmts)
     stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
-    temps = {n: f"{p}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
+    temps = {n: f"{p}{tag}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
     hoisted = [(n, hoister(e)) for n, e in stmts]
-    pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows)
+    pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows, tag=tag)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
     lines += [f"{pr.names[n[5:]]} = {temps[n]}" for n, _ in stmts]
     return lines
@@ -264,15 +278,13 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     state = syn._state
     state.refresh(dt)
     syn._built_key = state.key()
-    dense, homogeneous, delayed = syn._built_key
+    dense = state.dense
     hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
     args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
     args.update({f"{p}stream": lambda: syn.stream, f"{p}nsyn": lambda: syn.N,
                  f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
                  f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
-                 f"{p}colsyn": lambda: state.colsyn, f"{p}hist": lambda: state.hist, f"{p}histn": lambda: state.histn,
-                 f"{p}order": lambda: state.order, f"{p}rdptr": lambda: state.rdptr,
-                 f"{p}dsteps": lambda: state.uniq})
+                 f"{p}colsyn": lambda: state.colsyn})
     for name, ext in externals.items():
         if ext.kind == "function":
             raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
@@ -291,20 +303,27 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     part = Part()
     part.before_groups = render("cpu/synapse_update.py.j2", update=_clock_driven(syn, p, externals, hoister),
                                 summed=_summed(syn, p, externals, hoister), **index)
-    if syn.on_pre:
-        rows = dense and homogeneous
-        body = (_event_driven_lines(syn, p, externals, hoister, rows=rows)
-                + _statement_lines(syn, p, externals, hoister, syn.on_pre, 5000, rows=rows)
-                + ([f"{_names(syn, p, externals, hoister, rows=rows)['lastupdate']} = _t"] if has_ed else []))
+    for k, (pw_name, pathway) in enumerate(syn.pathways.items()):
+        d = state.delays[pw_name]
+        tag = f"{pw_name}_"
+        q = p + tag  # the pathway's ring buffer, views and loop indices
+        args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
+                     f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
+                     f"{q}dsteps": lambda d=d: d.uniq})
+        rows = dense and d.homogeneous
+        body = (_event_driven_lines(syn, p, externals, hoister, rows=rows, tag=tag)
+                + _statement_lines(syn, p, externals, hoister, pathway.statements, 5000 + 100 * k, rows=rows,
+                                   tag=tag)
+                + ([f"{_names(syn, p, externals, hoister, rows=rows, tag=tag)['lastupdate']} = _t"] if has_ed else []))
         text = "\n".join(body)
-        jj = _index_names(p, rows)[3]
-        views = {kind: sorted(set(re.findall(rf"\b{p}{kind}_(\w+)\[{jj}\]", text))) for kind in ("r", "c", "rx")}
+        jj = _index_names(q, rows)[3]
+        views = {kind: sorted(set(re.findall(rf"\b{q}{kind}_(\w+)\[{jj}\]", text))) for kind in ("r", "c", "rx")}
         parallel = (rows and len(syn.target) >= prefs.parallel_rows_threshold
-                    and _chunk_safe(syn, syn.on_pre))
+                    and _chunk_safe(syn, pathway.statements))
         part.parallel = part.parallel or parallel
-        part.synapses += render("cpu/synapse_pre.py.j2", body=body, delayed=delayed, homogeneous=homogeneous,
-                                rows=rows, parallel=parallel, row_views=views["r"], post_views=views["c"],
-                                ext_views=views["rx"], **index)
+        part.synapses += render("cpu/synapse_pre.py.j2", body=body, delayed=d.max_delay > 0,
+                                homogeneous=d.homogeneous, rows=rows, parallel=parallel, q=q, label=pathway.label,
+                                row_views=views["r"], post_views=views["c"], ext_views=views["rx"], **index)
     if syn.on_post:
         body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
         part.synapses += render("cpu/synapse_post.py.j2", body=body, **index)

@@ -60,6 +60,54 @@ class SynapticView(Quantity):
         super().__setitem__(key if k is None else k, value)
 
 
+class Pathway:
+    """One ``on_pre`` pathway: its statements and its delay (one value, or one per synapse)."""
+
+    def __init__(self, syn, name, statements, delay):
+        self.syn, self.name, self.statements = syn, name, statements
+        self.label = "on_pre" if name == "pre" else f"on_pre[{name!r}]"
+        self.delay_variable = "delay" if name == "pre" else f"delay_{name}"
+        self.default_delay = 0.0
+        if delay is not None:
+            self._set_default(delay)
+
+    def _set_default(self, value):
+        if get_dimensions(value) != second.dim:
+            raise UnitError(f"{self.syn.name}: the delay of {self.label} must be a time, it has units "
+                            f"{get_dimensions(value)}")
+        if np.ndim(value) != 0:
+            raise ModelError(f"{self.syn.name}: give per-synapse delays after connect(), as "
+                             f"syn.{'delay' if self.name == 'pre' else self.name + '.delay'} = ...")
+        value = float(np.asarray(value))
+        if value < 0:
+            raise ModelError(f"{self.syn.name}: the delay of {self.label} must not be negative")
+        self.default_delay = value
+
+    @property
+    def delay(self):
+        var = self.syn.variables.get(self.delay_variable)
+        if var is None:
+            return self.default_delay * second
+        return SynapticView.of(self.syn, var)
+
+    @delay.setter
+    def delay(self, value):
+        syn = self.syn
+        syn._structure_version += 1
+        if not isinstance(value, str) and np.ndim(value) == 0:
+            self._set_default(value)
+            syn.variables.pop(self.delay_variable, None)
+            return
+        if self.delay_variable not in syn.variables:
+            syn._add_variable(self.delay_variable, second.dim, syn.N, np.float64, "internal", fill=self.default_delay)
+        syn._set_variable(syn.variables[self.delay_variable], value, level=1)
+
+    def delays(self):
+        """Per-synapse delays in seconds (one value if homogeneous)."""
+        var = self.syn.variables.get(self.delay_variable)
+        return var.array if var is not None else np.array([self.default_delay])
+
+
 class Synapses(VariableOwner):
     """Connections from ``source`` to ``target`` with per-synapse state.
 
@@ -75,9 +123,12 @@ class Synapses(VariableOwner):
         Statements run for each synapse when its presynaptic (postsynaptic)
         neuron spikes; ``x_pre``/``x_post`` name the neurons' variables,
         unsuffixed names are synaptic, then postsynaptic variables (Brian2's rule).
-    delay : Quantity, optional
-        Homogeneous delay of ``on_pre``; per-synapse delays via ``syn.delay = ...``
-        after ``connect``.  Delays are rounded to whole steps and must be multiples of dt.
+        ``on_pre`` may be a dict of named pathways, ``{"up": ..., "down": ...}``,
+        each with its own delay (``syn.up.delay``).
+    delay : Quantity or dict, optional
+        Homogeneous delay of ``on_pre`` (a dict: per pathway); per-synapse delays via
+        ``syn.delay = ...`` (or ``syn.<pathway>.delay``) after ``connect``.  Delays
+        must be whole multiples of dt.
     storage : "auto", "dense" or "sparse"
         Dense needs all-to-all connectivity; auto picks dense when it has it.
 
@@ -100,7 +151,20 @@ class Synapses(VariableOwner):
         if storage not in ("auto", "dense", "sparse"):
             raise ModelError(f"{self.name}: storage must be 'auto', 'dense' or 'sparse', not {storage!r}")
         self.storage = storage
-        self.on_pre = self._statements(on_pre, "on_pre")
+        if isinstance(on_pre, dict):
+            codes = dict(on_pre)
+        else:
+            codes = {} if on_pre is None else {"pre": on_pre}
+        delays = delay if isinstance(delay, dict) else ({name: delay for name in codes} if delay is not None else {})
+        unknown = set(delays) - set(codes)
+        if unknown:
+            raise ModelError(f"{self.name}: delay given for unknown pathway(s) {sorted(unknown)}; "
+                             f"pathways: {sorted(codes)}")
+        self.pathways = {}
+        for name, code in codes.items():
+            if not isinstance(name, str) or not name.isidentifier() or name == "post":
+                raise ModelError(f"{self.name}: pathway names must be identifiers other than 'post', not {name!r}")
+            self.pathways[name] = Pathway(self, name, self._statements(code, f"on_pre[{name!r}]"), delays.get(name))
         self.on_post = self._statements(on_post, "on_post")
         self._n_inits = 0
         self._check_model()
@@ -115,15 +179,6 @@ class Synapses(VariableOwner):
         self._pre = np.zeros(0, dtype=np.int32)
         self._post = np.zeros(0, dtype=np.int32)
         self._dense = False
-        self._default_delay = 0.0
-        if delay is not None:
-            if get_dimensions(delay) != second.dim:
-                raise UnitError(f"{self.name}: delay must be a time, it has units {get_dimensions(delay)}")
-            self._default_delay = float(np.asarray(delay))
-            if np.ndim(delay) != 0:
-                raise ModelError(f"{self.name}: give per-synapse delays after connect(), as syn.delay = ...")
-            if self._default_delay < 0:
-                raise ModelError(f"{self.name}: the delay must not be negative")
         self._connector = Connector(self)
         self._structure_version = 0
         self._state = SynapseState(self)
@@ -151,7 +206,7 @@ class Synapses(VariableOwner):
                 if tv.dim != eq.dim:
                     raise UnitError(f"{self.name}: '{eq.name}' has units {eq.dim} but '{base}' of "
                                     f"{self.target.name} has units {tv.dim}")
-        for code, what in ((self.on_pre, "on_pre"), (self.on_post, "on_post")):
+        for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
             for target, _op, parsed in code:
                 if self._resolve_var(target) is None:
                     raise EquationError(f"{self.name}: {what} assigns to '{target}', which is neither a synaptic "
@@ -180,25 +235,24 @@ class Synapses(VariableOwner):
         return self._post.copy()
 
     @property
+    def on_pre(self):
+        """The statements of every ``on_pre`` pathway, in order."""
+        return [stmt for pw in self.pathways.values() for stmt in pw.statements]
+
+    def _pathway(self):
+        if len(self.pathways) != 1:
+            raise ModelError(f"{self.name} has the pathways {sorted(self.pathways)}: use "
+                             f"{self.name}.<pathway>.delay")
+        return next(iter(self.pathways.values()))
+
+    @property
     def delay(self):
         """The ``on_pre`` delay: one value, or one per synapse once set per synapse."""
-        var = self.variables.get("delay")
-        if var is None:
-            return self._default_delay * second
-        return SynapticView.of(self, var)
+        return self._pathway().delay
 
     @delay.setter
     def delay(self, value):
-        self._structure_version += 1
-        if not isinstance(value, str) and np.ndim(value) == 0:
-            if get_dimensions(value) != second.dim:
-                raise UnitError(f"{self.name}: delay must be a time, it has units {get_dimensions(value)}")
-            self._default_delay = float(np.asarray(value))
-            self.variables.pop("delay", None)
-            return
-        if "delay" not in self.variables:
-            self._add_variable("delay", second.dim, self.N, np.float64, "internal", fill=self._default_delay)
-        self._set_variable(self.variables["delay"], value, level=1)
+        self._pathway().delay = value
 
     def __len__(self):
         return self.N
@@ -239,7 +293,7 @@ class Synapses(VariableOwner):
         if dense and self.N == 0 and self.storage != "sparse":
             self._dense = True
             for var in self.variables.values():
-                fill = self._default_delay if var.name == "delay" else 0
+                fill = self._fill(var.name)
                 # zeros come from calloc: pages are touched only when values are written
                 var.array = np.zeros(self.N, dtype=var.array.dtype) if fill == 0 else \
                     np.full(self.N, fill, dtype=var.array.dtype)
@@ -252,7 +306,7 @@ class Synapses(VariableOwner):
             self._pre, self._post, self._dense = self.i, self.j, False
         new = len(i)
         for var in self.variables.values():
-            fill = self._default_delay if var.name == "delay" else 0
+            fill = self._fill(var.name)
             var.array = np.concatenate([var.array, np.full(new, fill, dtype=var.array.dtype)])
         self._pre = np.concatenate([self._pre, np.asarray(i, dtype=np.int32)])
         self._post = np.concatenate([self._post, np.asarray(j, dtype=np.int32)])
@@ -262,6 +316,12 @@ class Synapses(VariableOwner):
             for var in self.variables.values():
                 var.array = var.array[order]
 
+
+    def _fill(self, variable):
+        for pw in self.pathways.values():
+            if variable == pw.delay_variable:
+                return pw.default_delay
+        return 0
 
     def initialiser_names(self, names):
         """How ``i``, ``j``, ``x_pre``, ``x_post`` read in an initialiser of a synaptic variable (index ``_i``)."""
@@ -286,6 +346,9 @@ class Synapses(VariableOwner):
         variables = self.__dict__.get("variables", {})
         if name in variables:
             return SynapticView.of(self, variables[name])
+        pathways = self.__dict__.get("pathways", {})
+        if name in pathways:
+            return pathways[name]
         return super().__getattr__(name)
 
     def indices(self, i, j):
@@ -341,7 +404,7 @@ class Synapses(VariableOwner):
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)
         check_equation_units(self.name, self.equations, lookup)
-        for code, what in ((self.on_pre, "on_pre"), (self.on_post, "on_post")):
+        for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
             for target, op, parsed in code:
                 try:
                     d = dimension_of(parsed.expr, lookup)
