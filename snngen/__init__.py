@@ -25,3 +25,7 @@ __all__ = [
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "Network", "run", "seed", "prefs",
 ]  # fmt: skip
+
+from .runtime import warmup as _warmup  # noqa: E402
+
+_warmup.start()
