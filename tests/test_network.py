@@ -311,3 +311,19 @@ def test_poisson_constant_rates_give_geometric_intervals_and_rate_changes_apply(
     assert new[:500].sum() == 0 and abs(new[500:].mean() - 200) < 4
     with pytest.raises(sg.UnitError):
         P.rates = 5 * ms
+
+
+def test_string_assignment_to_a_slice_and_to_synapse_pairs():
+    v_rest = -65 * mV  # noqa: F841 (resolved from this frame)
+    G = sg.NeuronGroup(6, "v : volt\nk : 1")
+    G.v = -70 * mV
+    G.v[:3] = "v_rest + i*mV"
+    G.k[2:4] = "i*2"
+    np.testing.assert_allclose(G.v_, [-0.065, -0.064, -0.063, -0.07, -0.07, -0.07])
+    assert G.k.tolist() == [0, 0, 4, 6, 0, 0]
+    S = sg.Synapses(G, G, "w : 1")
+    S.connect()
+    S.w[1, :] = "j*1.0"
+    assert S.w_.reshape(6, 6)[1].tolist() == [0, 1, 2, 3, 4, 5] and S.w_.reshape(6, 6)[0].sum() == 0
+    with pytest.raises(sg.UnitError):
+        G.v[:2] = "k*ms"

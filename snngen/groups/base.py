@@ -75,9 +75,9 @@ class VariableOwner:
         variables = self.__dict__.get("variables", {})
         if name in variables:
             var = variables[name]
-            if var.dim == DIMENSIONLESS or var.dim is None:
+            if var.array.dtype.kind != "f":  # integer and boolean variables: the plain array
                 return var.array
-            return _view(var.array, var.dim)
+            return VariableView.of(self, var)
         if name.endswith("_") and name[:-1] in variables:
             return variables[name[:-1]].array
         from ..equations.parser import suggest
@@ -111,16 +111,32 @@ class VariableOwner:
                                 f"the value has units {got}")
         var.array[...] = np.asarray(value)
 
-    def _initialise(self, var, text, level):
+    def _initialise(self, var, text, level, indices=None):
         from ..runtime.initialise import initialise
 
-        initialise(self, var, text, level=level + 1)
+        initialise(self, var, text, level=level + 1, indices=indices)
 
 
-def _view(array, dim):
-    q = array.view(Quantity)
-    q.dim = dim
-    return q
+class VariableView(Quantity):
+    """A variable of a group as a Quantity view of its array (writes go through), which also
+    takes expression strings: ``G.v[:10] = "v_rest + rand()*5*mV"``."""
+
+    @classmethod
+    def of(cls, owner, var):
+        view = var.array.view(cls)
+        view.dim = var.dim if var.dim is not None else DIMENSIONLESS
+        view._owner, view._var = owner, var
+        return view
+
+    def __setitem__(self, key, value):
+        self._assign(key, value)
+
+    def _assign(self, key, value):
+        owner = getattr(self, "_owner", None)
+        if isinstance(value, str) and owner is not None and self.base is not None:
+            owner._initialise(self._var, value, level=2, indices=key)
+            return
+        super().__setitem__(key, value)
 
 
 def check_size(n, what):

@@ -18,8 +18,8 @@ from ..equations.parser import parse_statements
 from ..errors import EquationError, ModelError, UnitError
 from ..prefs import prefs
 from ..runtime.namespace import resolve
-from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
-from .base import VariableOwner, unique_name
+from ..units import DIMENSIONLESS, get_dimensions, second
+from .base import VariableOwner, VariableView, unique_name
 from .connect import Connector
 from .synapse_codegen import SynapseState
 
@@ -34,30 +34,22 @@ def _match(idx, sel, size):
     return np.isin(idx, np.atleast_1d(sel))
 
 
-class SynapticView(Quantity):
-    """A synaptic variable: a Quantity over synapses that also takes ``[i, j]`` (pre, post) indices."""
-
-    @classmethod
-    def of(cls, syn, var):
-        view = var.array.view(cls)
-        view.dim = var.dim if var.dim is not None else DIMENSIONLESS
-        view._syn = syn
-        return view
+class SynapticView(VariableView):
+    """A synaptic variable: a view over synapses that also takes ``[i, j]`` (pre, post) indices."""
 
     def _pairs(self, key):
-        syn = getattr(self, "_syn", None)
+        syn = getattr(self, "_owner", None)
         if syn is not None and isinstance(key, tuple) and len(key) == 2 and self.ndim == 1:
             return syn.indices(*key)
         return None
 
     def __getitem__(self, key):
         k = self._pairs(key)
-        out = super().__getitem__(key if k is None else k)
-        return out
+        return super().__getitem__(key if k is None else k)
 
     def __setitem__(self, key, value):
         k = self._pairs(key)
-        super().__setitem__(key if k is None else k, value)
+        self._assign(key if k is None else k, value)
 
 
 class Pathway:

@@ -18,8 +18,8 @@ from .namespace import caller_namespace, resolve
 DEFAULT_DT = 1e-4
 
 
-def initialise(group, var, text, level=0):
-    """Set ``var`` of ``group`` from the expression ``text``, element by element."""
+def initialise(group, var, text, level=0, indices=None):
+    """Set ``var`` of ``group`` (at ``indices``, default all) from the expression ``text``."""
     parsed = parse_expression(text, line=1, line_text=text)
     if hasattr(group, "equations"):  # subexpressions are inlined, as everywhere else
         parsed.expr = parsed.expr.xreplace(group.equations.substituted()[1])
@@ -52,4 +52,7 @@ def initialise(group, var, text, level=0):
     group._n_inits += 1
     out = var.array.copy()
     fn(_random.current_seed(), -group._n_inits, out, DEFAULT_DT, 0.0, *[g() for g in b.args.values()])
-    var.array[...] = out
+    if indices is None:
+        var.array[...] = out
+    else:
+        var.array[indices] = out[indices]
