@@ -291,3 +291,17 @@ def test_named_pathways_with_their_own_delays():
         syn.delay = 1 * ms
     with pytest.raises(sg.ModelError, match="unknown pathway"):
         sg.Synapses(src, tgt, on_pre={"a": "v_post += 1"}, delay={"b": 1 * ms})
+
+
+def test_connect_order_is_kept_for_arrays_assigned_afterwards():
+    # Brian2's convention: synapses keep the order of connect(i=, j=); S.w = [...] follows it
+    src = sg.SpikeGeneratorGroup(3, [2, 0, 1], [1, 2, 3] * ms)
+    tgt = sg.NeuronGroup(3, "v : 1")
+    syn = sg.Synapses(src, tgt, "w : 1", on_pre="v_post += w")
+    syn.connect(i=[2, 0, 1, 2], j=[0, 1, 2, 2])
+    syn.w_ = [1.0, 2.0, 3.0, 4.0]
+    assert syn.i.tolist() == [2, 0, 1, 2] and syn.j.tolist() == [0, 1, 2, 2]
+    st = sg.StateMonitor(tgt, "v", record=True)
+    sg.Network(src, tgt, syn, st, dt=1 * ms).run(5 * ms)
+    assert tgt.v_.tolist() == [1.0, 2.0, 7.0]
+    assert st.v_[:, 2].tolist() == [1.0, 0.0, 4.0]  # after step 1: neuron 2's synapses only

@@ -55,7 +55,8 @@ class SynapseState:
 
     def key(self):
         """What the generated code depends on: dense storage, and per pathway (homogeneous, delayed)."""
-        return (self.dense, tuple((n, d.homogeneous, d.max_delay > 0) for n, d in self.delays.items()))
+        return (self.dense, self.sorted,
+                tuple((n, d.homogeneous, d.max_delay > 0) for n, d in self.delays.items()))
 
     def _connectivity(self):
         syn = self.syn
@@ -64,12 +65,16 @@ class SynapseState:
         if syn.storage == "dense" and not self.dense:
             raise ModelError(f"{syn.name}: storage='dense' needs all-to-all connectivity (connect() with p=1 "
                              "on a Synapses without other synapses)")
+        self.sorted = True
         if self.dense:  # indices are arithmetic: s = i*N_post + j
-            self.rowptr = self.colptr = self.colsyn = np.zeros(1, dtype=np.int64)
+            self.rowptr = self.colptr = self.colsyn = self.rowsyn = np.zeros(1, dtype=np.int64)
             return
         i, j = syn._pre, syn._post
         self.rowptr = np.zeros(ns + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=ns), out=self.rowptr[1:])
+        # storage keeps creation order; rows are read through a permutation unless already sorted
+        self.sorted = bool(np.all(i[1:] >= i[:-1])) if len(i) else True
+        self.rowsyn = np.zeros(1, dtype=np.int64) if self.sorted else np.argsort(i, kind="stable").astype(np.int64)
         self.colptr = np.zeros(nt + 1, dtype=np.int64)
         np.cumsum(np.bincount(j, minlength=nt), out=self.colptr[1:])
         self.colsyn = np.argsort(j, kind="stable").astype(np.int64)
@@ -284,7 +289,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     args.update({f"{p}stream": lambda: syn.stream, f"{p}nsyn": lambda: syn.N,
                  f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
                  f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
-                 f"{p}colsyn": lambda: state.colsyn})
+                 f"{p}colsyn": lambda: state.colsyn, f"{p}rowsyn": lambda: state.rowsyn})
     for name, ext in externals.items():
         if ext.kind == "function":
             raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
@@ -297,7 +302,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     ed_lines = _event_driven_lines(syn, p, externals, hoister)
     tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
     src, tgt = syn.source._prefix, syn.target._prefix
-    index = dict(p=p, name=syn.name, src=src, tgt=tgt, dense=dense,
+    index = dict(p=p, name=syn.name, src=src, tgt=tgt, dense=dense, rows_sorted=state.sorted,
                  pre_of_s=f"_s // {tgt}N" if dense else f"{p}pre[_s]",
                  post_of_s=f"_s % {tgt}N" if dense else f"{p}post[_s]")
     part = Part()

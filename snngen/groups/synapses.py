@@ -281,7 +281,7 @@ class Synapses(VariableOwner):
         self._structure_version += 1
 
     def _append(self, i, j, dense=False):
-        """Add synapses (i, j), keeping storage sorted by (i, j); ``dense``: all-to-all on an empty object."""
+        """Add synapses (i, j) in the given order; ``dense``: all-to-all on an empty object."""
         if dense and self.N == 0 and self.storage != "sparse":
             self._dense = True
             for var in self.variables.values():
@@ -300,13 +300,10 @@ class Synapses(VariableOwner):
         for var in self.variables.values():
             fill = self._fill(var.name)
             var.array = np.concatenate([var.array, np.full(new, fill, dtype=var.array.dtype)])
+        # synapses keep the order they were created in (as in Brian2): arrays assigned afterwards
+        # (S.w = ...) follow the user's i, j lists; the propagation loop reads rows through a permutation
         self._pre = np.concatenate([self._pre, np.asarray(i, dtype=np.int32)])
         self._post = np.concatenate([self._post, np.asarray(j, dtype=np.int32)])
-        order = np.lexsort((self._post, self._pre))
-        if not np.array_equal(order, np.arange(len(order))):
-            self._pre, self._post = self._pre[order], self._post[order]
-            for var in self.variables.values():
-                var.array = var.array[order]
 
 
     def _fill(self, variable):
