@@ -305,3 +305,17 @@ def test_connect_order_is_kept_for_arrays_assigned_afterwards():
     sg.Network(src, tgt, syn, st, dt=1 * ms).run(5 * ms)
     assert tgt.v_.tolist() == [1.0, 2.0, 7.0]
     assert st.v_[:, 2].tolist() == [1.0, 0.0, 4.0]  # after step 1: neuron 2's synapses only
+
+
+def test_synaptic_writes_to_unless_refractory_variables_wait_for_the_end_of_refractoriness():
+    # Brian2's conditional write: '(unless refractory)' variables ignore synaptic input while refractory
+    src = sg.SpikeGeneratorGroup(1, [0, 0], [1.5, 4.0] * ms)
+    G = sg.NeuronGroup(1, "dv/dt = -v/(1*second) : 1 (unless refractory)\ndx/dt = -x/(1*second) : 1\nspk : 1",
+                       threshold="spk > 0.5", reset="spk = 0", refractory=2 * ms)
+    G.spk = 1.0  # fires at step 0: refractory until step 20
+    syn = sg.Synapses(src, G, on_pre="v_post += 1; x_post += 1")
+    syn.connect()
+    sg.Network(src, G, syn, dt=0.1 * ms).run(5 * ms)
+    # inputs land at steps 15 and 40 (after that step's update), then decay for 34 and 9 updates
+    assert G.x_[0] == pytest.approx(np.exp(-0.0034) + np.exp(-0.0009), rel=1e-12)  # both land on x
+    assert G.v_[0] == pytest.approx(np.exp(-0.0009), rel=1e-12)  # the one at step 15 fell in refractoriness

@@ -191,14 +191,37 @@ def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag=
                         randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
 
 
+def _write_condition(syn, target):
+    """Brian2's conditional write: a neuron variable flagged ``(unless refractory)`` is only
+    changed by synaptic code while its neuron is not refractory.  Returns the name of the
+    condition (``not_refractory_post``) or None."""
+    where, var = syn._resolve_var(target)
+    if where == "syn":
+        return None
+    owner = syn.source if where == "pre" else syn.target
+    eqs = getattr(owner, "equations", None)
+    if eqs is None or var not in eqs or "unless refractory" not in eqs[var].flags:
+        return None
+    if "not_refractory" not in owner.variables:
+        return None
+    return f"not_refractory_{where}"
+
+
 def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False, tag=""):
     hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
     pr = _printer(syn, p, externals, hoister, draw_base, rows=rows, tag=tag)
+    cast = "np.float32" if pr.f32 else "np.float64"
     lines = []
     for target, op, expr in hoisted:
         lhs = pr.names[target]
         value = pr.doprint(expr)
-        lines.append(f"{lhs} {op} {value}" if op != "=" else f"{lhs} = {value}")
+        condition = _write_condition(syn, target)
+        if condition is None:
+            lines.append(f"{lhs} {op} {value}")
+        elif op in ("+=", "-="):  # masked arithmetic keeps the row loop vectorisable
+            lines.append(f"{lhs} {op} ({value})*{cast}({pr.names[condition]})")
+        else:
+            lines += [f"if {pr.names[condition]}:", f"    {lhs} {op} {value}"]
     return lines
 
 
