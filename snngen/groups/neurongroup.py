@@ -202,7 +202,6 @@ class NeuronGroup(VariableOwner):
         externals = self.externals(run_namespace)
         self.check_units(externals)
         self._externals = externals
-        self._externals_signature = {k: v.signature() for k, v in externals.items()}
         rhs, subs = self.equations.substituted()
         noises = [s.name for s in noise_symbols(rhs)]
         arrays = {name: f"{prefix}{name}" for name, v in self.variables.items() if v.kind != "internal"}

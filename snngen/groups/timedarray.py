@@ -37,9 +37,6 @@ class TimedArray:
     def nargs(self):
         return self.values.ndim
 
-    def index(self, t):
-        return int(np.clip(int(np.floor(t / self.dt + 1e-3)), 0, self.values.shape[0] - 1))
-
     def code(self, array_name, dt_name, args):
         """Numba code for a call with the printed ``args``."""
         if len(args) != self.nargs:

@@ -127,7 +127,6 @@ class Network:
         slots = {slot: [line for part in parts for line in getattr(part, slot)] for slot in Part.SLOTS}
         parallel = any(p.parallel for p in parts)
         source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), **slots))
-        t0 = time.perf_counter()
         module = load_module(source, self.backend)
         self._fn = module.run
         self._source = source
@@ -138,7 +137,6 @@ class Network:
         self._preparing = [o for o in ordered if hasattr(o, "before_run")]
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
         self._args = None
-        self.build_seconds = time.perf_counter() - t0
 
     @staticmethod
     def _check_summed_targets(ordered):
