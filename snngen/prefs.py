@@ -37,6 +37,9 @@ class Prefs:
     parallel_rows_threshold: int = 1000  # dense synapses onto at least this many targets split rows in parallel
     check_nan: bool = False
     report_period: float = 10.0  # seconds between progress updates
+    cuda_block: int = 128  # threads per block of the CUDA kernels (a power of two, at most 1024)
+    cuda_chunk: int = 1000  # steps per CUDA launch sequence (one CUDA graph on a device); the host checks between
+    cuda_graphs: bool = True  # replay each chunk as a CUDA graph (real devices with CuPy; not the simulator)
 
     def __setattr__(self, name, value):
         if name not in self.__dataclass_fields__:
@@ -47,6 +50,8 @@ class Prefs:
             value = np.dtype(value).name
             if value not in _FLOATS:
                 raise ValueError(f"dtype must be float32 or float64, not {value}")
+        if name == "cuda_block" and (value < 32 or value > 1024 or value & (value - 1)):
+            raise ValueError(f"cuda_block must be a power of two from 32 to 1024, not {value}")
         object.__setattr__(self, name, value)
 
     @property

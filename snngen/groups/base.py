@@ -49,12 +49,30 @@ class Part:
 
 
 class Variable:
-    """One named array of an object, stored in SI units."""
+    """One named array of an object, stored in SI units.
 
-    __slots__ = ("name", "dim", "array", "kind", "flags")
+    On a device backend the array has a device copy (``device``, an object with
+    ``to_host()`` and ``stale()``): reading ``array`` first brings the host copy up
+    to date, and since the reader may write into it, marks the device copy stale.
+    """
+
+    __slots__ = ("name", "dim", "_array", "kind", "flags", "device")
 
     def __init__(self, name, dim, array, kind, flags=frozenset()):
-        self.name, self.dim, self.array, self.kind, self.flags = name, dim, array, kind, flags
+        self.name, self.dim, self._array, self.kind, self.flags = name, dim, array, kind, flags
+        self.device = None
+
+    @property
+    def array(self):
+        if self.device is not None:
+            self.device.to_host(self)
+        return self._array
+
+    @array.setter
+    def array(self, value):
+        self._array = value
+        if self.device is not None:
+            self.device.stale(self)
 
 
 class VariableOwner:

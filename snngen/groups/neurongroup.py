@@ -199,6 +199,35 @@ class NeuronGroup(VariableOwner):
     # -- code generation ---------------------------------------------------------
     def build(self, prefix, run_namespace, check_nan=False):
         """This group's :class:`Part` of the network's run function."""
+        def nan_lines(vid, idx, value):
+            return [f"if not math.isfinite({value}):",
+                    f"    _err[0] = 1; _err[1] = {prefix}id; _err[2] = {vid}; _err[3] = {idx}; _err[4] = _step"]
+
+        g = self.generate(prefix, run_namespace, nan_lines if check_nan else None)
+        b, part = g.builder, Part()
+        parallel = self.N >= prefs.parallel_threshold
+        part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=g.loads, idx=g.index,
+                             body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop)
+        part.parallel = parallel
+        b.arg(f"{prefix}flags", lambda: self._flags)
+        if g.reset is not None:
+            part.resets = render("cpu/reset.py.j2", p=prefix, name=self.name, loads=g.reset[0], body=g.reset[1])
+        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]"] + g.prologue + [f"{prefix}nspk = {prefix}nspikes[0]"]
+        part.epilogue = [f"{prefix}nspikes[0] = {prefix}nspk"]
+        part.args = b.args
+        return part
+
+    def generate(self, prefix, run_namespace, nan_lines=None):
+        """The per-neuron code of this group, for any backend's loop or kernel.
+
+        Returns a namespace: ``builder`` (its ``args``), ``index`` (the neuron
+        index name), ``loads``/``body`` (state update), ``threshold`` (an
+        expression, or None), ``reset`` ((loads, body) run for a spiking neuron
+        ``_i``, or None), ``prologue`` (run constants), ``has_loop``.
+        ``nan_lines(var_id, index, value)`` gives the lines reporting a NaN.
+        """
+        from types import SimpleNamespace
+
         externals = self.externals(run_namespace)
         self.check_units(externals)
         self._externals = externals
@@ -207,7 +236,6 @@ class NeuronGroup(VariableOwner):
         arrays = {name: f"{prefix}{name}" for name, v in self.variables.items() if v.kind != "internal"}
         shared = {n for n, v in self.variables.items() if "shared" in v.flags}
         b = BlockBuilder(prefix, arrays, externals, noise_names=noises, shared=shared)
-        part = Part()
         for name, var in self.variables.items():
             b.arg(f"{prefix}{name}", lambda var=var: var.array)
         b.arg(f"{prefix}stream", lambda: self.stream)
@@ -248,32 +276,23 @@ class NeuronGroup(VariableOwner):
             else:
                 body.append(f"{loc}{name} = {new}")
             body.append(f"{prefix}{name}[{idx}] = {loc}{name}")
-            if check_nan:
-                vid = list(self.variables).index(name)
-                body += [f"if not math.isfinite({loc}{name}):",
-                         f"    _err[0] = 1; _err[1] = {prefix}id; _err[2] = {vid}; _err[3] = {idx}; _err[4] = _step"]
-        if check_nan:
+            if nan_lines is not None:
+                body += nan_lines(list(self.variables).index(name), idx, f"{loc}{name}")
+        if nan_lines is not None:
             b.arg(f"{prefix}id", lambda: self._network_id)
         threshold = None
         if thr is not None:
             threshold = b.expression(thr, draw_base=DRAW_THRESHOLD)
             if self.has_refractory:
                 threshold = f"{loc}nr and ({threshold})"
-        parallel = self.N >= prefs.parallel_threshold
-        part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=loads, idx=idx,
-                             body=body, threshold=threshold,
-                             parallel=parallel, has_loop=bool(rhs) or threshold is not None or self.has_refractory)
-        part.parallel = parallel
-        b.arg(f"{prefix}flags", lambda: self._flags)
+        reset = None
         if self.reset or self.has_refractory:
             b.index, b.local = "_i", "l_"
             b.extra_names.pop("not_refractory", None)
-            part.resets = self._reset_code(b, prefix, subs)
-        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]"] + b.prologue() + \
-            [f"{prefix}nspk = {prefix}nspikes[0]"]
-        part.epilogue = [f"{prefix}nspikes[0] = {prefix}nspk"]
-        part.args = b.args
-        return part
+            reset = self._reset_code(b, prefix, subs)
+        return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
+                               prologue=b.prologue(),
+                               has_loop=bool(rhs) or threshold is not None or self.has_refractory)
 
     def _not_refractory_code(self, b, subs):
         if self._refractory_expr is None:
@@ -300,7 +319,7 @@ class NeuronGroup(VariableOwner):
         stores = sorted({f"{prefix}{t}[_i] = l_{t}" for t, _ in stmts})
         if self.has_refractory:
             stores += [f"{prefix}lastspike[_i] = _step", f"{prefix}not_refractory[_i] = False"]
-        return render("cpu/reset.py.j2", p=prefix, name=self.name, loads=loads, body=body + stores)
+        return loads, body + stores
 
     # -- run-time ------------------------------------------------------------------
     @property

@@ -27,6 +27,7 @@ class SpikeGeneratorGroup(VariableOwner):
         self._spikes = np.zeros(self.N, dtype=np.int32)
         self._nspikes = np.zeros(1, dtype=np.int64)
         self._ptr = np.zeros(1, dtype=np.int64)
+        self._flags = np.zeros(self.N, dtype=np.uint8)  # spiked this step (the CUDA backend's kernels)
         self.set_spikes(indices, times)
         self._frozen = True
 

@@ -207,7 +207,8 @@ def _write_condition(syn, target):
     return f"not_refractory_{where}"
 
 
-def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False, tag=""):
+def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False, tag="", atomic=False):
+    """Printed on_pre/on_post statements; ``atomic``: postsynaptic ``+=``/``-=`` as CUDA atomic adds."""
     hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
     pr = _printer(syn, p, externals, hoister, draw_base, rows=rows, tag=tag)
     cast = "np.float32" if pr.f32 else "np.float64"
@@ -216,7 +217,12 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
         lhs = pr.names[target]
         value = pr.doprint(expr)
         condition = _write_condition(syn, target)
-        if condition is None:
+        if atomic and syn._resolve_var(target)[0] == "post":
+            array, index = lhs[:-1].split("[", 1)
+            sign = "-" if op == "-=" else ""
+            mask = "" if condition is None else f"*{cast}({pr.names[condition]})"
+            lines.append(f"cuda.atomic.add({array}, {index}, {sign}({value}){mask})")
+        elif condition is None:
             lines.append(f"{lhs} {op} {value}")
         elif op in ("+=", "-="):  # masked arithmetic keeps the row loop vectorisable
             lines.append(f"{lhs} {op} ({value})*{cast}({pr.names[condition]})")

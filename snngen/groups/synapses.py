@@ -175,6 +175,8 @@ class Synapses(VariableOwner):
         self._structure_version = 0
         self._state = SynapseState(self)
         self.integration_method = None
+        # backend="cuda" only: how spikes reach targets ("auto", "row", "target"; see snngen.cuda.build)
+        self.propagation = "auto"
         self._frozen = True
 
     # -- description ---------------------------------------------------------------

@@ -43,9 +43,12 @@ class Network:
     """
 
     def __init__(self, *objects, dt=0.1 * ms, backend="cpu", check_nan=None, name="network"):
-        if backend != "cpu":
-            raise ModelError(f"unknown backend {backend!r}: this version has 'cpu' (the CUDA backend is "
-                             "not built yet)")
+        if backend not in ("cpu", "cuda"):
+            raise ModelError(f"unknown backend {backend!r}: choose 'cpu' or 'cuda'")
+        if backend == "cuda":
+            from ..cuda import require
+
+            require()
         self.backend = backend
         self.name = name
         self.objects = []
@@ -118,6 +121,18 @@ class Network:
             obj._network_id = k
             obj._net_dt = self.dt_
         self._check_summed_targets(ordered)
+        self._ordered_objects = ordered
+        self._resolving = [o for o in ordered if hasattr(o, "externals")]
+        self._checking = [o for o in ordered if hasattr(o, "needs_rebuild")]
+        self._preparing = [o for o in ordered if hasattr(o, "before_run")]
+        self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
+        self._args = None
+        if self.backend == "cuda":
+            from ..cuda.runtime import CudaRunner
+
+            self._fn = self._runner = CudaRunner(self, ordered, run_namespace)
+            self._source = self._runner.source
+            return
         parts = []
         for obj in ordered:
             parts.append(obj.build(obj._prefix, run_namespace, check_nan=self.check_nan))
@@ -131,12 +146,6 @@ class Network:
         self._fn = module.run
         self._source = source
         self._getters = list(args.values())
-        self._ordered_objects = ordered
-        self._resolving = [o for o in ordered if hasattr(o, "externals")]
-        self._checking = [o for o in ordered if hasattr(o, "needs_rebuild")]
-        self._preparing = [o for o in ordered if hasattr(o, "before_run")]
-        self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
-        self._args = None
 
     @staticmethod
     def _check_summed_targets(ordered):
@@ -195,6 +204,9 @@ class Network:
             self.build(namespace)
 
     def _run_steps(self, nsteps, report, call_empty=False):
+        if self.backend == "cuda":
+            self._runner.run_steps(nsteps, report, call_empty)
+            return
         step0 = self.step
         for obj in self._preparing:
             if obj.before_run(self, step0, nsteps):
@@ -234,6 +246,14 @@ class Network:
         var = list(obj.variables)[var_id]
         raise SimulationError(f"'{var}' of {obj.name} became NaN or infinite at neuron {index}, step {step} "
                               f"(t = {step * self.dt_:g} s); check the parameters or use a smaller dt")
+
+    def device_array(self, obj, name):
+        """``backend="cuda"``: the device array holding variable ``name`` of ``obj``, shared without a copy
+        (``cupy.asarray(...)``, ``torch.as_tensor(..., device="cuda")``).  Writes into it are seen by
+        the next run; the host copy (``obj.v``) is not updated by them.  Valid until the network rebuilds."""
+        if self.backend != "cuda" or self._fn is None:
+            raise ModelError("device_array() needs a built network with backend='cuda' (run it first)")
+        return self._runner.device_array(obj, name)
 
     # -- state ---------------------------------------------------------------------
     def get_states(self):

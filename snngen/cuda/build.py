@@ -1,0 +1,520 @@
+"""Each network object's kernels for the CUDA backend, from the same per-element code
+as the CPU backend's loops (:meth:`NeuronGroup.generate`, the synapse statement printers).
+
+One step launches, in Brian2's schedule order: state monitors; synaptic state updates and
+summed variables; per group a state update + threshold kernel (one thread per neuron,
+writing a spike flag) and an ordered compaction of the flags into the spike list (one
+block, so spike lists come out sorted as on the CPU); spike monitors and delay
+histories; synaptic propagation; resets; rate monitors.
+
+Propagation strategies (``Synapses.propagation``):
+
+* ``"target"`` — one thread per postsynaptic neuron walks the spiking sources (dense
+  storage: the spike list; sparse: its incoming synapses, checking the sources' spike
+  flags, delayed through a flag history).  No atomics, and each target sums in the same
+  order as the CPU backend, so float64 results are identical.
+* ``"row"`` — one warp per spiking row, lanes over its synapses (coalesced), targets
+  updated with atomic adds: the fast choice for sparse connectivity and few spikes.
+  Only for pathways whose postsynaptic writes are ``+=``/``-=`` of values that read no
+  variable the pathway writes; sums then come in any order (float64 last-bit
+  differences from the CPU).
+* ``"auto"`` — dense: target; sparse: row where allowed and delays are homogeneous,
+  else target.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ModelError
+from ..prefs import prefs
+
+WARP = 32
+
+
+@dataclass
+class Kernel:
+    name: str
+    code: list  # lines of the kernel body (after the clock/halt prologue)
+    threads: str  # host expression: the number of threads to launch
+    block: int = 0  # 0: prefs.cuda_block
+    single_block: bool = False
+    args: list = field(default_factory=list)  # filled in by the module builder
+
+
+@dataclass
+class CudaPart:
+    slot: dict = field(default_factory=dict)  # slot name -> list of Kernel
+    args: dict = field(default_factory=dict)  # argument name -> getter (as Part.args)
+    prologue: list = field(default_factory=list)  # host lines run before the launches (run constants)
+
+    def add(self, slot, kernel):
+        self.slot.setdefault(slot, []).append(kernel)
+
+
+SLOTS = ("start", "before_groups", "groups", "thresholds", "synapses", "resets", "end")
+
+
+def nan_lines(prefix):
+    def lines(vid, idx, value):
+        return [f"if not math.isfinite({value}):", f"    _report_nan(_ctl, {prefix}id, {vid}, {idx}, _step)"]
+    return lines
+
+
+def _each(index, size):
+    return [f"{index} = cuda.grid(1)", f"if {index} >= {size}:", "    return"]
+
+
+def compaction(p, name):
+    """Ordered compaction of the spike flags of group ``p`` into its spike list (one block)."""
+    return Kernel(f"{p}compact", [
+        f"# {name}: spike flags -> sorted spike list (one block: per-thread counts, scan, write)",
+        "_tid = cuda.threadIdx.x",
+        "_nt = cuda.blockDim.x",
+        "_sh = cuda.shared.array(_BLOCK, np.int32)",
+        f"_chunk = ({p}N + _nt - 1) // _nt",
+        "_lo = _tid * _chunk",
+        f"_hi = min(_lo + _chunk, {p}N)",
+        "_c = 0",
+        "for _k in range(_lo, _hi):",
+        f"    _c += {p}flags[_k]",
+        "_sh[_tid] = _c",
+        "_barrier()",
+        "_off = 1",
+        "while _off < _nt:",
+        "    _v = _sh[_tid - _off] if _tid >= _off else 0",
+        "    _barrier()",
+        "    _sh[_tid] += _v",
+        "    _barrier()",
+        "    _off *= 2",
+        "_pos = _sh[_tid] - _c",
+        "for _k in range(_lo, _hi):",
+        f"    if {p}flags[_k]:",
+        f"        {p}spikes[_pos] = _k",
+        "        _pos += 1",
+        "if _tid == _nt - 1:",
+        f"    {p}nspikes[0] = _sh[_nt - 1]",
+    ], "_BLOCK", single_block=True)
+
+
+# -- groups -----------------------------------------------------------------------------
+def neurongroup(group, prefix, run_namespace, check_nan):
+    from ..groups.neurongroup import PoissonGroup
+
+    p = prefix
+    part = CudaPart()
+    if isinstance(group, PoissonGroup) and group._rates is not None:
+        return poissongroup(group, p)
+    g = group.generate(p, run_namespace, nan_lines(p) if check_nan else None)
+    b = g.builder
+    b.arg(f"{p}flags", lambda: group._flags)
+    part.args = b.args
+    part.prologue = [f"{p}N = {group.N}"] + g.prologue
+    if g.has_loop:
+        code = [f"# {group.name}: state update" + (" and threshold" if g.threshold else "")]
+        code += _each(g.index, f"{p}N") + g.loads + g.body
+        if g.threshold is not None:
+            code.append(f"{p}flags[{g.index}] = 1 if ({g.threshold}) else 0")
+        part.add("groups", Kernel(f"{p}update", code, f"{p}N"))
+    if g.threshold is not None:
+        part.add("groups", compaction(p, group.name))
+    if g.reset is not None:
+        loads, body = g.reset
+        code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}N")
+        code += [f"if {p}flags[_i] == 0:", "    return"] + loads + body
+        part.add("resets", Kernel(f"{p}reset", code, f"{p}N"))
+    return part
+
+
+def poissongroup(group, p):
+    part = CudaPart()
+    part.args = {f"{p}rates": lambda: group._rates_array, f"{p}next_spike": lambda: group.next_spike_,
+                 f"{p}stream": lambda: group.stream, f"{p}spikes": lambda: group._spikes,
+                 f"{p}nspikes": lambda: group._nspikes, f"{p}flags": lambda: group._flags}
+    group._externals = {}
+    part.prologue = [f"{p}N = {group.N}"]
+    gap = "_poisson_gap(_seed, {p}stream, _i, _step, {k}, {p}rates[_i] * dt)"
+    code = [f"# {group.name}: Poisson spikes; the next spike step is drawn (geometric gap) at each spike"]
+    code += _each("_i", f"{p}N") + [
+        f"_nx = {p}next_spike[_i]",
+        "if _nx < _step:",
+        "    _nx = _step - 1 + " + gap.format(p=p, k=0),
+        f"    {p}next_spike[_i] = _nx",
+        "if _nx == _step:",
+        f"    {p}flags[_i] = 1",
+        f"    {p}next_spike[_i] = _step + " + gap.format(p=p, k=1),
+        "else:",
+        f"    {p}flags[_i] = 0",
+    ]
+    part.add("groups", Kernel(f"{p}update", code, f"{p}N"))
+    part.add("groups", compaction(p, group.name))
+    return part
+
+
+def spikegenerator(group, p):
+    part = CudaPart()
+    part.args = {f"{p}spikes": lambda: group._spikes, f"{p}nspikes": lambda: group._nspikes,
+                 f"{p}evstep": lambda: group._evstep, f"{p}evidx": lambda: group._evidx,
+                 f"{p}ptrarr": lambda: group._ptr, f"{p}flags": lambda: group._flags}
+    part.prologue = [f"{p}N = {group.N}"]
+    part.add("groups", Kernel(f"{p}clear", _each("_i", f"{p}N") + [f"{p}flags[_i] = 0"], f"{p}N"))
+    part.add("groups", Kernel(f"{p}events", [
+        f"# {group.name}: spikes given as (index, step) pairs, sorted by step (one thread)",
+        "if cuda.grid(1) != 0:",
+        "    return",
+        "_n = 0",
+        f"_ptr = {p}ptrarr[0]",
+        f"while _ptr < {p}evstep.shape[0] and {p}evstep[_ptr] <= _step:",
+        f"    if {p}evstep[_ptr] == _step:",
+        f"        {p}spikes[_n] = {p}evidx[_ptr]",
+        f"        {p}flags[{p}evidx[_ptr]] = 1",
+        "        _n += 1",
+        "    _ptr += 1",
+        f"{p}ptrarr[0] = _ptr",
+        f"{p}nspikes[0] = _n",
+    ], "1", block=1))
+    return part
+
+
+# -- monitors -------------------------------------------------------------------------------
+def spikemonitor(mon, p):
+    src = mon.source._prefix
+    part = CudaPart(args={f"{p}i": lambda: mon._i, f"{p}step": lambda: mon._step,
+                          f"{p}n": lambda: mon._n, f"{p}count": lambda: mon.count})
+    if mon.record:
+        part.add("start", Kernel(f"{p}capacity", [
+            "# the buffer must hold one more step of spikes; else stop here (the host grows it)",
+            "if cuda.grid(1) == 0 and " + f"{p}n[0] + {src}N > {p}i.shape[0]:",
+            "    _halt(_ctl, _step)",
+        ], "1", block=1))
+    record = [f"    {p}i[_nn + _k] = _j", f"    {p}step[_nn + _k] = _step"] if mon.record else []
+    part.add("thresholds", Kernel(f"{p}record", [
+        f"# {mon.name}: spikes of the step (one block)",
+        "_tid = cuda.threadIdx.x",
+        f"_nn = {p}n[0]",
+        f"_ns = {src}nspikes[0]",
+        "for _k in range(_tid, _ns, cuda.blockDim.x):",
+        f"    _j = {src}spikes[_k]",
+        f"    {p}count[_j] += 1",
+        *record,
+        "_barrier()",
+        "if _tid == 0:",
+        f"    {p}n[0] = _nn + _ns" if mon.record else "    pass",
+    ], "_BLOCK", single_block=True))
+    part.prologue = [f"{src}N = {mon.source.N}"]
+    return part
+
+
+def statemonitor(mon, p):
+    from ..codegen.blocks import BlockBuilder
+
+    src = mon.source._prefix
+    source_ext = getattr(mon.source, "_externals", {})
+    arrays = {n: f"{src}{n}" for n, v in mon.source.variables.items() if v.kind != "internal"}
+    b = BlockBuilder(src, arrays, source_ext)
+    _, subs = mon.source.equations.substituted() if hasattr(mon.source, "equations") else ({}, {})
+    import sympy
+
+    exprs = []
+    for v in mon.record_variables:
+        exprs.append(None if v in mon.source.variables and v not in arrays
+                     else sympy.Symbol(v, real=True).xreplace(subs))
+    pr = b.printer()
+    values = [f"{src}{v}[_i]" if e is None else pr.doprint(e) for v, e in zip(mon.record_variables, exprs)]
+    loads = b.loads([e for e in exprs if e is not None])
+    part = CudaPart(args={f"{p}every": lambda: mon._every, f"{p}rec": lambda: mon.indices,
+                          f"{p}n": lambda: mon._n, f"{p}steps": lambda: mon._steps})
+    for k, v in enumerate(mon.record_variables):
+        part.args[f"{p}b{k}"] = lambda v=v: mon._buffers[v]
+    code = [f"# {mon.name}: values at the start of the step (one block)",
+            f"if _step % {p}every != 0:", "    return",
+            "_tid = cuda.threadIdx.x", f"_nn = {p}n[0]",
+            f"for _k in range(_tid, {p}rec.shape[0], cuda.blockDim.x):",
+            f"    _i = {p}rec[_k]"]
+    code += ["    " + line for line in loads]
+    code += [f"    {p}b{k}[_nn, _k] = {val}" for k, val in enumerate(values)]
+    code += ["_barrier()", "if _tid == 0:", f"    {p}steps[_nn] = _step", f"    {p}n[0] = _nn + 1"]
+    part.add("start", Kernel(f"{p}record", code, "_BLOCK", single_block=True))
+    return part
+
+
+def ratemonitor(mon, p):
+    src = mon.source._prefix
+    part = CudaPart(args={f"{p}n": lambda: mon._n, f"{p}counts": lambda: mon._counts,
+                          f"{p}steps": lambda: mon._steps})
+    part.add("end", Kernel(f"{p}record", [
+        f"# {mon.name}: the step's spike count (one thread)",
+        "if cuda.grid(1) != 0:", "    return",
+        f"_nn = {p}n[0]",
+        f"{p}counts[_nn] = {src}nspikes[0]",
+        f"{p}steps[_nn] = _step",
+        f"{p}n[0] = _nn + 1",
+    ], "1", block=1))
+    return part
+
+
+# -- synapses -------------------------------------------------------------------------------
+def _post_writes(syn, statements):
+    return {syn._resolve_var(t)[1] for t, _op, _p in statements if syn._resolve_var(t)[0] == "post"}
+
+
+def _row_allowed(syn, statements):
+    """Atomic adds are exact only for ``post += value`` where no value reads what the pathway writes."""
+    written = _post_writes(syn, statements)
+    for target, op, parsed in statements:
+        where, _var = syn._resolve_var(target)
+        if where == "post" and op not in ("+=", "-="):
+            return False
+        used = {s.name for s in parsed.expr.free_symbols}
+        for name in used:
+            found = syn._resolve_var(name)
+            if found is not None and found[0] == "post" and found[1] in written:
+                return False
+    return True
+
+
+def _check_writes(syn, statements, what, allowed):
+    for target, _op, _parsed in statements:
+        where, var = syn._resolve_var(target)
+        owner = {"pre": syn.source, "post": syn.target}.get(where)
+        if where not in allowed or (owner is not None and "shared" in owner.variables[var].flags):
+            raise ModelError(f"{syn.name}: {what} writes '{target}' ({'shared ' if where != 'syn' else ''}"
+                             f"{ {'pre': 'presynaptic', 'post': 'postsynaptic', 'syn': 'synaptic'}[where] } "
+                             "variable); on the CUDA backend this is not supported yet (many threads would "
+                             "write one element). Use backend='cpu'.")
+
+
+class CudaSynapseArrays:
+    """Connectivity arrays the CUDA kernels need beyond the CPU's: incoming synapses in the
+    CPU's summation order, and per-synapse delays in steps."""
+
+    def __init__(self):
+        self.version = None
+
+    def refresh(self, syn):
+        st = syn._state
+        key = (st.version, st.dt)
+        if key == self.version:
+            return
+        self.version = key
+        self.pathways = {}
+        if st.dense:
+            return
+        i, j = syn._pre, syn._post
+        for name, d in st.delays.items():
+            dsyn = np.floor(syn.pathways[name].delays() / st.dt + 0.5).astype(np.int64)
+            if dsyn.shape[0] != len(i):
+                dsyn = np.full(len(i), int(d.uniq[0]) if len(d.uniq) else 0, dtype=np.int64)
+            # a target's contributions in the CPU's order: delay, then source, then creation
+            order = np.lexsort((np.arange(len(i)), i, dsyn, j)).astype(np.int64)
+            self.pathways[name] = (order, dsyn.astype(np.int32))
+
+
+def synapses(syn, prefix, run_namespace, check_nan):
+    from ..codegen.optimise import Hoister
+    from ..groups import synapse_codegen as sc
+
+    p = prefix
+    dt = syn._net_dt
+    externals = syn.externals(run_namespace)
+    syn.check_units(externals)
+    syn._externals = externals
+    state = syn._state
+    state.refresh(dt)
+    syn._built_key = state.key()
+    if not hasattr(syn, "_cuda_arrays"):
+        syn._cuda_arrays = CudaSynapseArrays()
+    extra = syn._cuda_arrays
+    extra.refresh(syn)
+    dense = state.dense
+    src, tgt = syn.source._prefix, syn.target._prefix
+    hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
+    part = CudaPart()
+    args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
+    args.update({f"{p}stream": lambda: syn.stream, f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
+                 f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
+                 f"{p}colsyn": lambda: state.colsyn, f"{p}rowsyn": lambda: state.rowsyn,
+                 f"{src}flags": lambda: syn.source._flags, f"{tgt}flags": lambda: syn.target._flags})
+    for name, ext in externals.items():
+        if ext.kind == "function":
+            raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
+        if ext.kind == "scalar" and syn.dtype == np.float32:
+            args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
+        else:
+            args[f"{p}x_{name}"] = lambda ext=ext: ext.value
+    part.prologue = [f"{p}nsyn = {syn.N}", f"{src}N = {syn.source.N}", f"{tgt}N = {syn.target.N}"]
+    pre_of_s = f"_s // {tgt}N" if dense else f"{p}pre[_s]"
+    post_of_s = f"_s % {tgt}N" if dense else f"{p}post[_s]"
+    has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
+    tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
+
+    update = sc._clock_driven(syn, p, externals, hoister)
+    if update:
+        code = [f"# {syn.name}: clock-driven synaptic equations"] + _each("_s", f"{p}nsyn")
+        code += [f"_ip = {pre_of_s}", f"_jp = {post_of_s}"] + update
+        part.add("before_groups", Kernel(f"{p}update", code, f"{p}nsyn"))
+    for k, (target, expr) in enumerate(sc._summed(syn, p, externals, hoister)):
+        var = syn.target.variables[target[len(tgt):]]
+        zero = "np.float32(0.0)" if var._array.dtype == np.float32 else "0.0"
+        code = [f"# {syn.name}: summed into {target}"] + _each("_jp", f"{tgt}N") + [f"_acc = {zero}"]
+        if dense:
+            code += [f"for _ip in range({src}N):", f"    _s = _ip * {tgt}N + _jp"]
+        else:
+            code += [f"for _q in range({p}colptr[_jp], {p}colptr[_jp + 1]):", f"    _s = {p}colsyn[_q]",
+                     f"    _ip = {p}pre[_s]"]
+        code += [f"    _acc += {expr}", f"{target}[_jp] = _acc"]
+        part.add("before_groups", Kernel(f"{p}summed{k}", code, f"{tgt}N"))
+
+    ed = sc._event_driven_lines(syn, p, externals, hoister)
+    choice = getattr(syn, "propagation", "auto")
+    if choice not in ("auto", "row", "target"):
+        raise ModelError(f"{syn.name}: propagation must be 'auto', 'row' or 'target', not {choice!r}")
+    for k, (pw_name, pathway) in enumerate(syn.pathways.items()):
+        _check_writes(syn, pathway.statements, pathway.label, ("syn", "post"))
+        d = state.delays[pw_name]
+        q = f"{p}{pw_name}_"
+        args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
+                     f"{q}dsteps": lambda d=d: d.uniq})
+        delayed, homogeneous = d.max_delay > 0, d.homogeneous
+        row_ok = not dense and homogeneous and _row_allowed(syn, pathway.statements)
+        mode = choice
+        if mode == "auto":
+            mode = "row" if row_ok else "target"
+        if mode == "row" and not row_ok:
+            raise ModelError(f"{syn.name}: propagation='row' needs sparse storage, homogeneous delays and "
+                             f"a {pathway.label} whose postsynaptic writes are '+=' or '-=' of values that "
+                             "read nothing the pathway writes; use 'target'")
+        draw = 5000 + 100 * k
+        atomic = mode == "row"
+        body = ed + sc._statement_lines(syn, p, externals, hoister, pathway.statements, draw,
+                                        atomic=atomic) + tail
+        listed = mode == "row" or (dense and homogeneous)
+        if delayed and listed:  # the history of spike lists (as the CPU backend)
+            part.add("thresholds", Kernel(f"{q}history", [
+                f"# {syn.name} {pathway.label}: this step's spike list into the delay ring buffer",
+                "_tid = cuda.threadIdx.x",
+                f"_slot = _step % {q}hist.shape[0]",
+                f"_ns = {src}nspikes[0]",
+                "for _k in range(_tid, _ns, cuda.blockDim.x):",
+                f"    {q}hist[_slot, _k] = {src}spikes[_k]",
+                "if _tid == 0:",
+                f"    {q}histn[_slot] = _ns",
+            ], "_BLOCK", single_block=True))
+        elif delayed:  # the history of spike flags
+            args[f"{q}histf"] = lambda d=d, n=syn.source.N: _flag_history(d, n)
+            part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{src}N") + [
+                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}flags[_i]"], f"{src}N"))
+        if listed:
+            if delayed:
+                count = f"{q}histn[_rslot]"
+                neuron = f"{q}hist[_rslot, {{k}}]"
+                head = [f"_rslot = (_step - {q}dsteps[0]) % {q}hist.shape[0]"]
+            else:
+                count, neuron, head = f"{src}nspikes[0]", f"{src}spikes[{{k}}]", []
+        if mode == "target" and dense and homogeneous:
+            code = [f"# {syn.name}: {pathway.label}, one thread per target over the spike list"]
+            code += _each("_jp", f"{tgt}N") + head + [
+                f"for _k in range({count}):",
+                f"    _ip = {neuron.format(k='_k')}",
+                f"    _s = _ip * {tgt}N + _jp"] + ["    " + line for line in body]
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N"))
+        elif mode == "target":
+            slot = "0" if not delayed else (f"(_step - {q}dsteps[0]) % {q}histf.shape[0]" if homogeneous
+                                            else f"(_step - {q}dsyn[_s]) % {q}histf.shape[0]")
+            spiked = f"{src}flags[_ip]" if not delayed else f"{q}histf[{slot}, _ip]"
+            code = [f"# {syn.name}: {pathway.label}, one thread per target over its incoming synapses"]
+            code += _each("_jp", f"{tgt}N")
+            if dense:
+                if delayed and not homogeneous:
+                    args[f"{q}dsyn"] = lambda n=pw_name, dt=dt: np.floor(
+                        syn.pathways[n].delays() / dt + 0.5).astype(np.int32)
+                code += [f"for _ip in range({src}N):", f"    _s = _ip * {tgt}N + _jp"]
+            else:
+                args[f"{q}order"] = lambda extra=extra, n=pw_name: extra.pathways[n][0]
+                args[f"{q}dsyn"] = lambda extra=extra, n=pw_name: extra.pathways[n][1]
+                code += [f"for _q in range({p}colptr[_jp], {p}colptr[_jp + 1]):", f"    _s = {q}order[_q]",
+                         f"    _ip = {p}pre[_s]"]
+            code += [f"    if {spiked}:"] + ["        " + line for line in body]
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N"))
+        else:  # row: a warp per spiking row
+            syn_of_q = "_q" if state.sorted else f"{p}rowsyn[_q]"
+            code = [f"# {syn.name}: {pathway.label}, one warp per spiking row, atomic adds to targets",
+                    "_g = cuda.grid(1)", f"_w = _g // {WARP}", f"_lane = _g % {WARP}"] + head + [
+                f"if _w >= {count}:", "    return",
+                f"_ip = {neuron.format(k='_w')}",
+                f"for _q in range({p}rowptr[_ip] + _lane, {p}rowptr[_ip + 1], {WARP}):",
+                f"    _s = {syn_of_q}", f"    _jp = {p}post[_s]"] + ["    " + line for line in body]
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}N * {WARP}"))
+    if syn.on_post:
+        _check_writes(syn, syn.on_post, "on_post", ("syn", "pre"))
+        body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
+        code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ip", f"{src}N")
+        if dense:
+            code += [f"for _k in range({tgt}nspikes[0]):", f"    _jp = {tgt}spikes[_k]",
+                     f"    _s = _ip * {tgt}N + _jp"] + ["    " + line for line in body]
+        else:
+            syn_of_q = "_q" if state.sorted else f"{p}rowsyn[_q]"
+            code += [f"for _q in range({p}rowptr[_ip], {p}rowptr[_ip + 1]):", f"    _s = {syn_of_q}",
+                     f"    _jp = {p}post[_s]", f"    if {tgt}flags[_jp]:"] + ["        " + line for line in body]
+        part.add("synapses", Kernel(f"{p}on_post", code, f"{src}N"))
+    pr = sc._printer(syn, p, externals, hoister, 0)
+    part.prologue += [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
+    part.args = args
+    return part
+
+
+def _flag_history(d, n):
+    """The (max delay + 1, N) spike-flag ring buffer of one pathway, kept beside its spike lists."""
+    shape = (d.max_delay + 1, n)
+    h = getattr(d, "histf", None)
+    if h is None or h.shape != shape:
+        d.histf = np.zeros(shape, dtype=np.uint8)
+    return d.histf
+
+
+def part_of(obj, prefix, run_namespace, check_nan):
+    """The :class:`CudaPart` of any network object."""
+    from ..groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+    from ..groups.neurongroup import NeuronGroup
+    from ..groups.spikegenerator import SpikeGeneratorGroup
+    from ..groups.synapses import Synapses
+
+    if isinstance(obj, NeuronGroup):
+        return neurongroup(obj, prefix, run_namespace, check_nan)
+    if isinstance(obj, SpikeGeneratorGroup):
+        return spikegenerator(obj, prefix)
+    if isinstance(obj, Synapses):
+        return synapses(obj, prefix, run_namespace, check_nan)
+    if isinstance(obj, SpikeMonitor):
+        return spikemonitor(obj, prefix)
+    if isinstance(obj, StateMonitor):
+        return statemonitor(obj, prefix)
+    if isinstance(obj, PopulationRateMonitor):
+        return ratemonitor(obj, prefix)
+    raise ModelError(f"the CUDA backend cannot simulate a {type(obj).__name__} yet")
+
+
+_IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+_WRITE = re.compile(r"\b([A-Za-z_]\w*)\[[^\]\n]*\]\s*(?:=(?!=)|\+=|-=|\*=|/=)")
+_ATOMIC = re.compile(r"cuda\.atomic\.\w+\(\s*([A-Za-z_]\w*)")
+
+
+def used_names(lines):
+    out = set()
+    for line in lines:
+        out |= set(_IDENT.findall(line.split("#", 1)[0]))
+    return out
+
+
+def written_names(lines):
+    out = set()
+    for line in lines:
+        out |= set(_WRITE.findall(line)) | set(_ATOMIC.findall(line))
+    return out
+
+
+def block_size():
+    return prefs.cuda_block

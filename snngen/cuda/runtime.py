@@ -1,0 +1,286 @@
+"""Runs a network's CUDA kernels: device copies of its arrays, the step loop, CUDA graphs.
+
+Arrays stay on the device between runs.  A state variable's host copy is brought up
+to date when it is read (``G.v``, ``net.get_states()`` ...) and re-sent before the
+next run only if the host copy may have changed; recording buffers and other arrays
+the kernels write come back at the end of each run.  Other arrays (connectivity,
+rates, external parameters) are sent when replaced, and when at most
+``_RESEND_BYTES`` large at each run (so in-place changes are seen).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+
+from ..codegen.compiler import load_module
+from ..codegen.render import render
+from ..errors import ModelError, SimulationError
+from ..prefs import prefs
+from . import require, simulator
+from .build import SLOTS, part_of, used_names, written_names
+
+_RESEND_BYTES = 16 << 20
+# Numba's simulator runs a thread per CUDA thread, and its barriers are slow (0.3 s for one block
+# scan of 32 threads): there, one-block kernels run with one thread (same results, serially) unless
+# this is set (tests of the parallel versions set it).
+FULL_BLOCKS_IN_SIMULATOR = False
+_FIXED = ("_ctl", "_seed", "dt")
+_NUMPY_TO_MATH = (("np.floor(", "math.floor("), ("np.ceil(", "math.ceil("), ("np.sign(", "_sign("))
+
+
+class DeviceCopy:
+    """The device copy of one state variable (see :class:`~snngen.groups.base.Variable`)."""
+
+    __slots__ = ("runner", "dev", "host_stale", "device_stale")
+
+    def __init__(self, runner):
+        self.runner, self.dev, self.host_stale, self.device_stale = runner, None, False, True
+
+    def to_host(self, var):
+        if self.runner.quiet:
+            return
+        if self.host_stale and self.dev is not None:
+            self.dev.copy_to_host(var._array)
+            self.host_stale = False
+        self.device_stale = True  # the reader may write into the array
+
+    def stale(self, var):
+        self.device_stale = True
+
+
+class CudaRunner:
+    """The compiled kernels of one network build, and what runs them."""
+
+    def __init__(self, net, ordered, run_namespace):
+        self.cuda = require()
+        self.net = net
+        self.quiet = False
+        parts = [part_of(obj, obj._prefix, run_namespace, net.check_nan) for obj in ordered]
+        args = {}
+        for obj, part in zip(ordered, parts):
+            args.update(part.args)
+            if net.check_nan and hasattr(obj, "equations"):
+                args[f"{obj._prefix}id"] = lambda obj=obj: obj._network_id
+        prologue = []
+        for part in parts:
+            prologue += [line for line in part.prologue if line not in prologue]
+        kernels = [k for slot in SLOTS for part in parts for k in part.slot.get(slot, [])]
+        defined = {line.split("=", 1)[0].strip() for line in prologue}
+        known = (set(args) | defined) - set(_FIXED)
+        block = 32 if simulator() and prefs.cuda_block > 32 else prefs.cuda_block
+        for k in kernels:
+            code = []
+            for line in k.code:
+                for old, new in _NUMPY_TO_MATH:
+                    line = line.replace(old, new)
+                code.append(line)
+            k.code = code
+            k.args = sorted(used_names(k.code) & known)
+            if k.single_block:
+                k.blocks, k.threads = "1", "_ONE_BLOCK"
+            elif k.block == 1:
+                k.blocks, k.threads = "1", "1"
+            else:
+                k.blocks, k.threads = f"max(1, ({k.threads} + _BLOCK - 1) // _BLOCK)", "_BLOCK"
+        self.written = set()
+        for k in kernels:
+            self.written |= written_names(k.code)
+        source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
+                                  block=block, cache=not simulator(),
+                                  one_block=1 if simulator() and not FULL_BLOCKS_IN_SIMULATOR else block))
+        self.source = source
+        self.module = load_module(source, "cuda-sim" if simulator() else "cuda")
+        self.names = list(args)
+        self.getters = list(args.values())
+        self.kernels = kernels
+        self.dev = {}  # name -> (host object, device array) of arrays that are not state variables
+        self.vars = {}  # id(host array) -> Variable, for the objects of this network
+        for obj in ordered:
+            for var in getattr(obj, "variables", {}).values():
+                var.device = DeviceCopy(self)
+                self.vars[id(var._array)] = var
+        self.graphs = {}
+        self._warm = False
+
+    # -- arrays ------------------------------------------------------------------------
+    def _gather(self):
+        self.quiet = True
+        try:
+            values = [g() for g in self.getters]
+        finally:
+            self.quiet = False
+        return values
+
+    def _variable_of(self, value):
+        var = self.vars.get(id(value))
+        if var is None or var._array is not value:  # replaced (connect(), growth): find it again
+            self.vars = {id(v._array): v for v in (v for vs in self._all_variables() for v in vs)}
+            var = self.vars.get(id(value))
+        return var
+
+    def _all_variables(self):
+        return [getattr(o, "variables", {}).values() for o in self.net._ordered_objects]
+
+    def upload(self):
+        """Device arguments for this run, sending what changed on the host."""
+        cuda = self.cuda
+        out = []
+        for name, value in zip(self.names, self._gather()):
+            if not isinstance(value, np.ndarray):
+                out.append(value)
+                continue
+            var = self._variable_of(value)
+            if var is not None:
+                copy = var.device if isinstance(var.device, DeviceCopy) and var.device.runner is self else None
+                if copy is None:
+                    copy = var.device = DeviceCopy(self)
+                if copy.dev is None or copy.dev.shape != value.shape or copy.dev.dtype != value.dtype:
+                    copy.dev = cuda.to_device(value)
+                elif copy.device_stale:
+                    copy.dev.copy_to_device(value)
+                copy.device_stale = False
+                out.append(copy.dev)
+                continue
+            host, dev = self.dev.get(name, (None, None))
+            if dev is None or host is not value or dev.shape != value.shape or dev.dtype != value.dtype:
+                dev = cuda.to_device(value)
+            elif value.nbytes <= _RESEND_BYTES:
+                dev.copy_to_device(value)
+            self.dev[name] = (value, dev)
+            out.append(dev)
+        return out
+
+    def download(self):
+        """Bring back what the kernels wrote: recording buffers and small state now; state
+        variables when next read."""
+        for name in self.written & set(self.dev):
+            host, dev = self.dev[name]
+            dev.copy_to_host(host)
+        for name in self.written:
+            for var in self._written_variables(name):
+                var.device.host_stale = True
+
+    def _written_variables(self, name):
+        for obj in self.net._ordered_objects:
+            p = obj._prefix
+            if name.startswith(p) and name[len(p):] in getattr(obj, "variables", {}):
+                var = obj.variables[name[len(p):]]
+                if isinstance(var.device, DeviceCopy) and var.device.runner is self:
+                    yield var
+
+    def device_array(self, obj, name):
+        """The device array of variable ``name`` of ``obj`` (``__cuda_array_interface__``: hand it to
+        CuPy or PyTorch without a copy).  Valid until the network is rebuilt."""
+        var = obj.variables[name]
+        if not isinstance(var.device, DeviceCopy) or var.device.dev is None:
+            raise ModelError(f"'{name}' of {obj.name} has no device copy yet: run the network first")
+        return var.device.dev
+
+    # -- running -------------------------------------------------------------------------
+    def run_steps(self, nsteps, report, call_empty=False):
+        from ..runtime import random as _random
+        from ..runtime.network import _progress
+
+        net = self.net
+        cuda = self.cuda
+        step0 = net.step
+        for obj in net._preparing:
+            obj.before_run(net, step0, nsteps)
+        dev_args = self.upload()
+        ctl_host = np.zeros(7, dtype=np.int64)
+        ctl_host[0] = step0
+        ctl = cuda.to_device(ctl_host)
+        seed = _random.current_seed()
+        launches = self.module.launches(ctl, seed, net.dt_, *dev_args)
+        if call_empty and not self._warm:  # compile every kernel: launched on a halted clock, they do nothing
+            halted = ctl_host.copy()
+            halted[1] = 1
+            ctl.copy_to_device(halted)
+            for kernel, blocks, threads, args in launches:
+                kernel[blocks, threads](0, *args)
+            ctl.copy_to_device(ctl_host)
+            self._warm = True
+        bar = _progress(report, nsteps)
+        done = 0
+        try:
+            while done < nsteps:
+                todo = min(prefs.cuda_chunk, nsteps - done)
+                self._chunk(launches, todo, ctl)
+                ctl.copy_to_host(ctl_host)
+                n = int(ctl_host[0]) - net.step
+                net.step += n
+                done += n
+                if ctl_host[2]:
+                    net._err[:] = [1, ctl_host[3], ctl_host[4], ctl_host[5], ctl_host[6]]
+                    self.download()
+                    net._raise_nan()
+                if ctl_host[1]:  # a recording buffer is full: grow it and go on
+                    self.download()
+                    if not any([o.ensure_capacity() for o in net._growing]):
+                        raise SimulationError("the run stopped early without a full buffer (internal error)")
+                    ctl_host[1] = 0
+                    ctl.copy_to_device(ctl_host)
+                    dev_args = self.upload()
+                    launches = self.module.launches(ctl, seed, net.dt_, *dev_args)
+                    self.graphs.clear()
+                if bar is not None:
+                    bar(done, nsteps)
+        finally:
+            self.download()
+        if bar is not None:
+            bar(nsteps, nsteps, close=True)
+
+    def _chunk(self, launches, nsteps, ctl):
+        from .device import advance
+
+        if prefs.cuda_graphs and not simulator() and self._warm:  # the kernels compile outside a capture
+            graph = self._graph(launches, nsteps, ctl)
+            if graph is not None:
+                graph.launch(self._stream)
+                self._stream.synchronize()
+                return
+        for k in range(nsteps):
+            for kernel, blocks, threads, args in launches:
+                kernel[blocks, threads](k, *args)
+        advance[1, 1](ctl, nsteps)
+        self._warm = True
+
+    def _graph(self, launches, nsteps, ctl):
+        """The chunk captured once as a CUDA graph (CuPy stream capture around numba launches):
+        replaying it costs one launch instead of one per kernel and step."""
+        from .device import advance
+
+        key = (nsteps, id(launches))
+        if key in self.graphs:
+            return self.graphs[key]
+        try:
+            import cupy
+        except ImportError:
+            self.graphs[key] = None
+            return None
+        try:
+            if not hasattr(self, "_stream"):
+                self._stream = cupy.cuda.Stream(non_blocking=True)
+                self._nb_stream = self.cuda.external_stream(self._stream.ptr)
+            self._stream.begin_capture()
+            try:
+                for k in range(nsteps):
+                    for kernel, blocks, threads, args in launches:
+                        kernel[blocks, threads, self._nb_stream](k, *args)
+                advance[1, 1, self._nb_stream](ctl, nsteps)
+            finally:
+                graph = self._stream.end_capture()
+        except Exception as exc:  # capture unsupported here: plain launches still work
+            warnings.warn(f"CUDA graph capture failed ({exc}); launching kernels one by one", stacklevel=3)
+            prefs.cuda_graphs = False
+            return None
+        self.graphs = {k: v for k, v in self.graphs.items() if k[1] == id(launches)}
+        self.graphs[key] = graph
+        return graph
+
+
+def kernel_names(source):
+    return re.findall(r"^def (\w+)\(_koff", source, flags=re.M)
