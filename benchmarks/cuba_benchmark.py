@@ -1,12 +1,13 @@
 """CUBA (Vogels & Abbott 2005, as in Brian2's examples): 4000 LIF, 3200 exc / 800 inh, p = 0.02.
 
-    python benchmarks/cuba_benchmark.py [--repeats 3] [--threads N]
+    python benchmarks/cuba_benchmark.py [--repeats 3] [--backend cpu|cuda]
 
 1 s at dt = 0.1 ms with exact integration.  Prints build (groups + connect),
 start (generate + compile or load: cold in a fresh cache, then warm), run
 (median of --repeats fresh processes, one seed each) and the mean firing rate over
 the seeds (Brian2: 6.0 Hz for its seed; 5.5-6.0 Hz across simulators and seeds).
-Writes benchmarks/results/cuba.csv.
+Writes benchmarks/results/cuba.csv (``--backend cuda``: cuba_cuda.csv, where "run" is a
+second simulated second, replaying the CUDA graphs the first one captured).
 """
 
 from __future__ import annotations
@@ -42,17 +43,21 @@ Ci = sg.Synapses(P, P, on_pre="gi += wi")
 Ce.connect("i < 3200", p=0.02)
 Ci.connect("i >= 3200", p=0.02)
 s = sg.SpikeMonitor(P, record=False)
-net = sg.Network(P, Ce, Ci, s, dt=0.1*ms)
+net = sg.Network(P, Ce, Ci, s, dt=0.1*ms, backend={backend!r})
 t_build = time.perf_counter() - t0
 t0 = time.perf_counter(); net.prepare(); t_start = time.perf_counter() - t0
 t0 = time.perf_counter(); net.run(1*second); t_run = time.perf_counter() - t0
-print(json.dumps(dict(build=t_build, start=t_start, run=t_run, spikes=int(s.num_spikes),
-                      rate=s.num_spikes / 4000 / 1.0, synapses=Ce.N + Ci.N, method=P.integration_method)))
+spikes = int(s.num_spikes)
+if {backend!r} == "cuda":
+    t0 = time.perf_counter(); net.run(1*second); t_run = time.perf_counter() - t0
+print(json.dumps(dict(build=t_build, start=t_start, run=t_run, spikes=spikes,
+                      rate=spikes / 4000 / 1.0, synapses=Ce.N + Ci.N, method=P.integration_method)))
 """
 
 
-def child(env, seed):
-    out = subprocess.run([sys.executable, "-c", CHILD.format(seed=seed)], capture_output=True, text=True, env=env)
+def child(env, seed, backend="cpu"):
+    code = CHILD.format(seed=seed, backend=backend)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -61,11 +66,12 @@ def child(env, seed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--backend", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, SNNGEN_CACHE_DIR=cache)
-        cold = child(env, 4321)
-        warm = [child(env, 4321 + k) for k in range(args.repeats)]
+        cold = child(env, 4321, args.backend)
+        warm = [child(env, 4321 + k, args.backend) for k in range(args.repeats)]
     med = {k: statistics.median(w[k] for w in warm) for k in ("build", "start", "run")}
     med["rate"] = statistics.mean(w["rate"] for w in [cold] + warm)
     rows = [("build (groups + connect) s", med["build"]), ("start, cold (compile) s", cold["start"]),
@@ -74,11 +80,12 @@ def main():
             ("mean rate Hz (mean over the seeds)", med["rate"]),
             ("rates over seeds Hz", " ".join(f"{w['rate']:.2f}" for w in [cold] + warm)),
             ("synapses", cold["synapses"]), ("method", cold["method"])]
-    print(f"CUBA, 4000 neurons, 1 s at dt = 0.1 ms; median of {args.repeats} warm processes")
+    print(f"CUBA, 4000 neurons, 1 s at dt = 0.1 ms, {args.backend}; median of {args.repeats} warm processes")
     for name, value in rows:
         print(f"  {name:36} {value:.3f}" if isinstance(value, float) else f"  {name:36} {value}")
     RESULTS.mkdir(exist_ok=True)
-    with open(RESULTS / "cuba.csv", "w", newline="") as f:
+    name = "cuba.csv" if args.backend == "cpu" else "cuba_cuda.csv"
+    with open(RESULTS / name, "w", newline="") as f:
         csv.writer(f).writerows([("measure", "value")] + rows)
 
 

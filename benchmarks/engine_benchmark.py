@@ -126,7 +126,7 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     with open(RESULTS / "engine.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["measure", "value", "unit", "bar"])
+        w.writerow(["measure", "unit", "value", "bar"])
         w.writerows(rows)
 
 

@@ -7,7 +7,7 @@ dt = 1 ms.  Rates and weights come from ``numpy.random.default_rng(1234)`` (see
 ``reference_numpy.network``), so every simulator sees the same network.
 
     python benchmarks/paper_benchmark.py [--sizes 250 1000 2500 5000 10000] [--dtypes float32 float64]
-                                         [--repeats 3] [--plot]
+                                         [--repeats 3] [--plot] [--backend cpu|cuda]
 
 Each figure comes from a fresh process: "cold" with an empty kernel cache,
 "warm" (median of --repeats) with the cache the cold process filled.  Per
@@ -18,6 +18,12 @@ Beside them, in the same session: the plain-numpy yardstick
 of the weight rows the input spikes touch, divided by the machine's measured
 streaming read bandwidth (all cores).  Results: benchmarks/results/paper_cpu.csv
 (and paper_cpu.png with --plot).
+
+``--backend cuda`` runs the same network on the GPU: "run" is the second 1000 ms
+(CUDA graph replay), "first run" the first (which captures the graphs); the floor
+uses the device's measured read bandwidth; spikes are compared with a CPU-backend
+process of the same network (the yardstick is skipped).  Results:
+benchmarks/results/paper_cuda.csv.
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ syn.connect()
 syn.w_ = weights.ravel()                        # (pre, post), i-major: as Brian2's S.w[:] = W.ravel()
 out = sg.SpikeMonitor(neurons, record=False)
 inp = sg.SpikeMonitor(inputs, record=False)
-net = sg.Network(inputs, neurons, syn, out, inp, dt=1*ms)
+net = sg.Network(inputs, neurons, syn, out, inp, dt=1*ms, backend={backend!r})
 t_build = time.perf_counter() - t0
 
 t0 = time.perf_counter()
@@ -67,10 +73,14 @@ t_start = time.perf_counter() - t0
 
 t0 = time.perf_counter()
 net.run(1000*ms)
-t_run = time.perf_counter() - t0
-print(json.dumps(dict(import_s=t_import, build=t_build, start=t_start, run=t_run, spikes=int(out.num_spikes),
-                      input_spikes=int(inp.num_spikes),
-                      rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+t_run = t_first = time.perf_counter() - t0
+spikes, input_spikes = int(out.num_spikes), int(inp.num_spikes)
+if {backend!r} == "cuda":                       # steady state: the second second replays the captured graph
+    t0 = time.perf_counter()
+    net.run(1000*ms)
+    t_run = time.perf_counter() - t0
+print(json.dumps(dict(import_s=t_import, build=t_build, start=t_start, run=t_run, first_run=t_first, spikes=spikes,
+                      input_spikes=input_spikes, rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 """
 
 YARDSTICK = r"""
@@ -99,6 +109,20 @@ for threads in (1, 2, 4):
 print(json.dumps(dict(gbs=best)))
 """
 
+GPU_BANDWIDTH = r"""
+import json, time
+import cupy as cp
+a = cp.ones(512 * 1024 * 1024, dtype=cp.float32)   # 2 GiB, far beyond L2
+best = 0.0
+for _ in range(5):
+    cp.cuda.Device().synchronize()
+    t0 = time.perf_counter()
+    a.sum()
+    cp.cuda.Device().synchronize()
+    best = max(best, a.nbytes / (time.perf_counter() - t0) / 1e9)
+print(json.dumps(dict(gbs=best)))
+"""
+
 
 def _child(code, env=None):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -107,13 +131,14 @@ def _child(code, env=None):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(n, dtype, repeats):
+def measure(n, dtype, repeats, backend="cpu"):
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, SNNGEN_CACHE_DIR=cache)
-        code = CHILD.format(here=str(HERE), n=n, dtype=dtype)
+        code = CHILD.format(here=str(HERE), n=n, dtype=dtype, backend=backend)
         cold = _child(code, env)
         warm = [_child(code, env) for _ in range(repeats)]
-    med = {k: statistics.median(w[k] for w in warm) for k in ("build", "start", "run", "rss_mb", "import_s")}
+    med = {k: statistics.median(w[k] for w in warm)
+           for k in ("build", "start", "run", "first_run", "rss_mb", "import_s")}
     med["spikes"] = warm[0]["spikes"]
     med["input_spikes"] = warm[0]["input_spikes"]
     med["cold_start"] = cold["start"]
@@ -127,7 +152,10 @@ def main():
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--plot", action="store_true")
+    parser.add_argument("--backend", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    if args.backend == "cuda":
+        return main_cuda(args)
     bw = _child(BANDWIDTH)["gbs"]
     print(f"streaming read bandwidth (numpy sum in 1, 2 or 4 threads, best): {bw:.1f} GB/s")
     rows = []
@@ -157,6 +185,31 @@ def main():
         w.writerows(rows)
     if args.plot:
         plot(rows)
+
+
+def main_cuda(args):
+    bw = _child(GPU_BANDWIDTH)["gbs"]
+    print(f"device read bandwidth (cupy sum of 2 GiB, best of 5): {bw:.0f} GB/s")
+    header = ("N", "dtype", "build_s", "cold_start_s", "warm_start_s", "first_run_s", "run_ms_per_1000_steps",
+              "floor_ms", "run_vs_floor", "spikes", "cpu_spikes", "spike_diff_pct", "rss_mb")
+    print(" ".join(f"{h:>13}" for h in header))
+    rows = []
+    for n in args.sizes:
+        for dtype in args.dtypes:
+            m = measure(n, dtype, args.repeats, backend="cuda")
+            cpu = _child(CHILD.format(here=str(HERE), n=n, dtype=dtype, backend="cpu"))
+            itemsize = 4 if dtype == "float32" else 8
+            floor = m["input_spikes"] * n * itemsize / (bw * 1e9)
+            row = (n, dtype, m["build"], m["cold_start"], m["start"], m["first_run"], 1e3 * m["run"], 1e3 * floor,
+                   m["run"] / floor, m["spikes"], cpu["spikes"],
+                   100 * (m["spikes"] - cpu["spikes"]) / max(1, cpu["spikes"]), m["rss_mb"])
+            rows.append(row)
+            print(" ".join(f"{x:>13.3f}" if isinstance(x, float) else f"{x!s:>13}" for x in row), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    with open(RESULTS / "paper_cuda.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
 
 
 def plot(rows):

@@ -27,7 +27,7 @@ from snngen import (
     Synapses,
 )
 from snngen.errors import ModelError, SimulationError
-from snngen.units import Hz, ms
+from snngen.units import Hz, ms, mV
 
 cuda_ok = pytest.importorskip("snngen.cuda").available()
 pytestmark = [pytest.mark.skipif(not cuda_ok, reason="no CUDA device and no simulator"),
@@ -246,3 +246,51 @@ def test_clear_error_without_a_device():
     if "ERR" not in out.stdout:
         pytest.skip("a CUDA device is present")
     assert "backend='cuda' needs" in out.stdout and "NUMBA_ENABLE_CUDASIM" in out.stdout
+
+
+def _on_device():
+    from snngen.cuda import simulator
+
+    return cuda_ok and not simulator()
+
+
+needs_device = pytest.mark.skipif(not _on_device(), reason="needs a real CUDA device (SNNGEN_TEST_GPU=1)")
+
+
+@pytest.mark.gpu
+@needs_device
+@pytest.mark.parametrize("n", [300, 2000])
+@pytest.mark.parametrize("storage", ["dense", "sparse"])
+def test_device_paper_network_matches_cpu(n, storage):
+    """On the device, with CUDA graphs: the paper benchmark's network, float64, spike for spike."""
+
+    def make():
+        rng = np.random.default_rng(1234)
+        P = PoissonGroup(n, rng.uniform(0, 100, n) * Hz, name="P")
+        G = NeuronGroup(n, "dv/dt = (-65*mV - v)/(100*ms) : volt (unless refractory)", threshold="v >= -52*mV",
+                        reset="v = -65*mV", refractory=5 * ms, method="exact", name="G")
+        G.v = -65 * mV
+        S = Synapses(P, G, "w : 1", on_pre="v_post += w*mV*int(not_refractory_post)", storage=storage, name="S")
+        S.connect(p=1.0 if storage == "dense" else 0.3)
+        S.w_ = rng.standard_normal(S.N)
+        return dict(P=P, G=G, S=S, M=SpikeMonitor(G, name="M"))
+    a, b = both(make, duration=300 * ms, dt=1 * ms)
+    same_spikes(a, b)
+
+
+@pytest.mark.gpu
+@needs_device
+def test_device_graph_replay_equals_plain_launches():
+    runs = []
+    for graphs in (False, True):
+        snngen.prefs.cuda_graphs = graphs
+        try:
+            snngen.seed(2)
+            d = lif_net("sparse")()
+            net = Network(*d.values(), backend="cuda")
+            net.run(50 * ms)
+            runs.append((d["M"].i.copy(), d["M"].t_.copy(), d["G"].v_.copy()))
+        finally:
+            snngen.prefs.cuda_graphs = True
+    for x, y in zip(*runs):
+        np.testing.assert_array_equal(x, y)
