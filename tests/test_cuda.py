@@ -294,3 +294,39 @@ def test_device_graph_replay_equals_plain_launches():
             snngen.prefs.cuda_graphs = True
     for x, y in zip(*runs):
         np.testing.assert_array_equal(x, y)
+
+
+def test_store_restore_keeps_spikes_in_flight_of_heterogeneous_delays():
+    """The flag history of per-synapse delays is part of the stored state: restore() replays exactly."""
+    def make():
+        d = lif_net("sparse", propagation="target")()
+        d["S"].delay = "(1 + (i + j) % 4)*0.5*ms"
+        return d
+    snngen.seed(4)
+    d = make()
+    net = Network(*d.values(), backend="cuda")
+    net.run(3 * ms)
+    net.store()
+    net.run(3 * ms)
+    first = (d["M"].i.copy(), d["G"].v_.copy())
+    net.restore()
+    net.run(3 * ms)
+    np.testing.assert_array_equal(first[0], d["M"].i)
+    np.testing.assert_array_equal(first[1], d["G"].v_)
+
+
+def test_unchanged_arguments_reuse_the_launches():
+    """A second run() with nothing changed reuses the launch list (and, on a device, its CUDA graphs);
+    a changed parameter value makes a new one.  (Monitors without growing buffers: a reallocated
+    buffer is a changed argument too.)"""
+    d = lif_net("dense")()
+    tau = 10 * ms
+    G = NeuronGroup(3, "dv/dt = -v/tau : 1", name="H")
+    net = Network(d["P"], d["G"], d["S"], SpikeMonitor(d["G"], record=False), G, backend="cuda")
+    net.run(0.3 * ms)
+    launches = net._runner._launches
+    net.run(0.3 * ms)
+    assert net._runner._launches is launches
+    tau = 20 * ms  # noqa: F841 (read by run() from this scope)
+    net.run(0.3 * ms)
+    assert net._runner._launches is not launches

@@ -27,6 +27,14 @@ def simulator():
     return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
 
 
+def _quiet_simulator():
+    """On the simulator the Philox code runs on numpy int64 scalars, whose (intended) wrap-around
+    multiplications warn; the compiled code wraps silently."""
+    import warnings
+
+    warnings.filterwarnings("ignore", "overflow encountered in scalar", RuntimeWarning, "snngen.runtime.rng")
+
+
 def require():
     """Import numba.cuda and check that a device (or the simulator) is there; else a clear error."""
     try:
@@ -34,6 +42,7 @@ def require():
     except ImportError as exc:  # numba without numba-cuda
         raise ModelError(f"backend='cuda' needs numba-cuda ({_INSTALL}); importing it failed: {exc}") from None
     if simulator():
+        _quiet_simulator()
         return cuda
     try:
         ok = cuda.is_available()

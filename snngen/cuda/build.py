@@ -112,7 +112,7 @@ def neurongroup(group, prefix, run_namespace, check_nan):
     b = g.builder
     b.arg(f"{p}flags", lambda: group._flags)
     part.args = b.args
-    part.prologue = [f"{p}N = {group.N}"] + g.prologue
+    part.prologue = [f"{p}N = {p}flags.shape[0]"] + g.prologue
     if g.has_loop:
         code = [f"# {group.name}: state update" + (" and threshold" if g.threshold else "")]
         code += _each(g.index, f"{p}N") + g.loads + g.body
@@ -135,7 +135,7 @@ def poissongroup(group, p):
                  f"{p}stream": lambda: group.stream, f"{p}spikes": lambda: group._spikes,
                  f"{p}nspikes": lambda: group._nspikes, f"{p}flags": lambda: group._flags}
     group._externals = {}
-    part.prologue = [f"{p}N = {group.N}"]
+    part.prologue = [f"{p}N = {p}flags.shape[0]"]
     gap = "_poisson_gap(_seed, {p}stream, _i, _step, {k}, {p}rates[_i] * dt)"
     code = [f"# {group.name}: Poisson spikes; the next spike step is drawn (geometric gap) at each spike"]
     code += _each("_i", f"{p}N") + [
@@ -159,7 +159,7 @@ def spikegenerator(group, p):
     part.args = {f"{p}spikes": lambda: group._spikes, f"{p}nspikes": lambda: group._nspikes,
                  f"{p}evstep": lambda: group._evstep, f"{p}evidx": lambda: group._evidx,
                  f"{p}ptrarr": lambda: group._ptr, f"{p}flags": lambda: group._flags}
-    part.prologue = [f"{p}N = {group.N}"]
+    part.prologue = [f"{p}N = {p}flags.shape[0]"]
     part.add("groups", Kernel(f"{p}clear", _each("_i", f"{p}N") + [f"{p}flags[_i] = 0"], f"{p}N"))
     part.add("groups", Kernel(f"{p}events", [
         f"# {group.name}: spikes given as (index, step) pairs, sorted by step (one thread)",
@@ -204,7 +204,7 @@ def spikemonitor(mon, p):
         "if _tid == 0:",
         f"    {p}n[0] = _nn + _ns" if mon.record else "    pass",
     ], "_BLOCK", single_block=True))
-    part.prologue = [f"{src}N = {mon.source.N}"]
+    part.prologue = [f"{src}N = {src}flags.shape[0]"]
     return part
 
 
@@ -345,7 +345,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
             args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
         else:
             args[f"{p}x_{name}"] = lambda ext=ext: ext.value
-    part.prologue = [f"{p}nsyn = {syn.N}", f"{src}N = {syn.source.N}", f"{tgt}N = {syn.target.N}"]
+    part.prologue = [f"{src}N = {src}flags.shape[0]", f"{tgt}N = {tgt}flags.shape[0]",
+                     f"{p}nsyn = {src}N * {tgt}N" if dense else f"{p}nsyn = {p}pre.shape[0]"]
     pre_of_s = f"_s // {tgt}N" if dense else f"{p}pre[_s]"
     post_of_s = f"_s % {tgt}N" if dense else f"{p}post[_s]"
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)

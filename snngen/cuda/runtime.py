@@ -104,6 +104,9 @@ class CudaRunner:
                 self.vars[id(var._array)] = var
         self.graphs = {}
         self._warm = False
+        self._ctl = self.cuda.to_device(np.zeros(7, dtype=np.int64))
+        self._key = None  # what the current launches were made from (their arguments)
+        self._launches = None
 
     # -- arrays ------------------------------------------------------------------------
     def _gather(self):
@@ -185,16 +188,15 @@ class CudaRunner:
         from ..runtime.network import _progress
 
         net = self.net
-        cuda = self.cuda
         step0 = net.step
         for obj in net._preparing:
             obj.before_run(net, step0, nsteps)
-        dev_args = self.upload()
         ctl_host = np.zeros(7, dtype=np.int64)
         ctl_host[0] = step0
-        ctl = cuda.to_device(ctl_host)
+        ctl = self._ctl
+        ctl.copy_to_device(ctl_host)
         seed = _random.current_seed()
-        launches = self.module.launches(ctl, seed, net.dt_, *dev_args)
+        launches = self._make_launches(seed)
         if call_empty and not self._warm:  # compile every kernel: launched on a halted clock, they do nothing
             halted = ctl_host.copy()
             halted[1] = 1
@@ -223,15 +225,24 @@ class CudaRunner:
                         raise SimulationError("the run stopped early without a full buffer (internal error)")
                     ctl_host[1] = 0
                     ctl.copy_to_device(ctl_host)
-                    dev_args = self.upload()
-                    launches = self.module.launches(ctl, seed, net.dt_, *dev_args)
-                    self.graphs.clear()
+                    launches = self._make_launches(seed)
                 if bar is not None:
                     bar(done, nsteps)
         finally:
             self.download()
         if bar is not None:
             bar(nsteps, nsteps, close=True)
+
+    def _make_launches(self, seed):
+        """The step's launches; the same list (and its captured graphs) while no argument changed."""
+        dev_args = self.upload()
+        key = (seed, self.net.dt_) + tuple(id(a) if hasattr(a, "shape") and not np.isscalar(a) else a
+                                           for a in dev_args)
+        if key != self._key:
+            self._launches = self.module.launches(self._ctl, seed, self.net.dt_, *dev_args)
+            self._key, self._key_refs = key, dev_args  # the references keep the ids unique
+            self.graphs.clear()
+        return self._launches
 
     def _chunk(self, launches, nsteps, ctl):
         from .device import advance
@@ -277,7 +288,6 @@ class CudaRunner:
             warnings.warn(f"CUDA graph capture failed ({exc}); launching kernels one by one", stacklevel=3)
             prefs.cuda_graphs = False
             return None
-        self.graphs = {k: v for k, v in self.graphs.items() if k[1] == id(launches)}
         self.graphs[key] = graph
         return graph
 

@@ -83,12 +83,16 @@ class SynapseState:
         out = {}
         for name, d in self.delays.items():
             out[f"hist_{name}"], out[f"histn_{name}"] = d.hist.copy(), d.histn.copy()
+            if getattr(d, "histf", None) is not None:  # the CUDA backend's spike-flag history
+                out[f"histf_{name}"] = d.histf.copy()
         return out
 
     def set_state(self, state):
         for name, d in self.delays.items():
             if f"hist_{name}" in state:
                 d.hist, d.histn = state[f"hist_{name}"].copy(), state[f"histn_{name}"].copy()
+            if f"histf_{name}" in state:
+                d.histf = state[f"histf_{name}"].copy()
         self.fresh = True
 
 
