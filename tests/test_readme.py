@@ -17,6 +17,9 @@ def test_readme_python_examples_run_and_hold():
     models = next(ns for ns in spaces if "H" in ns)
     assert models["G"].model_spec.name == "Izhikevich"
     assert models["H"].namespace["tau"] == models["ms"] * 20
+    cuda = next(ns for ns in spaces if "gpu" in ns)  # tests run it on the CUDA simulator (conftest.py)
+    (i_cpu, t_cpu), (i_gpu, t_gpu) = cuda["cpu"], cuda["gpu"]
+    assert len(i_cpu) > 0 and (i_cpu == i_gpu).all() and (t_cpu == t_gpu).all()
     synapses = next(ns for ns in spaces if "S" in ns)
     assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
 
