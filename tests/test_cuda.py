@@ -157,10 +157,13 @@ def test_spike_buffer_grows_mid_run():
     """More spikes than the first buffer holds: the chunk stops, the host grows it, the run goes on."""
     def make():
         G = NeuronGroup(30, "dv/dt = 2/ms : 1", threshold="v > 0.1", reset="v = 0", method="euler", name="G")
-        return dict(G=G, M=SpikeMonitor(G, name="M"))
+        # the state monitor comes first: a stopped step must not have been recorded already
+        return dict(G=G, V=StateMonitor(G, "v", record=[0], name="V"), M=SpikeMonitor(G, name="M"))
     a, b = both(make, duration=8 * ms)
     assert a["M"].num_spikes == 30 * 80 > 1024
     same_spikes(a, b)
+    np.testing.assert_array_equal(a["V"].t_, b["V"].t_)
+    np.testing.assert_array_equal(a["V"].v_, b["V"].v_)
 
 
 def test_nan_reports_variable_neuron_and_step():

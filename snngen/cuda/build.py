@@ -55,7 +55,7 @@ class CudaPart:
         self.slot.setdefault(slot, []).append(kernel)
 
 
-SLOTS = ("start", "before_groups", "groups", "thresholds", "synapses", "resets", "end")
+SLOTS = ("capacity", "start", "before_groups", "groups", "thresholds", "synapses", "resets", "end")
 
 
 def nan_lines(prefix):
@@ -185,7 +185,7 @@ def spikemonitor(mon, p):
     part = CudaPart(args={f"{p}i": lambda: mon._i, f"{p}step": lambda: mon._step,
                           f"{p}n": lambda: mon._n, f"{p}count": lambda: mon.count})
     if mon.record:
-        part.add("start", Kernel(f"{p}capacity", [
+        part.add("capacity", Kernel(f"{p}capacity", [
             "# the buffer must hold one more step of spikes; else stop here (the host grows it)",
             "if cuda.grid(1) == 0 and " + f"{p}n[0] + {src}N > {p}i.shape[0]:",
             "    _halt(_ctl, _step)",
