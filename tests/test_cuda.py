@@ -333,3 +333,80 @@ def test_unchanged_arguments_reuse_the_launches():
     tau = 20 * ms  # noqa: F841 (read by run() from this scope)
     net.run(0.3 * ms)
     assert net._runner._launches is not launches
+
+
+# -- batch axis ---------------------------------------------------------------------------------
+def batch_net(I, storage="sparse", rates=None, plastic=False):
+    """LIF driven by a constant current and by inputs (generator events, or Poisson rates)."""
+    n_in = 8
+    if rates is None:
+        inp = SpikeGeneratorGroup(n_in, np.arange(30) % n_in, (np.arange(30) * 0.23 + 0.1) * ms, name="inp")
+    else:
+        inp = PoissonGroup(n_in, rates * Hz, name="inp")
+    G = NeuronGroup(5, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1", reset="v = 0",
+                    refractory=1 * ms, method="exact", name="G")
+    model = "w : 1"
+    on_pre = "v += w"
+    if plastic:
+        model += "\ndapre/dt = -apre/(4*ms) : 1 (event-driven)\ndapost/dt = -apost/(4*ms) : 1 (event-driven)"
+        on_pre += "\napre += 0.01\nw = clip(w + apost, 0, 1)"
+    S = Synapses(inp, G, model, on_pre=on_pre, on_post="apost -= 0.012\nw = clip(w + apre, 0, 1)" if plastic
+                 else None, storage=storage, name="S")
+    S.connect(p=1.0 if storage == "dense" else 0.6)
+    S.w = "0.3*rand()"
+    G.I = I
+    return dict(inp=inp, G=G, S=S, M=SpikeMonitor(G, name="M"), V=StateMonitor(G, "v", record=[1, 4], name="V"),
+                R=PopulationRateMonitor(G, name="R"))
+
+
+def run_cpu(d, duration):
+    Network(*d.values()).run(duration)
+    return d
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse"])
+def test_batch_copies_equal_separate_runs(storage):
+    """Deterministic copies that differ in a parameter: copy b of one batched run is the unbatched
+    network run with copy b's parameter."""
+    I = np.array([[0.5, 0.9, 1.05, 1.2, 1.5], [1.1] * 5, [0.0, 0.3, 2.0, 1.0, 0.99]])
+    snngen.seed(8)
+    d = batch_net(1.0, storage)
+    net = Network(*d.values(), backend="cuda", batch=3)
+    assert d["G"].v_.shape == (3, 5) and d["S"].w_.shape == (d["S"].N,)  # fixed weights: shared
+    d["G"].I_[:] = I
+    net.run(6 * ms)
+    assert d["M"].count.shape == (3, 5) and d["V"].v_.shape == (3, 2, 60) and d["R"].rate_.shape == (3, 60)
+    for b in range(3):
+        snngen.seed(8)
+        ref = run_cpu(batch_net(I[b], storage), 6 * ms)
+        assert ref["M"].num_spikes > 0
+        sel = d["M"].copy == b
+        np.testing.assert_array_equal(d["M"].i[sel], ref["M"].i)
+        np.testing.assert_array_equal(d["M"].t_[sel], ref["M"].t_)
+        np.testing.assert_array_equal(d["M"].count[b], ref["M"].count)
+        np.testing.assert_allclose(d["V"].v_[b], ref["V"].v_, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(d["R"].rate_[b], ref["R"].rate_)
+
+
+def test_batch_random_streams_and_per_copy_plasticity():
+    """Copy 0 draws what the unbatched network draws; other copies draw their own numbers; plastic
+    weights are per copy; per-copy Poisson rates."""
+    rates = np.array([np.linspace(200, 600, 8), np.linspace(600, 200, 8)])
+    snngen.seed(5)
+    d = batch_net(0.5, "sparse", rates=rates[0], plastic=True)
+    net = Network(*d.values(), backend="cuda", batch=2)
+    assert d["S"].w_.shape == (2, d["S"].N)  # written by the network: one row per copy
+    d["inp"].rates = rates * Hz
+    net.run(10 * ms)
+    snngen.seed(5)
+    ref = run_cpu(batch_net(0.5, "sparse", rates=rates[0], plastic=True), 10 * ms)
+    sel = d["M"].copy == 0
+    np.testing.assert_array_equal(d["M"].i[sel], ref["M"].i)
+    np.testing.assert_allclose(d["S"].w_[0], ref["S"].w_, rtol=0, atol=1e-12)
+    assert not np.allclose(d["S"].w_[0], d["S"].w_[1])  # the copies learnt from different inputs
+    assert d["M"].num_spikes > np.count_nonzero(sel) > 0
+
+
+def test_batch_needs_cuda():
+    with pytest.raises(ModelError, match="batch"):
+        Network(NeuronGroup(2, "v : 1"), batch=4)

@@ -31,6 +31,8 @@ class BlockBuilder:
         self.local = "l_"  # prefix of loop locals; parallel loops get names of their own
         self.extra_names = {}  # name -> code, e.g. not_refractory -> the local holding it
         self.shared = set(shared)  # arrays of one element, shared by all indices
+        # the neuron's number when ``index`` is an element of several copies (batch axis): i = index % N
+        self.neuron_index = None
 
     # -- arguments -----------------------------------------------------------
     def arg(self, name, getter):
@@ -45,7 +47,7 @@ class BlockBuilder:
 
     # -- names ---------------------------------------------------------------
     def names(self, draw_base=0, temporaries=()):
-        names = {"t": "_t", "dt": "dt", "i": f"float({self.index})", "N": f"float({self.p}N)"}
+        names = {"t": "_t", "dt": "dt", "i": f"float({self.neuron_index or self.index})", "N": f"float({self.p}N)"}
         for name in self.arrays:
             names[name] = f"{self.local}{name}"
         for name, ext in self.externals.items():
@@ -95,7 +97,7 @@ class BlockBuilder:
             if name in self.arrays:
                 lines.append(f"{self.local}{name} = {self.arrays[name]}[{0 if name in self.shared else self.index}]")
             elif name in self.externals and self.externals[name].kind == "array":
-                lines.append(f"{self.local}{name} = {self.p}x_{name}[{self.index}]")
+                lines.append(f"{self.local}{name} = {self.p}x_{name}[{self.neuron_index or self.index}]")
         return lines
 
     def statements(self, stmts, draw_base=0, cse=True):

@@ -40,8 +40,8 @@ class Kernel:
     name: str
     code: list  # lines of the kernel body (after the clock/halt prologue)
     threads: str  # host expression: the number of threads to launch
-    block: int = 0  # 0: prefs.cuda_block
-    single_block: bool = False
+    block: int = 0  # 0: prefs.cuda_block; 1: one thread per launch
+    single_block: bool = False  # one block per copy (batch axis)
     args: list = field(default_factory=list)  # filled in by the module builder
 
 
@@ -50,6 +50,7 @@ class CudaPart:
     slot: dict = field(default_factory=dict)  # slot name -> list of Kernel
     args: dict = field(default_factory=dict)  # argument name -> getter (as Part.args)
     prologue: list = field(default_factory=list)  # host lines run before the launches (run constants)
+    flat: set = field(default_factory=set)  # array arguments the kernels index flat (copy b's row at b*N)
 
     def add(self, slot, kernel):
         self.slot.setdefault(slot, []).append(kernel)
@@ -68,19 +69,25 @@ def _each(index, size):
     return [f"{index} = cuda.grid(1)", f"if {index} >= {size}:", "    return"]
 
 
+# Every kernel runs all _B copies of the network (the batch axis; _B = 1 without one): copy b's
+# element of a per-neuron array of group p is at b*{p}N + i, its spike list in spikes[b*N:(b+1)*N]
+# with nspikes[b], a per-copy synaptic variable's at b*nsyn + s.
+
 def compaction(p, name):
-    """Ordered compaction of the spike flags of group ``p`` into its spike list (one block)."""
+    """Ordered compaction of the spike flags of group ``p`` into its spike list (a block per copy)."""
     return Kernel(f"{p}compact", [
-        f"# {name}: spike flags -> sorted spike list (one block: per-thread counts, scan, write)",
+        f"# {name}: spike flags -> sorted spike list (a block per copy: per-thread counts, scan, write)",
         "_tid = cuda.threadIdx.x",
         "_nt = cuda.blockDim.x",
+        "_b = cuda.blockIdx.x",
+        f"_base = _b * {p}N",
         "_sh = cuda.shared.array(_BLOCK, np.int32)",
         f"_chunk = ({p}N + _nt - 1) // _nt",
         "_lo = _tid * _chunk",
         f"_hi = min(_lo + _chunk, {p}N)",
         "_c = 0",
         "for _k in range(_lo, _hi):",
-        f"    _c += {p}flags[_k]",
+        f"    _c += {p}flags[_base + _k]",
         "_sh[_tid] = _c",
         "_barrier()",
         "_off = 1",
@@ -92,11 +99,11 @@ def compaction(p, name):
         "    _off *= 2",
         "_pos = _sh[_tid] - _c",
         "for _k in range(_lo, _hi):",
-        f"    if {p}flags[_k]:",
-        f"        {p}spikes[_pos] = _k",
+        f"    if {p}flags[_base + _k]:",
+        f"        {p}spikes[_base + _pos] = _k",
         "        _pos += 1",
         "if _tid == _nt - 1:",
-        f"    {p}nspikes[0] = _sh[_nt - 1]",
+        f"    {p}nspikes[_b] = _sh[_nt - 1]",
     ], "_BLOCK", single_block=True)
 
 
@@ -108,24 +115,24 @@ def neurongroup(group, prefix, run_namespace, check_nan):
     part = CudaPart()
     if isinstance(group, PoissonGroup) and group._rates is not None:
         return poissongroup(group, p)
-    g = group.generate(p, run_namespace, nan_lines(p) if check_nan else None)
+    g = group.generate(p, run_namespace, nan_lines(p) if check_nan else None, batch=True)
     b = g.builder
     b.arg(f"{p}flags", lambda: group._flags)
     part.args = b.args
-    part.prologue = [f"{p}N = {p}flags.shape[0]"] + g.prologue
+    part.prologue = [f"{p}N = {p}flags.shape[0] // _B"] + g.prologue
     if g.has_loop:
         code = [f"# {group.name}: state update" + (" and threshold" if g.threshold else "")]
-        code += _each(g.index, f"{p}N") + g.loads + g.body
+        code += _each(g.index, f"{p}N * _B") + g.loads + g.body
         if g.threshold is not None:
             code.append(f"{p}flags[{g.index}] = 1 if ({g.threshold}) else 0")
-        part.add("groups", Kernel(f"{p}update", code, f"{p}N"))
+        part.add("groups", Kernel(f"{p}update", code, f"{p}N * _B"))
     if g.threshold is not None:
         part.add("groups", compaction(p, group.name))
     if g.reset is not None:
         loads, body = g.reset
-        code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}N")
+        code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}N * _B")
         code += [f"if {p}flags[_i] == 0:", "    return"] + loads + body
-        part.add("resets", Kernel(f"{p}reset", code, f"{p}N"))
+        part.add("resets", Kernel(f"{p}reset", code, f"{p}N * _B"))
     return part
 
 
@@ -135,10 +142,10 @@ def poissongroup(group, p):
                  f"{p}stream": lambda: group.stream, f"{p}spikes": lambda: group._spikes,
                  f"{p}nspikes": lambda: group._nspikes, f"{p}flags": lambda: group._flags}
     group._externals = {}
-    part.prologue = [f"{p}N = {p}flags.shape[0]"]
+    part.prologue = [f"{p}N = {p}flags.shape[0] // _B"]
     gap = "_poisson_gap(_seed, {p}stream, _i, _step, {k}, {p}rates[_i] * dt)"
     code = [f"# {group.name}: Poisson spikes; the next spike step is drawn (geometric gap) at each spike"]
-    code += _each("_i", f"{p}N") + [
+    code += _each("_i", f"{p}N * _B") + [
         f"_nx = {p}next_spike[_i]",
         "if _nx < _step:",
         "    _nx = _step - 1 + " + gap.format(p=p, k=0),
@@ -149,7 +156,7 @@ def poissongroup(group, p):
         "else:",
         f"    {p}flags[_i] = 0",
     ]
-    part.add("groups", Kernel(f"{p}update", code, f"{p}N"))
+    part.add("groups", Kernel(f"{p}update", code, f"{p}N * _B"))
     part.add("groups", compaction(p, group.name))
     return part
 
@@ -159,52 +166,58 @@ def spikegenerator(group, p):
     part.args = {f"{p}spikes": lambda: group._spikes, f"{p}nspikes": lambda: group._nspikes,
                  f"{p}evstep": lambda: group._evstep, f"{p}evidx": lambda: group._evidx,
                  f"{p}ptrarr": lambda: group._ptr, f"{p}flags": lambda: group._flags}
-    part.prologue = [f"{p}N = {p}flags.shape[0]"]
-    part.add("groups", Kernel(f"{p}clear", _each("_i", f"{p}N") + [f"{p}flags[_i] = 0"], f"{p}N"))
+    part.prologue = [f"{p}N = {p}flags.shape[0] // _B"]
+    part.add("groups", Kernel(f"{p}clear", _each("_i", f"{p}N * _B") + [f"{p}flags[_i] = 0"], f"{p}N * _B"))
     part.add("groups", Kernel(f"{p}events", [
-        f"# {group.name}: spikes given as (index, step) pairs, sorted by step (one thread)",
-        "if cuda.grid(1) != 0:",
-        "    return",
+        f"# {group.name}: spikes given as (index, step) pairs, sorted by step (a thread per copy)",
+        *_each("_b", "_B"),
         "_n = 0",
-        f"_ptr = {p}ptrarr[0]",
+        f"_base = _b * {p}N",
+        f"_ptr = {p}ptrarr[_b]",
         f"while _ptr < {p}evstep.shape[0] and {p}evstep[_ptr] <= _step:",
         f"    if {p}evstep[_ptr] == _step:",
-        f"        {p}spikes[_n] = {p}evidx[_ptr]",
-        f"        {p}flags[{p}evidx[_ptr]] = 1",
+        f"        {p}spikes[_base + _n] = {p}evidx[_ptr]",
+        f"        {p}flags[_base + {p}evidx[_ptr]] = 1",
         "        _n += 1",
         "    _ptr += 1",
-        f"{p}ptrarr[0] = _ptr",
-        f"{p}nspikes[0] = _n",
-    ], "1", block=1))
+        f"{p}ptrarr[_b] = _ptr",
+        f"{p}nspikes[_b] = _n",
+    ], "_B"))
     return part
 
 
 # -- monitors -------------------------------------------------------------------------------
 def spikemonitor(mon, p):
     src = mon.source._prefix
-    part = CudaPart(args={f"{p}i": lambda: mon._i, f"{p}step": lambda: mon._step,
-                          f"{p}n": lambda: mon._n, f"{p}count": lambda: mon.count})
+    part = CudaPart(args={f"{p}i": lambda: mon._i, f"{p}step": lambda: mon._step, f"{p}copy": lambda: mon._copy,
+                          f"{p}n": lambda: mon._n, f"{p}count": lambda: mon.count}, flat={f"{p}count"})
     if mon.record:
         part.add("capacity", Kernel(f"{p}capacity", [
             "# the buffer must hold one more step of spikes; else stop here (the host grows it)",
-            "if cuda.grid(1) == 0 and " + f"{p}n[0] + {src}N > {p}i.shape[0]:",
+            "if cuda.grid(1) == 0 and " + f"{p}n[0] + {src}N * _B > {p}i.shape[0]:",
             "    _halt(_ctl, _step)",
         ], "1", block=1))
-    record = [f"    {p}i[_nn + _k] = _j", f"    {p}step[_nn + _k] = _step"] if mon.record else []
+    record = [f"        {p}i[_nn + _off + _k] = _j", f"        {p}step[_nn + _off + _k] = _step",
+              f"        {p}copy[_nn + _off + _k] = _b"] if mon.record else []
     part.add("thresholds", Kernel(f"{p}record", [
-        f"# {mon.name}: spikes of the step (one block)",
+        f"# {mon.name}: spikes of the step, copy after copy (one block)",
+        "if cuda.blockIdx.x != 0:",
+        "    return",
         "_tid = cuda.threadIdx.x",
         f"_nn = {p}n[0]",
-        f"_ns = {src}nspikes[0]",
-        "for _k in range(_tid, _ns, cuda.blockDim.x):",
-        f"    _j = {src}spikes[_k]",
-        f"    {p}count[_j] += 1",
+        "_off = 0",
+        "for _b in range(_B):",
+        f"    _ns = {src}nspikes[_b]",
+        "    for _k in range(_tid, _ns, cuda.blockDim.x):",
+        f"        _j = {src}spikes[_b * {src}N + _k]",
+        f"        {p}count[_b * {src}N + _j] += 1",
         *record,
+        "    _off += _ns",
         "_barrier()",
         "if _tid == 0:",
-        f"    {p}n[0] = _nn + _ns" if mon.record else "    pass",
-    ], "_BLOCK", single_block=True))
-    part.prologue = [f"{src}N = {src}flags.shape[0]"]
+        f"    {p}n[0] = _nn + _off" if mon.record else "    pass",
+    ], "_BLOCK", single_block=True, block=-1))
+    part.prologue = [f"{src}N = {src}flags.shape[0] // _B"]
     return part
 
 
@@ -215,6 +228,7 @@ def statemonitor(mon, p):
     source_ext = getattr(mon.source, "_externals", {})
     arrays = {n: f"{src}{n}" for n, v in mon.source.variables.items() if v.kind != "internal"}
     b = BlockBuilder(src, arrays, source_ext)
+    b.neuron_index = "_n"
     _, subs = mon.source.equations.substituted() if hasattr(mon.source, "equations") else ({}, {})
     import sympy
 
@@ -223,21 +237,27 @@ def statemonitor(mon, p):
         exprs.append(None if v in mon.source.variables and v not in arrays
                      else sympy.Symbol(v, real=True).xreplace(subs))
     pr = b.printer()
-    values = [f"{src}{v}[_i]" if e is None else pr.doprint(e) for v, e in zip(mon.record_variables, exprs)]
+    shared = {n for n, v in mon.source.variables.items() if "shared" in v.flags}
+    values = [(f"{src}{v}[{0 if v in shared else '_i'}]" if e is None else pr.doprint(e))
+              for v, e in zip(mon.record_variables, exprs)]
     loads = b.loads([e for e in exprs if e is not None])
     part = CudaPart(args={f"{p}every": lambda: mon._every, f"{p}rec": lambda: mon.indices,
                           f"{p}n": lambda: mon._n, f"{p}steps": lambda: mon._steps})
     for k, v in enumerate(mon.record_variables):
         part.args[f"{p}b{k}"] = lambda v=v: mon._buffers[v]
-    code = [f"# {mon.name}: values at the start of the step (one block)",
+    code = [f"# {mon.name}: values at the start of the step (one block; columns copy-major)",
+            "if cuda.blockIdx.x != 0:", "    return",
             f"if _step % {p}every != 0:", "    return",
-            "_tid = cuda.threadIdx.x", f"_nn = {p}n[0]",
-            f"for _k in range(_tid, {p}rec.shape[0], cuda.blockDim.x):",
-            f"    _i = {p}rec[_k]"]
+            "_tid = cuda.threadIdx.x", f"_nn = {p}n[0]", f"_nrec = {p}rec.shape[0]",
+            "for _kk in range(_tid, _nrec * _B, cuda.blockDim.x):",
+            "    _b = _kk // _nrec",
+            f"    _n = {p}rec[_kk - _b * _nrec]",
+            f"    _i = _b * {src}N + _n"]
     code += ["    " + line for line in loads]
-    code += [f"    {p}b{k}[_nn, _k] = {val}" for k, val in enumerate(values)]
+    code += [f"    {p}b{k}[_nn, _kk] = {val}" for k, val in enumerate(values)]
     code += ["_barrier()", "if _tid == 0:", f"    {p}steps[_nn] = _step", f"    {p}n[0] = _nn + 1"]
-    part.add("start", Kernel(f"{p}record", code, "_BLOCK", single_block=True))
+    part.add("start", Kernel(f"{p}record", code, "_BLOCK", single_block=True, block=-1))
+    part.prologue = [f"{src}N = {src}flags.shape[0] // _B"]
     return part
 
 
@@ -246,10 +266,11 @@ def ratemonitor(mon, p):
     part = CudaPart(args={f"{p}n": lambda: mon._n, f"{p}counts": lambda: mon._counts,
                           f"{p}steps": lambda: mon._steps})
     part.add("end", Kernel(f"{p}record", [
-        f"# {mon.name}: the step's spike count (one thread)",
+        f"# {mon.name}: the step's spike count of each copy (one thread)",
         "if cuda.grid(1) != 0:", "    return",
         f"_nn = {p}n[0]",
-        f"{p}counts[_nn] = {src}nspikes[0]",
+        "for _b in range(_B):",
+        f"    {p}counts[_nn * _B + _b] = {src}nspikes[_b]",
         f"{p}steps[_nn] = _step",
         f"{p}n[0] = _nn + 1",
     ], "1", block=1))
@@ -287,6 +308,20 @@ def _check_writes(syn, statements, what, allowed):
                              "write one element). Use backend='cpu'.")
 
 
+def per_copy_variables(syn):
+    """Synaptic variables each copy keeps its own (batch axis): those the network writes (plastic
+    weights, traces, clock-driven state) and those named in ``syn.batch_separate``; the others
+    (fixed weights) are shared by all copies."""
+    eqs = syn.equations
+    out = {t for _, pw in syn.pathways.items() for t, _op, _p in pw.statements if syn._resolve_var(t)[0] == "syn"}
+    out |= {t for t, _op, _p in syn.on_post if syn._resolve_var(t)[0] == "syn"}
+    out |= set(eqs.diff_names)
+    if "lastupdate" in syn.variables:
+        out.add("lastupdate")
+    out |= set(getattr(syn, "batch_separate", ()))
+    return out & set(syn.variables)
+
+
 class CudaSynapseArrays:
     """Connectivity arrays the CUDA kernels need beyond the CPU's: incoming synapses in the
     CPU's summation order, and per-synapse delays in steps."""
@@ -313,12 +348,22 @@ class CudaSynapseArrays:
             self.pathways[name] = (order, dsyn.astype(np.int32))
 
 
+def _history(d, kind, shape, dtype):
+    """A pathway's per-copy delay history (kept on its DelayState, so store/restore keep it)."""
+    h = getattr(d, kind, None)
+    if h is None or h.shape != shape:
+        h = np.zeros(shape, dtype=dtype)
+        setattr(d, kind, h)
+    return h
+
+
 def synapses(syn, prefix, run_namespace, check_nan):
     from ..codegen.optimise import Hoister
     from ..groups import synapse_codegen as sc
 
     p = prefix
     dt = syn._net_dt
+    B = getattr(syn, "_batch", 1)
     externals = syn.externals(run_namespace)
     syn.check_units(externals)
     syn._externals = externals
@@ -331,6 +376,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
     extra.refresh(syn)
     dense = state.dense
     src, tgt = syn.source._prefix, syn.target._prefix
+    ns = len(syn.source)
+    percopy = per_copy_variables(syn)
     hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
     part = CudaPart()
     args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
@@ -345,31 +392,35 @@ def synapses(syn, prefix, run_namespace, check_nan):
             args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
         else:
             args[f"{p}x_{name}"] = lambda ext=ext: ext.value
-    part.prologue = [f"{src}N = {src}flags.shape[0]", f"{tgt}N = {tgt}flags.shape[0]",
+    part.prologue = [f"{src}N = {src}flags.shape[0] // _B", f"{tgt}N = {tgt}flags.shape[0] // _B",
                      f"{p}nsyn = {src}N * {tgt}N" if dense else f"{p}nsyn = {p}pre.shape[0]"]
     pre_of_s = f"_s // {tgt}N" if dense else f"{p}pre[_s]"
     post_of_s = f"_s % {tgt}N" if dense else f"{p}post[_s]"
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
-    tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
+    tail = [f"{p}lastupdate[_sb] = _t"] if has_ed else []
+    sb = f"_sb = _b * {p}nsyn + _s"
+    ib, jb = f"_ib = _b * {src}N + _ip", f"_jb = _b * {tgt}N + _jp"
 
-    update = sc._clock_driven(syn, p, externals, hoister)
+    update = sc._clock_driven(syn, p, externals, hoister, batch=percopy)
     if update:
-        code = [f"# {syn.name}: clock-driven synaptic equations"] + _each("_s", f"{p}nsyn")
-        code += [f"_ip = {pre_of_s}", f"_jp = {post_of_s}"] + update
-        part.add("before_groups", Kernel(f"{p}update", code, f"{p}nsyn"))
-    for k, (target, expr) in enumerate(sc._summed(syn, p, externals, hoister)):
+        code = [f"# {syn.name}: clock-driven synaptic equations"] + _each("_sb", f"{p}nsyn * _B")
+        code += [f"_b = _sb // {p}nsyn", f"_s = _sb - _b * {p}nsyn", f"_ip = {pre_of_s}", f"_jp = {post_of_s}",
+                 ib, jb] + update
+        part.add("before_groups", Kernel(f"{p}update", code, f"{p}nsyn * _B"))
+    for k, (target, expr) in enumerate(sc._summed(syn, p, externals, hoister, batch=percopy)):
         var = syn.target.variables[target[len(tgt):]]
         zero = "np.float32(0.0)" if var._array.dtype == np.float32 else "0.0"
-        code = [f"# {syn.name}: summed into {target}"] + _each("_jp", f"{tgt}N") + [f"_acc = {zero}"]
+        code = [f"# {syn.name}: summed into {target}"] + _each("_jb", f"{tgt}N * _B")
+        code += [f"_b = _jb // {tgt}N", f"_jp = _jb - _b * {tgt}N", f"_acc = {zero}"]
         if dense:
             code += [f"for _ip in range({src}N):", f"    _s = _ip * {tgt}N + _jp"]
         else:
             code += [f"for _q in range({p}colptr[_jp], {p}colptr[_jp + 1]):", f"    _s = {p}colsyn[_q]",
                      f"    _ip = {p}pre[_s]"]
-        code += [f"    _acc += {expr}", f"{target}[_jp] = _acc"]
-        part.add("before_groups", Kernel(f"{p}summed{k}", code, f"{tgt}N"))
+        code += ["    " + ib, "    " + sb, f"    _acc += {expr}", f"{target}[_jb] = _acc"]
+        part.add("before_groups", Kernel(f"{p}summed{k}", code, f"{tgt}N * _B"))
 
-    ed = sc._event_driven_lines(syn, p, externals, hoister)
+    ed = sc._event_driven_lines(syn, p, externals, hoister, batch=percopy)
     choice = getattr(syn, "propagation", "auto")
     if choice not in ("auto", "row", "target"):
         raise ModelError(f"{syn.name}: propagation must be 'auto', 'row' or 'target', not {choice!r}")
@@ -377,8 +428,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
         _check_writes(syn, pathway.statements, pathway.label, ("syn", "post"))
         d = state.delays[pw_name]
         q = f"{p}{pw_name}_"
-        args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
-                     f"{q}dsteps": lambda d=d: d.uniq})
+        slots = d.max_delay + 1
+        args[f"{q}dsteps"] = lambda d=d: d.uniq
         delayed, homogeneous = d.max_delay > 0, d.homogeneous
         row_ok = not dense and homogeneous and _row_allowed(syn, pathway.statements)
         mode = choice
@@ -389,45 +440,50 @@ def synapses(syn, prefix, run_namespace, check_nan):
                              f"a {pathway.label} whose postsynaptic writes are '+=' or '-=' of values that "
                              "read nothing the pathway writes; use 'target'")
         draw = 5000 + 100 * k
-        atomic = mode == "row"
         body = ed + sc._statement_lines(syn, p, externals, hoister, pathway.statements, draw,
-                                        atomic=atomic) + tail
+                                        atomic=mode == "row", batch=percopy) + tail
         listed = mode == "row" or (dense and homogeneous)
-        if delayed and listed:  # the history of spike lists (as the CPU backend)
+        if delayed and listed:  # per copy, the history of spike lists (as the CPU backend)
+            args[f"{q}hist"] = lambda d=d, shape=(slots, B * ns): _history(d, "histb", shape, np.int32)
+            args[f"{q}histn"] = lambda d=d, shape=(slots * B,): _history(d, "histnb", shape, np.int64)
             part.add("thresholds", Kernel(f"{q}history", [
-                f"# {syn.name} {pathway.label}: this step's spike list into the delay ring buffer",
+                f"# {syn.name} {pathway.label}: this step's spike lists into the delay ring buffer (a block per copy)",
                 "_tid = cuda.threadIdx.x",
+                "_b = cuda.blockIdx.x",
                 f"_slot = _step % {q}hist.shape[0]",
-                f"_ns = {src}nspikes[0]",
+                f"_ns = {src}nspikes[_b]",
                 "for _k in range(_tid, _ns, cuda.blockDim.x):",
-                f"    {q}hist[_slot, _k] = {src}spikes[_k]",
+                f"    {q}hist[_slot, _b * {src}N + _k] = {src}spikes[_b * {src}N + _k]",
                 "if _tid == 0:",
-                f"    {q}histn[_slot] = _ns",
+                f"    {q}histn[_slot * _B + _b] = _ns",
             ], "_BLOCK", single_block=True))
         elif delayed:  # the history of spike flags
-            args[f"{q}histf"] = lambda d=d, n=syn.source.N: _flag_history(d, n)
-            part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{src}N") + [
-                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}flags[_i]"], f"{src}N"))
+            args[f"{q}histf"] = lambda d=d, shape=(slots, B * ns): _history(d, "histf", shape, np.uint8)
+            part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{src}N * _B") + [
+                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}flags[_i]"], f"{src}N * _B"))
+        head = []
         if listed:
             if delayed:
-                count = f"{q}histn[_rslot]"
-                neuron = f"{q}hist[_rslot, {{k}}]"
+                count = f"{q}histn[_rslot * _B + _b]"
+                neuron = f"{q}hist[_rslot, _b * {src}N + {{k}}]"
                 head = [f"_rslot = (_step - {q}dsteps[0]) % {q}hist.shape[0]"]
             else:
-                count, neuron, head = f"{src}nspikes[0]", f"{src}spikes[{{k}}]", []
+                count, neuron = f"{src}nspikes[_b]", f"{src}spikes[_b * {src}N + {{k}}]"
         if mode == "target" and dense and homogeneous:
             code = [f"# {syn.name}: {pathway.label}, one thread per target over the spike list"]
-            code += _each("_jp", f"{tgt}N") + head + [
+            code += _each("_jb", f"{tgt}N * _B") + [f"_b = _jb // {tgt}N", f"_jp = _jb - _b * {tgt}N"] + head + [
                 f"for _k in range({count}):",
                 f"    _ip = {neuron.format(k='_k')}",
-                f"    _s = _ip * {tgt}N + _jp"] + ["    " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N"))
+                "    " + ib,
+                f"    _s = _ip * {tgt}N + _jp",
+                "    " + sb] + ["    " + line for line in body]
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N * _B"))
         elif mode == "target":
             slot = "0" if not delayed else (f"(_step - {q}dsteps[0]) % {q}histf.shape[0]" if homogeneous
                                             else f"(_step - {q}dsyn[_s]) % {q}histf.shape[0]")
-            spiked = f"{src}flags[_ip]" if not delayed else f"{q}histf[{slot}, _ip]"
+            spiked = f"{src}flags[_ib]" if not delayed else f"{q}histf[{slot}, _ib]"
             code = [f"# {syn.name}: {pathway.label}, one thread per target over its incoming synapses"]
-            code += _each("_jp", f"{tgt}N")
+            code += _each("_jb", f"{tgt}N * _B") + [f"_b = _jb // {tgt}N", f"_jp = _jb - _b * {tgt}N"]
             if dense:
                 if delayed and not homogeneous:
                     args[f"{q}dsyn"] = lambda n=pw_name, dt=dt: np.floor(
@@ -438,42 +494,38 @@ def synapses(syn, prefix, run_namespace, check_nan):
                 args[f"{q}dsyn"] = lambda extra=extra, n=pw_name: extra.pathways[n][1]
                 code += [f"for _q in range({p}colptr[_jp], {p}colptr[_jp + 1]):", f"    _s = {q}order[_q]",
                          f"    _ip = {p}pre[_s]"]
-            code += [f"    if {spiked}:"] + ["        " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N"))
+            code += ["    " + ib, f"    if {spiked}:", "        " + sb] + ["        " + line for line in body]
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N * _B"))
         else:  # row: a warp per spiking row
             syn_of_q = "_q" if state.sorted else f"{p}rowsyn[_q]"
             code = [f"# {syn.name}: {pathway.label}, one warp per spiking row, atomic adds to targets",
-                    "_g = cuda.grid(1)", f"_w = _g // {WARP}", f"_lane = _g % {WARP}"] + head + [
-                f"if _w >= {count}:", "    return",
-                f"_ip = {neuron.format(k='_w')}",
+                    "_g = cuda.grid(1)", f"_w = _g // {WARP}", f"_lane = _g - _w * {WARP}",
+                    f"_b = _w // {src}N", f"_k = _w - _b * {src}N", "if _b >= _B:", "    return"] + head + [
+                f"if _k >= {count}:", "    return",
+                f"_ip = {neuron.format(k='_k')}",
+                ib,
                 f"for _q in range({p}rowptr[_ip] + _lane, {p}rowptr[_ip + 1], {WARP}):",
-                f"    _s = {syn_of_q}", f"    _jp = {p}post[_s]"] + ["    " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}N * {WARP}"))
+                f"    _s = {syn_of_q}", "    " + sb, f"    _jp = {p}post[_s]", "    " + jb]
+            code += ["    " + line for line in body]
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}N * _B * {WARP}"))
     if syn.on_post:
         _check_writes(syn, syn.on_post, "on_post", ("syn", "pre"))
-        body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
-        code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ip", f"{src}N")
+        body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000, batch=percopy) + tail
+        code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ib", f"{src}N * _B")
+        code += [f"_b = _ib // {src}N", f"_ip = _ib - _b * {src}N"]
         if dense:
-            code += [f"for _k in range({tgt}nspikes[0]):", f"    _jp = {tgt}spikes[_k]",
-                     f"    _s = _ip * {tgt}N + _jp"] + ["    " + line for line in body]
+            code += [f"for _k in range({tgt}nspikes[_b]):", f"    _jp = {tgt}spikes[_b * {tgt}N + _k]",
+                     "    " + jb, f"    _s = _ip * {tgt}N + _jp", "    " + sb] + ["    " + line for line in body]
         else:
             syn_of_q = "_q" if state.sorted else f"{p}rowsyn[_q]"
             code += [f"for _q in range({p}rowptr[_ip], {p}rowptr[_ip + 1]):", f"    _s = {syn_of_q}",
-                     f"    _jp = {p}post[_s]", f"    if {tgt}flags[_jp]:"] + ["        " + line for line in body]
-        part.add("synapses", Kernel(f"{p}on_post", code, f"{src}N"))
-    pr = sc._printer(syn, p, externals, hoister, 0)
+                     f"    _jp = {p}post[_s]", "    " + jb, f"    if {tgt}flags[_jb]:", "        " + sb]
+            code += ["        " + line for line in body]
+        part.add("synapses", Kernel(f"{p}on_post", code, f"{src}N * _B"))
+    pr = sc._printer(syn, p, externals, hoister, 0, batch=percopy)
     part.prologue += [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args
     return part
-
-
-def _flag_history(d, n):
-    """The (max delay + 1, N) spike-flag ring buffer of one pathway, kept beside its spike lists."""
-    shape = (d.max_delay + 1, n)
-    h = getattr(d, "histf", None)
-    if h is None or h.shape != shape:
-        d.histf = np.zeros(shape, dtype=np.uint8)
-    return d.histf
 
 
 def part_of(obj, prefix, run_namespace, check_nan):

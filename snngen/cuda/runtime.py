@@ -43,7 +43,7 @@ class DeviceCopy:
         if self.runner.quiet:
             return
         if self.host_stale and self.dev is not None:
-            self.dev.copy_to_host(var._array)
+            self.dev.copy_to_host(var._array.reshape(-1) if var._array.ndim == 2 else var._array)
             self.host_stale = False
         self.device_stale = True  # the reader may write into the array
 
@@ -58,7 +58,9 @@ class CudaRunner:
         self.cuda = require()
         self.net = net
         self.quiet = False
+        self.batch = net.batch
         parts = [part_of(obj, obj._prefix, run_namespace, net.check_nan) for obj in ordered]
+        self.flat = set().union(*(part.flat for part in parts)) if parts else set()
         args = {}
         for obj, part in zip(ordered, parts):
             args.update(part.args)
@@ -79,8 +81,8 @@ class CudaRunner:
                 code.append(line)
             k.code = code
             k.args = sorted(used_names(k.code) & known)
-            if k.single_block:
-                k.blocks, k.threads = "1", "_ONE_BLOCK"
+            if k.single_block:  # a block per copy, or (block=-1) one block in all
+                k.blocks, k.threads = ("1" if k.block == -1 else "_B"), "_ONE_BLOCK"
             elif k.block == 1:
                 k.blocks, k.threads = "1", "1"
             else:
@@ -89,7 +91,7 @@ class CudaRunner:
         for k in kernels:
             self.written |= written_names(k.code)
         source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
-                                  block=block, cache=not simulator(),
+                                  block=block, cache=not simulator(), batch=self.batch,
                                   one_block=1 if simulator() and not FULL_BLOCKS_IN_SIMULATOR else block))
         self.source = source
         self.module = load_module(source, "cuda-sim" if simulator() else "cuda")
@@ -136,6 +138,9 @@ class CudaRunner:
                 out.append(value)
                 continue
             var = self._variable_of(value)
+            orig = value
+            if value.ndim == 2 and (var is not None or name in self.flat):
+                value = value.reshape(-1)  # copies of a batched network, flat on the device (a view)
             if var is not None:
                 copy = var.device if isinstance(var.device, DeviceCopy) and var.device.runner is self else None
                 if copy is None:
@@ -148,11 +153,11 @@ class CudaRunner:
                 out.append(copy.dev)
                 continue
             host, dev = self.dev.get(name, (None, None))
-            if dev is None or host is not value or dev.shape != value.shape or dev.dtype != value.dtype:
+            if dev is None or host is not orig or dev.shape != value.shape or dev.dtype != value.dtype:
                 dev = cuda.to_device(value)
             elif value.nbytes <= _RESEND_BYTES:
                 dev.copy_to_device(value)
-            self.dev[name] = (value, dev)
+            self.dev[name] = (orig, dev)
             out.append(dev)
         return out
 
@@ -161,7 +166,7 @@ class CudaRunner:
         variables when next read."""
         for name in self.written & set(self.dev):
             host, dev = self.dev[name]
-            dev.copy_to_host(host)
+            dev.copy_to_host(host.reshape(-1) if host.ndim == 2 and name in self.flat else host)
         for name in self.written:
             for var in self._written_variables(name):
                 var.device.host_stale = True

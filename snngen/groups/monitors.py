@@ -54,6 +54,7 @@ class SpikeMonitor(_Monitor):
         self.name = name or unique_name("spikemonitor")
         self._i = np.zeros(1024, dtype=np.int32)
         self._step = np.zeros(1024, dtype=np.int64)
+        self._copy = np.zeros(1024, dtype=np.int32)  # the copy of each spike (a batched CUDA network)
         self._n = np.zeros(1, dtype=np.int64)
         self.count = np.zeros(source.N, dtype=np.int64)
 
@@ -76,9 +77,10 @@ class SpikeMonitor(_Monitor):
 
     def ensure_capacity(self):
         """Grow the buffers so that one more step of spikes always fits; True if they grew."""
-        needed = int(self._n[0]) + self.source.N
+        needed = int(self._n[0]) + self.source.N * getattr(self, "_batch", 1)
         if self.record and needed > self._i.shape[0]:
             self._i, self._step = _grow(self._i, needed), _grow(self._step, needed)
+            self._copy = _grow(self._copy, needed)
             return True
         return False
 
@@ -98,21 +100,35 @@ class SpikeMonitor(_Monitor):
     def t_(self):
         return self._step[: self._n[0]] * self._dt
 
-    def spike_trains(self):
-        """``{index: spike times}`` for every neuron of the source."""
+    @property
+    def copy(self):
+        """The copy (batch axis) of each spike; all 0 without one."""
+        return self._copy[: self._n[0]].copy()
+
+    def spike_trains(self, copy=None):
+        """``{index: spike times}`` for every neuron of the source (of one ``copy`` when batched)."""
         i, t = self.i, self.t_
+        if getattr(self, "_batch", 1) > 1:
+            if copy is None:
+                raise ModelError(f"{self.name} records {self._batch} copies: spike_trains(copy=k)")
+            sel = self.copy == copy
+            i, t = i[sel], t[sel]
         order = np.argsort(i, kind="stable")
         split = np.searchsorted(i[order], np.arange(self.source.N + 1))
         return {k: _q(t[order[split[k]:split[k + 1]]], second.dim) for k in range(self.source.N)}
 
     def get_state(self):
-        return {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self.count.copy()}
+        return {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self.count.copy(),
+                "copy": self.copy}
 
     def set_state(self, state):
         n = len(state["i"])
         self._i = _grow(np.zeros(0, np.int32), max(n, 1024))
         self._step = _grow(np.zeros(0, np.int64), max(n, 1024))
+        self._copy = _grow(np.zeros(0, np.int32), max(n, 1024))
         self._i[:n], self._step[:n] = state["i"], state["step"]
+        if "copy" in state:
+            self._copy[:n] = state["copy"]
         self._n[0] = n
         self.count[:] = state["count"]
 
@@ -222,7 +238,9 @@ class StateMonitor(_Monitor):
         raw = name.endswith("_") and name[:-1] in buffers
         key = name[:-1] if raw else name
         if key in buffers:
-            data = buffers[key][: self._n[0]].T.copy()
+            n, batch = self._n[0], self.__dict__.get("_batch", 1)
+            data = buffers[key][:n].T.copy() if batch == 1 else \
+                buffers[key][:n].reshape(n, batch, -1).transpose(1, 2, 0).copy()
             return data if raw else _q(data, self._dims(key))
         raise AttributeError(f"{type(self).__name__} has no attribute '{name}'")
 
@@ -265,9 +283,10 @@ class PopulationRateMonitor(_Monitor):
     def before_run(self, net, step0, nsteps):
         self._dt = net.dt_
         needed = int(self._n[0]) + nsteps
-        if needed <= self._counts.shape[0]:
+        if needed <= self._steps.shape[0]:
             return False
-        self._counts, self._steps = _grow(self._counts, needed), _grow(self._steps, needed)
+        batch = getattr(self, "_batch", 1)  # counts: step-major, one per copy
+        self._counts, self._steps = _grow(self._counts, needed * batch), _grow(self._steps, needed)
         return True
 
     def ensure_capacity(self):
@@ -279,7 +298,11 @@ class PopulationRateMonitor(_Monitor):
 
     @property
     def rate_(self):
-        return self._counts[: self._n[0]] / (self.source.N * self._dt)
+        batch, n = getattr(self, "_batch", 1), self._n[0]
+        counts = self._counts[: n * batch]
+        if batch > 1:
+            counts = counts.reshape(n, batch).T
+        return counts / (self.source.N * self._dt)
 
     @property
     def rate(self):

@@ -102,7 +102,10 @@ class NeuronGroup(VariableOwner):
 
     @property
     def spikes(self):
-        """Indices of the neurons that spiked in the last simulated step."""
+        """Indices of the neurons that spiked in the last simulated step (a list, one per copy, in a
+        batched network)."""
+        if self._nspikes.shape[0] > 1:
+            return [self._spikes[b * self.N: b * self.N + n].copy() for b, n in enumerate(self._nspikes)]
         return self._spikes[: self._nspikes[0]].copy()
 
     def __len__(self):
@@ -217,7 +220,7 @@ class NeuronGroup(VariableOwner):
         part.args = b.args
         return part
 
-    def generate(self, prefix, run_namespace, nan_lines=None):
+    def generate(self, prefix, run_namespace, nan_lines=None, batch=False):
         """The per-neuron code of this group, for any backend's loop or kernel.
 
         Returns a namespace: ``builder`` (its ``args``), ``index`` (the neuron
@@ -225,6 +228,8 @@ class NeuronGroup(VariableOwner):
         expression, or None), ``reset`` ((loads, body) run for a spiking neuron
         ``_i``, or None), ``prologue`` (run constants), ``has_loop``.
         ``nan_lines(var_id, index, value)`` gives the lines reporting a NaN.
+        ``batch``: the index runs over the elements of several copies of the group
+        (copy b's neuron i at b*N + i); ``i`` in the equations is then the index modulo N.
         """
         from types import SimpleNamespace
 
@@ -246,6 +251,8 @@ class NeuronGroup(VariableOwner):
         # used nowhere else in the run function, so numba keeps them private to each thread
         idx = b.index = f"{prefix}i"
         loc = b.local = f"{prefix}u_"
+        if batch:
+            b.neuron_index = f"({idx} % {prefix}N)"
         body = []
         if self.has_refractory:
             body.append(f"{loc}nr = {self._not_refractory_code(b, subs)}")
@@ -277,7 +284,7 @@ class NeuronGroup(VariableOwner):
                 body.append(f"{loc}{name} = {new}")
             body.append(f"{prefix}{name}[{idx}] = {loc}{name}")
             if nan_lines is not None:
-                body += nan_lines(list(self.variables).index(name), idx, f"{loc}{name}")
+                body += nan_lines(list(self.variables).index(name), b.neuron_index or idx, f"{loc}{name}")
         if nan_lines is not None:
             b.arg(f"{prefix}id", lambda: self._network_id)
         threshold = None
@@ -288,6 +295,8 @@ class NeuronGroup(VariableOwner):
         reset = None
         if self.reset or self.has_refractory:
             b.index, b.local = "_i", "l_"
+            if batch:
+                b.neuron_index = f"(_i % {prefix}N)"
             b.extra_names.pop("not_refractory", None)
             reset = self._reset_code(b, prefix, subs)
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
@@ -362,14 +371,18 @@ class PoissonGroup(NeuronGroup):
         if get_dimensions(value) != (second.dim ** -1):
             raise UnitError(f"rates of {self.name} must be a frequency, they have units {get_dimensions(value)}")
         arr = np.asarray(value, dtype=np.float64)
-        if arr.ndim not in (0, 1) or (arr.ndim == 1 and len(arr) != self.N):
-            raise ModelError(f"rates of {self.name}: one value or {self.N} values, not shape {arr.shape}")
+        batch = self.__dict__.get("_batch", 1)
+        if arr.ndim > 2 or (arr.ndim >= 1 and arr.shape[-1] != self.N) or \
+                (arr.ndim == 2 and arr.shape[0] != batch):
+            raise ModelError(f"rates of {self.name}: one value or {self.N} values"
+                             f"{f' (or {batch} rows of them, one per copy)' if batch > 1 else ''}, "
+                             f"not shape {arr.shape}")
         if np.any(arr < 0) or not np.all(np.isfinite(arr)):
             raise ModelError(f"rates of {self.name} must be finite and non-negative")
         object.__setattr__(self, "_rates", value)
         if "_rates_array" not in self.__dict__:
             object.__setattr__(self, "_rates_array", np.zeros(self.N))
-        self._rates_array[:] = arr  # in place: a built network keeps reading this array
+        self._rates_array.reshape(-1, self.N)[...] = arr  # in place: a built network keeps reading this array
         self.variables["next_spike"].array[:] = -1  # redraw from the next step on
 
     def build(self, prefix, run_namespace, check_nan=False):

@@ -72,7 +72,7 @@ class SpikeGeneratorGroup(VariableOwner):
     def before_run(self, net, step0, nsteps):
         old = getattr(self, "_evstep", None)
         evstep, _ = self._events(net.dt_)
-        self._ptr[0] = np.searchsorted(evstep, step0)
+        self._ptr[:] = np.searchsorted(evstep, step0)
         return evstep is not old
 
     def get_state(self):

@@ -143,8 +143,11 @@ class DelayState:
                 self.hist[:m], self.histn[:m] = old_hist[:m], old_n[:m]
 
 
-def _names(syn, p, externals, hoister, extra=None, rows=False, tag=""):
+def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=None):
     """How each name of synaptic code prints, with _s (synapse), _ip (pre), _jp (post) in scope.
+
+    ``batch`` (the CUDA backend): the set of synaptic variables kept per copy; neuron variables
+    are read at the copy's elements ``_ib`` / ``_jb``, per-copy synaptic ones at ``_sb``.
 
     ``rows``: dense on_pre code, where synaptic variables are read through views of
     the spiking neuron's row (``{p}r_w[_jj]``) and target variables through views
@@ -155,7 +158,12 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag=""):
     q = p + tag  # the pathway's own prefix for views and loop indices
     s_, ip, jp, jj = _index_names(q, rows)
     syn_at = (lambda name: f"{q}r_{name}[{jj}]") if rows else (lambda name: f"{p}{name}[{s_}]")
-    names = {"t": "_t", "dt": "dt", "i": f"float({ip})", "j": f"float({jp})", "N_pre": f"float({src}N)",
+    if batch is not None:
+        def syn_at(name):
+            return f"{p}{name}[{'_sb' if name in batch else '_s'}]"
+        ip, jp = "_ib", "_jb"
+    names = {"t": "_t", "dt": "dt", "i": "float(_ip)" if batch is not None else f"float({ip})",
+             "j": "float(_jp)" if batch is not None else f"float({jp})", "N_pre": f"float({src}N)",
              "N_post": f"float({tgt}N)", "N": f"float({p}nsyn)"}
     for name in syn.variables:
         names[name] = syn_at(name)
@@ -189,9 +197,10 @@ def _index_names(p, rows):
     return (f"{p}s", f"{p}ip", f"{p}jp", f"{p}jj") if rows else ("_s", "_ip", "_jp", "_jj")
 
 
-def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag=""):
-    rng = f"(_seed, {p}stream, {_index_names(p + tag, rows)[0]}, _step, {{draw}} + {draw_base})"
-    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag), rand="_uniform" + rng,
+def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag="", batch=None):
+    index = "_sb" if batch is not None else _index_names(p + tag, rows)[0]  # copies draw their own numbers
+    rng = f"(_seed, {p}stream, {index}, _step, {{draw}} + {draw_base})"
+    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rand="_uniform" + rng,
                         randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
 
 
@@ -211,10 +220,11 @@ def _write_condition(syn, target):
     return f"not_refractory_{where}"
 
 
-def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False, tag="", atomic=False):
+def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=False, tag="", atomic=False,
+                     batch=None):
     """Printed on_pre/on_post statements; ``atomic``: postsynaptic ``+=``/``-=`` as CUDA atomic adds."""
     hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
-    pr = _printer(syn, p, externals, hoister, draw_base, rows=rows, tag=tag)
+    pr = _printer(syn, p, externals, hoister, draw_base, rows=rows, tag=tag, batch=batch)
     cast = "np.float32" if pr.f32 else "np.float64"
     lines = []
     for target, op, expr in hoisted:
@@ -241,7 +251,7 @@ def _subs(syn):
     return syn._subexpr_subs
 
 
-def _event_driven_lines(syn, p, externals, hoister, rows=False, tag=""):
+def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=None):
     eqs = syn.equations
     ed = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
     if not ed:
@@ -258,13 +268,13 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False, tag=""):
     stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
     temps = {n: f"{p}{tag}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
     hoisted = [(n, hoister(e)) for n, e in stmts]
-    pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows, tag=tag)
+    pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows, tag=tag, batch=batch)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
     lines += [f"{pr.names[n[5:]]} = {temps[n]}" for n, _ in stmts]
     return lines
 
 
-def _clock_driven(syn, p, externals, hoister):
+def _clock_driven(syn, p, externals, hoister, batch=None):
     eqs = syn.equations
     cd = [n for n in eqs.diff_names if "event-driven" not in eqs[n].flags]
     if not cd:
@@ -277,20 +287,20 @@ def _clock_driven(syn, p, externals, hoister):
     noises = sorted({s.name for _, e in stmts for s in e.free_symbols if s.name.startswith("_normal_")})
     extra = dict(temps)
     for k, nm in enumerate(noises):
-        extra[nm] = f"_normal(_seed, {p}stream, _s, _step, {3000 + k})"
+        extra[nm] = f"_normal(_seed, {p}stream, {'_s' if batch is None else '_sb'}, _step, {3000 + k})"
     hoisted = [(n, hoister(e)) for n, e in stmts]
-    pr = _printer(syn, p, externals, hoister, 0, extra=extra)
+    pr = _printer(syn, p, externals, hoister, 0, extra=extra, batch=batch)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
-    lines += [f"{p}{n[5:]}[_s] = {temps[n]}" for n, _ in stmts]
+    lines += [f"{pr.names[n[5:]]} = {temps[n]}" for n, _ in stmts]
     return lines
 
 
-def _summed(syn, p, externals, hoister):
+def _summed(syn, p, externals, hoister, batch=None):
     out = []
     for eq in syn.equations:
         if eq.kind == "subexpression" and "summed" in eq.flags:
             expr = hoister(eq.expr.expr.xreplace(_subs(syn)))
-            pr = _printer(syn, p, externals, hoister, 0)
+            pr = _printer(syn, p, externals, hoister, 0, batch=batch)
             out.append((f"{syn.target._prefix}{eq.name[:-5]}", pr.doprint(expr)))
     return out
 

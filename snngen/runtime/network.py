@@ -42,7 +42,7 @@ class Network:
     >>> net.run(100*ms)                                    # doctest: +SKIP
     """
 
-    def __init__(self, *objects, dt=0.1 * ms, backend="cpu", check_nan=None, name="network"):
+    def __init__(self, *objects, dt=0.1 * ms, backend="cpu", check_nan=None, batch=None, name="network"):
         if backend not in ("cpu", "cuda"):
             raise ModelError(f"unknown backend {backend!r}: choose 'cpu' or 'cuda'")
         if backend == "cuda":
@@ -50,6 +50,12 @@ class Network:
 
             require()
         self.backend = backend
+        self.batch = 1 if batch is None else batch
+        if not isinstance(self.batch, (int, np.integer)) or self.batch < 1:
+            raise ModelError(f"batch must be a positive integer, not {batch!r}")
+        if self.batch > 1 and backend != "cuda":
+            raise ModelError("batch= (copies of the network in one launch) needs backend='cuda'; the CPU backend "
+                             "has no batch axis yet")
         self.name = name
         self.objects = []
         self.dt = dt
@@ -71,6 +77,10 @@ class Network:
             if obj not in self.objects:
                 if any(o.name == obj.name for o in self.objects):
                     raise ModelError(f"two objects in the network are called '{obj.name}'")
+                if self.batch > 1:  # the copies' arrays exist from here on: G.v is (batch, N)
+                    from ..cuda import batch as _batch
+
+                    _batch.apply(obj, self.batch)
                 self.objects.append(obj)
         self._fn = None
 
@@ -128,7 +138,12 @@ class Network:
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
         self._args = None
         if self.backend == "cuda":
+            from ..cuda import batch as _batch
             from ..cuda.runtime import CudaRunner
+
+            if self.batch > 1:
+                for obj in ordered:
+                    _batch.apply(obj, self.batch)
 
             self._fn = self._runner = CudaRunner(self, ordered, run_namespace)
             self._source = self._runner.source
