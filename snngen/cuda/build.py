@@ -81,7 +81,7 @@ def compaction(p, name):
         "_nt = cuda.blockDim.x",
         "_b = cuda.blockIdx.x",
         f"_base = _b * {p}N",
-        "_sh = cuda.shared.array(_BLOCK, np.int32)",
+        "_sh = cuda.shared.array(_ONE_BLOCK, np.int32)",
         f"_chunk = ({p}N + _nt - 1) // _nt",
         "_lo = _tid * _chunk",
         f"_hi = min(_lo + _chunk, {p}N)",

@@ -31,6 +31,13 @@ _FIXED = ("_ctl", "_seed", "dt")
 _NUMPY_TO_MATH = (("np.floor(", "math.floor("), ("np.ceil(", "math.ceil("), ("np.sign(", "_sign("))
 
 
+def _one_block(block):
+    """Threads of the one-block kernels (spike compaction, recording): a full block on a device."""
+    if simulator():
+        return block if FULL_BLOCKS_IN_SIMULATOR else 1
+    return 1024
+
+
 class DeviceCopy:
     """The device copy of one state variable (see :class:`~snngen.groups.base.Variable`)."""
 
@@ -90,9 +97,12 @@ class CudaRunner:
         self.written = set()
         for k in kernels:
             self.written |= written_names(k.code)
+        # only what some kernel (or the host prologue) reads goes to the device
+        needed = set().union(*(k.args for k in kernels)) | used_names(prologue)
+        args = {n: g for n, g in args.items() if n in needed}
         source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
                                   block=block, cache=not simulator(), batch=self.batch,
-                                  one_block=1 if simulator() and not FULL_BLOCKS_IN_SIMULATOR else block))
+                                  one_block=_one_block(block)))
         self.source = source
         self.module = load_module(source, "cuda-sim" if simulator() else "cuda")
         self.names = list(args)
