@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,6 +59,61 @@ class DeviceCopy:
         self.device_stale = True
 
 
+@dataclass
+class Plan:
+    """The generated CUDA module of one network build, and what its launches take."""
+
+    source: str
+    names: list  # arguments of launches(), after _ctl, _seed, dt
+    getters: list
+    kernels: list
+    flat: set  # arguments indexed flat (batched 2-D host arrays)
+    written: set  # arguments some kernel writes
+    module_tag: str
+
+
+def plan(ordered, run_namespace, check_nan, batch):
+    """Generate the kernels of ``ordered`` objects (prefixes assigned); needs no device."""
+    parts = [part_of(obj, obj._prefix, run_namespace, check_nan) for obj in ordered]
+    flat = set().union(*(part.flat for part in parts)) if parts else set()
+    args = {}
+    for obj, part in zip(ordered, parts):
+        args.update(part.args)
+        if check_nan and hasattr(obj, "equations"):
+            args[f"{obj._prefix}id"] = lambda obj=obj: obj._network_id
+    prologue = []
+    for part in parts:
+        prologue += [line for line in part.prologue if line not in prologue]
+    kernels = [k for slot in SLOTS for part in parts for k in part.slot.get(slot, [])]
+    defined = {line.split("=", 1)[0].strip() for line in prologue}
+    known = (set(args) | defined) - set(_FIXED)
+    block = 32 if simulator() and prefs.cuda_block > 32 else prefs.cuda_block
+    for k in kernels:
+        code = []
+        for line in k.code:
+            for old, new in _NUMPY_TO_MATH:
+                line = line.replace(old, new)
+            code.append(line)
+        k.code = code
+        k.args = sorted(used_names(k.code) & known)
+        if k.single_block:  # a block per copy, or (block=-1) one block in all
+            k.blocks, k.threads = ("1" if k.block == -1 else "_B"), "_ONE_BLOCK"
+        elif k.block == 1:
+            k.blocks, k.threads = "1", "1"
+        else:
+            k.blocks, k.threads = f"max(1, ({k.threads} + _BLOCK - 1) // _BLOCK)", "_BLOCK"
+    written = set()
+    for k in kernels:
+        written |= written_names(k.code)
+    # only what some kernel (or the host prologue) reads goes to the device
+    needed = set().union(*(k.args for k in kernels)) | used_names(prologue)
+    args = {n: g for n, g in args.items() if n in needed}
+    source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
+                              block=block, cache=not simulator(), batch=batch, one_block=_one_block(block)))
+    return Plan(source, list(args), list(args.values()), kernels, flat, written,
+                "cuda-sim" if simulator() else "cuda")
+
+
 class CudaRunner:
     """The compiled kernels of one network build, and what runs them."""
 
@@ -66,48 +122,10 @@ class CudaRunner:
         self.net = net
         self.quiet = False
         self.batch = net.batch
-        parts = [part_of(obj, obj._prefix, run_namespace, net.check_nan) for obj in ordered]
-        self.flat = set().union(*(part.flat for part in parts)) if parts else set()
-        args = {}
-        for obj, part in zip(ordered, parts):
-            args.update(part.args)
-            if net.check_nan and hasattr(obj, "equations"):
-                args[f"{obj._prefix}id"] = lambda obj=obj: obj._network_id
-        prologue = []
-        for part in parts:
-            prologue += [line for line in part.prologue if line not in prologue]
-        kernels = [k for slot in SLOTS for part in parts for k in part.slot.get(slot, [])]
-        defined = {line.split("=", 1)[0].strip() for line in prologue}
-        known = (set(args) | defined) - set(_FIXED)
-        block = 32 if simulator() and prefs.cuda_block > 32 else prefs.cuda_block
-        for k in kernels:
-            code = []
-            for line in k.code:
-                for old, new in _NUMPY_TO_MATH:
-                    line = line.replace(old, new)
-                code.append(line)
-            k.code = code
-            k.args = sorted(used_names(k.code) & known)
-            if k.single_block:  # a block per copy, or (block=-1) one block in all
-                k.blocks, k.threads = ("1" if k.block == -1 else "_B"), "_ONE_BLOCK"
-            elif k.block == 1:
-                k.blocks, k.threads = "1", "1"
-            else:
-                k.blocks, k.threads = f"max(1, ({k.threads} + _BLOCK - 1) // _BLOCK)", "_BLOCK"
-        self.written = set()
-        for k in kernels:
-            self.written |= written_names(k.code)
-        # only what some kernel (or the host prologue) reads goes to the device
-        needed = set().union(*(k.args for k in kernels)) | used_names(prologue)
-        args = {n: g for n, g in args.items() if n in needed}
-        source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
-                                  block=block, cache=not simulator(), batch=self.batch,
-                                  one_block=_one_block(block)))
-        self.source = source
-        self.module = load_module(source, "cuda-sim" if simulator() else "cuda")
-        self.names = list(args)
-        self.getters = list(args.values())
-        self.kernels = kernels
+        p = plan(ordered, run_namespace, net.check_nan, net.batch)
+        self.source, self.names, self.getters, self.kernels = p.source, p.names, p.getters, p.kernels
+        self.flat, self.written = p.flat, p.written
+        self.module = load_module(p.source, p.module_tag)
         self.dev = {}  # name -> (host object, device array) of arrays that are not state variables
         self.vars = {}  # id(host array) -> Variable, for the objects of this network
         for obj in ordered:

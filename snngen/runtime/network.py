@@ -125,12 +125,7 @@ class Network:
 
     def build(self, run_namespace):
         """Generate and compile the run function (cached on disk by its source)."""
-        ordered = self._ordered()
-        for k, obj in enumerate(ordered):
-            obj._prefix = f"o{k}_"
-            obj._network_id = k
-            obj._net_dt = self.dt_
-        self._check_summed_targets(ordered)
+        ordered = self._assign()
         self._ordered_objects = ordered
         self._resolving = [o for o in ordered if hasattr(o, "externals")]
         self._checking = [o for o in ordered if hasattr(o, "needs_rebuild")]
@@ -161,6 +156,16 @@ class Network:
         self._fn = module.run
         self._source = source
         self._getters = list(args.values())
+
+    def _assign(self):
+        """The objects in run order, each given its code prefix, id and the clock's dt."""
+        ordered = self._ordered()
+        for k, obj in enumerate(ordered):
+            obj._prefix = f"o{k}_"
+            obj._network_id = k
+            obj._net_dt = self.dt_
+        self._check_summed_targets(ordered)
+        return ordered
 
     @staticmethod
     def _check_summed_targets(ordered):
