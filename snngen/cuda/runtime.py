@@ -10,7 +10,6 @@ rates, external parameters) are sent when replaced, and when at most
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -133,6 +132,7 @@ class CudaRunner:
                 var.device = DeviceCopy(self)
                 self.vars[id(var._array)] = var
         self.graphs = {}
+        self._graphs_failed = False
         self._warm = False
         self._ctl = self.cuda.to_device(np.zeros(7, dtype=np.int64))
         self._key = None  # what the current launches were made from (their arguments)
@@ -238,6 +238,8 @@ class CudaRunner:
                 kernel[blocks, threads](0, *args)
             ctl.copy_to_device(ctl_host)
             self._warm = True
+            if self._graphs_wanted():  # capture the chunk now, so that run() only replays it
+                self._graph(launches, prefs.cuda_chunk, ctl)
         bar = _progress(report, nsteps)
         done = 0
         try:
@@ -280,7 +282,7 @@ class CudaRunner:
     def _chunk(self, launches, nsteps, ctl):
         from .device import advance
 
-        if prefs.cuda_graphs and not simulator() and self._warm:  # the kernels compile outside a capture
+        if self._graphs_wanted() and self._warm:  # the kernels compile outside a capture
             graph = self._graph(launches, nsteps, ctl)
             if graph is not None:
                 graph.launch(self._stream)
@@ -291,6 +293,9 @@ class CudaRunner:
                 kernel[blocks, threads](k, *args)
         advance[1, 1](ctl, nsteps)
         self._warm = True
+
+    def _graphs_wanted(self):
+        return prefs.cuda_graphs and not simulator() and not self._graphs_failed
 
     def _graph(self, launches, nsteps, ctl):
         """The chunk captured once as a CUDA graph (CuPy stream capture around numba launches):
@@ -309,7 +314,8 @@ class CudaRunner:
             if not hasattr(self, "_stream"):
                 self._stream = cupy.cuda.Stream(non_blocking=True)
                 self._nb_stream = self.cuda.external_stream(self._stream.ptr)
-            self._stream.begin_capture()
+            relaxed = getattr(cupy.cuda.runtime, "streamCaptureModeRelaxed", None)
+            self._stream.begin_capture(**({} if relaxed is None else {"mode": relaxed}))
             try:
                 for k in range(nsteps):
                     for kernel, blocks, threads, args in launches:
@@ -319,11 +325,8 @@ class CudaRunner:
                 graph = self._stream.end_capture()
         except Exception as exc:  # capture unsupported here: plain launches still work
             warnings.warn(f"CUDA graph capture failed ({exc}); launching kernels one by one", stacklevel=3)
-            prefs.cuda_graphs = False
+            self._graphs_failed = True
             return None
         self.graphs[key] = graph
         return graph
 
-
-def kernel_names(source):
-    return re.findall(r"^def (\w+)\(_koff", source, flags=re.M)
