@@ -1,6 +1,10 @@
 """Cross-validation of snngen against Brian2: small deterministic networks, float64.
 
-    python benchmarks/crosscheck.py [--brian2-python PATH] [--cases a b c d]
+    python benchmarks/crosscheck.py [--brian2-python PATH] [--no-models] [--no-stats] [a b c d ...]
+
+Also prints, after the cases below, one verdict line per prebuilt neuron model (state traces against
+Brian2: benchmarks/crosscheck_models.py) and per stochastic network (rate and ISI CV over seeds against
+Brian2 and NEST: benchmarks/crosscheck_stats.py); --no-models / --no-stats leave them out.
 
 Each case is written once against the API the two simulators share (Brian2's
 names; snngen mirrors them) and run in BOTH: snngen in this interpreter, Brian2
@@ -47,6 +51,9 @@ HERE = Path(__file__).resolve()
 PEERS_ROOT = Path(os.environ.get("SNNGEN_PEERS", Path.home() / ".cache" / "snngen-peers"))
 CASES = ("a", "a2", "a3", "a4", "b", "c", "d")
 RTOL = 1e-9
+# Cases whose traces are compared to another tolerance in the verdict lines: d (Izhikevich, Euler) amplifies
+# ulp-sized one-step differences to ~5e-8 of the scale (see the findings above and test_izhikevich_euler).
+CASE_RTOL = {"d": 1e-6}
 
 
 # --------------------------------------------------------------------------- the two backends
@@ -242,8 +249,10 @@ def run_brian2(cases, python=None, timeout=600):
 
 
 # --------------------------------------------------------------------------- comparison
-def compare(mine, theirs):
-    """A list of human-readable differences (empty: identical spikes, traces within 1e-9)."""
+def compare(mine, theirs, rtol=None):
+    """(differences, info): human-readable differences (empty: identical spikes, traces within ``rtol``
+    of their scale, default RTOL = 1e-9; any NaN is a difference) and one summary line per trace."""
+    rtol = RTOL if rtol is None else rtol
     problems, info = [], []
     for name, (bi, bs) in theirs["spikes"].items():
         si, ss = mine["spikes"][name]
@@ -259,13 +268,17 @@ def compare(mine, theirs):
         if r.shape != m.shape:
             problems.append(f"trace {name}: shape snngen {m.shape} vs brian2 {r.shape}")
             continue
+        if np.isnan(r).any() or np.isnan(m).any():  # NaN compares False: it would pass every test below
+            problems.append(f"trace {name}: NaN in snngen {int(np.isnan(m).sum())}, in brian2 {int(np.isnan(r).sum())} "
+                            f"of {r.size} samples")
+            continue
         scale = np.abs(r).max() or 1.0
         err = np.abs(m - r)
         info.append(f"{name}: max |diff| / max |trace| = {err.max() / scale:.2g}")
-        bad = err > RTOL * np.maximum(np.abs(r), scale)
+        bad = err > rtol * np.maximum(np.abs(r), scale)
         if bad.any():
             k, t = np.argwhere(bad)[0]
-            problems.append(f"trace {name}: {int(bad.sum())} of {bad.size} samples differ beyond {RTOL:g} relative; "
+            problems.append(f"trace {name}: {int(bad.sum())} of {bad.size} samples differ beyond {rtol:g} relative; "
                             f"first at neuron row {k}, step {t}: snngen {m[k, t]!r} vs brian2 {r[k, t]!r}; "
                             f"max |diff| {err.max():.3g} (scale {scale:.3g})")
     return problems, info
@@ -275,7 +288,7 @@ def crosscheck(cases=CASES, python=None):
     """{case: list of differences} after running every case in both simulators."""
     theirs = run_brian2(list(cases), python)
     mine = run_cases(snngen_backend(), cases)
-    return {c: compare(mine[c], theirs[c])[0] for c in cases}, mine, theirs
+    return {c: compare(mine[c], theirs[c], CASE_RTOL.get(c))[0] for c in cases}, mine, theirs
 
 
 def main():
@@ -283,6 +296,8 @@ def main():
     p.add_argument("cases", nargs="*", default=list(CASES))
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--brian2-python", default=None)
+    p.add_argument("--no-models", action="store_true", help="leave out the prebuilt-model traces")
+    p.add_argument("--no-stats", action="store_true", help="leave out the statistics of stochastic networks")
     args = p.parse_args()
     if args.child:
         import logging
@@ -308,7 +323,23 @@ def main():
             for line in verdicts[c]:
                 print(f"        - {line}")
         else:
-            print(f"  ({c}) identical  {doc}  [{counts}]")
+            verdict = "identical" if c not in CASE_RTOL else f"agrees to {CASE_RTOL[c]:g}"
+            print(f"  ({c}) {verdict}  {doc}  [{counts}]")
+    sys.path.insert(0, str(HERE.parent))
+    if not args.no_models:
+        import crosscheck_models as cm
+
+        mv, mmine, mtheirs = cm.crosscheck(python=args.brian2_python)
+        print(f"snngen prebuilt neuron models vs Brian2 {mtheirs.get('_version', '?')}: state traces, float64, "
+              f"same method (spikes identical, traces to {cm.RTOL:g} of their scale unless stated)")
+        failed |= not cm.report(mv, mmine, mtheirs)
+    if not args.no_stats:
+        import crosscheck_stats as cs
+
+        theirs_s, mine_s = cs.crosscheck()
+        print("snngen vs Brian2 and NEST: stochastic networks, mean rate and ISI CV over seeds "
+              f"(|diff| <= {cs.Z:g} combined standard errors + floor)")
+        failed |= not cs.report(theirs_s, mine_s, cs.NETWORKS)
     sys.exit(1 if failed else 0)
 
 

@@ -75,7 +75,7 @@ def _check(results, network, peer):
         assert diff <= tol, f"{network} {stat}: snngen {ms:.4g} vs {peer} {mp:.4g}, |diff| {diff:.3g} > {tol:.3g}"
 
 
-PEER_PARAMS = [pytest.param("brian2", marks=pytest.mark.brian2), "nest"]
+PEER_PARAMS = [pytest.param("brian2", marks=pytest.mark.brian2), pytest.param("nest", marks=pytest.mark.nest)]
 
 
 @pytest.mark.parametrize("peer", PEER_PARAMS)
