@@ -30,10 +30,10 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
-import tomllib
 
 HERE = Path(__file__).resolve()
 MODELS_DIR = HERE.parent.parent / "models"

@@ -32,12 +32,11 @@ may be a Quantity, a number, an array with one value per neuron (per synapse) or
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
-
-import tomllib
 
 from .equations.dimensions import evaluate_constant
 from .equations.parser import NAME_RE, parse_expression, suggest

@@ -7,10 +7,10 @@ Izhikevich: forward Euler; HH: RK4), and against the qualitative behaviour its p
 
 import math
 import re
+import tomllib
 
 import numpy as np
 import pytest
-import tomllib
 
 import snngen as sg
 from snngen import models

@@ -1,15 +1,16 @@
 """Benchmark 1 for snngen and every installed peer, in one session on one machine.
 
-    python benchmarks/peers/run_paper.py [--sizes 1000 10000] [--repeats 3] [--peers brian2 nest bindsnet]
+    python benchmarks/peers/run_paper.py [--sizes 1000 10000] [--repeats 3] [--peers brian2 nest bindsnet annarchy]
 
 Peers run in their own venvs (made by benchmarks/peers/setup.sh under
 ${SNNGEN_PEERS:-~/.cache/snngen-peers}); a missing one is reported as "not installed".
 One fresh process per figure; medians of --repeats.  snngen's figures come from
 benchmarks/paper_benchmark.py's child (imported): "warm" = disk cache filled by a
 cold process first (its start time is reported as cold_start).  Brian2
-cpp_standalone: one cold process (empty build directory), then --repeats warm ones
-reusing that directory.  Brian2 cython uses Brian2's own disk cache (warm once any
-earlier process compiled the same code).  Writes benchmarks/results/paper_peers.csv
+cpp_standalone and ANNarchy (LIL and dense-p2p storage, OpenMP --threads): one cold
+process (empty build directory), then --repeats warm ones reusing that directory.
+Brian2 cython uses Brian2's own disk cache (warm once any earlier process compiled
+the same code).  Writes benchmarks/results/paper_peers.csv
 and paper_peers.md (ratios: peer seconds / snngen seconds, > 1 = snngen faster).
 """
 
@@ -73,20 +74,22 @@ def figures(n, repeats, peers, threads, timeout):
         "brian2": [("cython", ["--target", "cython"]), ("cpp_standalone", ["--target", "cpp_standalone"])],
         "nest": [(f"{threads} threads", [])],
         "bindsnet": [("poisson", []), ("bernoulli", ["--bernoulli"])],
+        "annarchy": [("lil", ["--storage", "lil"]), ("dense-p2p", ["--storage", "dense-p2p"])],
     }
+    cold_warm = {("brian2", "cpp_standalone"), ("annarchy", "lil"), ("annarchy", "dense-p2p")}
     for peer in peers:
         if peer_python(peer) is None:
             yield peer, "-", "not installed"
             continue
         for target, extra in plans[peer]:
             try:
-                if target == "cpp_standalone":
+                if (peer, target) in cold_warm:
                     with tempfile.TemporaryDirectory() as d:
                         a = [n, "--threads", threads, "--build-dir", d, *extra]
                         cold = run_peer(peer, a, timeout)
-                        yield peer, "cpp_standalone cold", dict(median_of([cold]), note="single sample")
+                        yield peer, f"{target} cold", dict(median_of([cold]), note="single sample")
                         warm = [run_peer(peer, a, timeout) for _ in range(repeats)]
-                    yield peer, "cpp_standalone warm", median_of(warm)
+                    yield peer, f"{target} warm", median_of(warm)
                 else:
                     samples = [run_peer(peer, [n, "--threads", threads, *extra], timeout) for _ in range(repeats)]
                     yield peer, target, median_of(samples)
@@ -98,7 +101,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--peers", nargs="+", default=["brian2", "nest", "bindsnet"])
+    p.add_argument("--peers", nargs="+", default=["brian2", "nest", "bindsnet", "annarchy"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--timeout", type=float, default=1200)
     args = p.parse_args()

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Creates one virtual environment per peer simulator, from PyPI, OUTSIDE the repo:
-#   ${SNNGEN_PEERS:-~/.cache/snngen-peers}/<peer>     (brian2, nest, bindsnet)
+#   ${SNNGEN_PEERS:-~/.cache/snngen-peers}/<peer>     (brian2, nest, bindsnet, annarchy)
 # and records what got installed in benchmarks/results/peer_versions.txt.
 #
-#   bash benchmarks/peers/setup.sh [brian2] [nest] [bindsnet]    (default: all three)
+#   bash benchmarks/peers/setup.sh [brian2] [nest] [bindsnet] [annarchy]    (default: all four)
 #
 # A peer that fails to install is reported as "not installed"; the others go on.
-# ANNarchy (5.x, built from its sdist with CMake, ~20 s of g++ per network) is not set up here yet.
+# ANNarchy 5.x is built from its sdist (CMake + g++, about a minute) and then compiles
+# each network with g++ (~20 s cold); its networks are built under <root>/annarchy-build.
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RESULTS="$HERE/../results"
@@ -14,7 +15,7 @@ ROOT="${SNNGEN_PEERS:-$HOME/.cache/snngen-peers}"
 mkdir -p "$ROOT" "$RESULTS"
 LOG="$ROOT/setup.log"
 PEERS=("$@")
-[ ${#PEERS[@]} -eq 0 ] && PEERS=(brian2 nest bindsnet)
+[ ${#PEERS[@]} -eq 0 ] && PEERS=(brian2 nest bindsnet annarchy)
 
 find_python() {  # the newest of the given versions that exists, else python3.11
     for v in "$@"; do
@@ -98,11 +99,24 @@ PY
     $py -c 'import sys, warnings; warnings.simplefilter("ignore"); import torch, numpy, bindsnet; from importlib.metadata import version; print("bindsnet", version("bindsnet"), "| torch", torch.__version__, "| numpy", numpy.__version__, "| python", sys.version.split()[0])'
 }
 
+install_annarchy() {
+    make_venv annarchy "$(find_python 3.11)" || return 1
+    rm -rf "$ROOT/annarchy-build"   # compiled networks of an earlier install
+    local py="$ROOT/annarchy/bin/python"
+    # Needs g++ and cmake >= 3.18 (its sdist and every network it compiles are CMake builds);
+    # that CMake runs `python -m nanobind`, so the venv's bin must come first on PATH.
+    command -v g++ > /dev/null || { echo "annarchy: g++ not found" >&2; return 1; }
+    command -v cmake > /dev/null || { echo "annarchy: cmake not found" >&2; return 1; }
+    PATH="$ROOT/annarchy/bin:$PATH" $py -m pip install -q 'ANNarchy>=5,<6' || return 1
+    $py -m nanobind --cmake_dir > /dev/null || return 1
+    $py -c 'import sys; sys.argv = sys.argv[:1]; import numpy, ANNarchy; print("annarchy", ANNarchy.__release__, "| python", sys.version.split()[0], "| numpy", numpy.__version__)' | tail -1
+}
+
 VERS="$RESULTS/peer_versions.txt"
 touch "$VERS"
 for peer in "${PEERS[@]}"; do
     if ! declare -F "install_$peer" > /dev/null; then
-        echo "== $peer: unknown peer (known: brian2 nest bindsnet)"; continue
+        echo "== $peer: unknown peer (known: brian2 nest bindsnet annarchy)"; continue
     fi
     echo "== $peer: installing into $ROOT/$peer (log: $LOG)"
     if line="$(install_$peer 2>>"$LOG" | tail -1)" && [ -n "$line" ] && "$ROOT/$peer/bin/python" -c 1 2>/dev/null; then

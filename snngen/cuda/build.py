@@ -3,9 +3,10 @@ as the CPU backend's loops (:meth:`NeuronGroup.generate`, the synapse statement 
 
 One step launches, in Brian2's schedule order: state monitors; synaptic state updates and
 summed variables; per group a state update + threshold kernel (one thread per neuron,
-writing a spike flag) and an ordered compaction of the flags into the spike list (one
-block, so spike lists come out sorted as on the CPU); spike monitors and delay
-histories; synaptic propagation; resets; rate monitors.
+writing a spike flag) and an ordered compaction of the flags into the spike list (a
+block per copy, so spike lists come out sorted as on the CPU); spike monitors and delay
+histories; synaptic propagation; resets; rate monitors.  A recording buffer that could
+overflow stops the step first ("capacity"), before anything of it ran.
 
 Propagation strategies (``Synapses.propagation``):
 
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
-from ..prefs import prefs
 
 WARP = 32
 
@@ -40,7 +40,7 @@ class Kernel:
     name: str
     code: list  # lines of the kernel body (after the clock/halt prologue)
     threads: str  # host expression: the number of threads to launch
-    block: int = 0  # 0: prefs.cuda_block; 1: one thread per launch
+    block: int = 0  # 0: prefs.cuda_block; 1: one thread per launch; -1 (single_block): one block in all
     single_block: bool = False  # one block per copy (batch axis)
     args: list = field(default_factory=list)  # filled in by the module builder
 
@@ -567,7 +567,3 @@ def written_names(lines):
     for line in lines:
         out |= set(_WRITE.findall(line)) | set(_ATOMIC.findall(line))
     return out
-
-
-def block_size():
-    return prefs.cuda_block
