@@ -319,3 +319,27 @@ def test_synaptic_writes_to_unless_refractory_variables_wait_for_the_end_of_refr
     # inputs land at steps 15 and 40 (after that step's update), then decay for 34 and 9 updates
     assert G.x_[0] == pytest.approx(np.exp(-0.0034) + np.exp(-0.0009), rel=1e-12)  # both land on x
     assert G.v_[0] == pytest.approx(np.exp(-0.0009), rel=1e-12)  # the one at step 15 fell in refractoriness
+
+
+def test_connect_constant_p_is_bernoulli_per_pair():
+    """Constant p jumps between candidates with geometric gaps: the result must still be one
+    independent Bernoulli(p) per pair.  Row counts ~ Binomial(n, p): mean within 4 standard errors,
+    variance within 15 % (the sd of a sample variance of 1600 rows is ~3.5 %); the condition
+    filters rows; gaps are geometric (P(gap = 1) = p)."""
+    src, n, p = 1600, 2000, 0.1
+    G = sg.NeuronGroup(n, "v : 1")
+    S = sg.Synapses(G, G, on_pre="v += 1")
+    S.connect("i < 1600", p=p)
+    rows = np.bincount(S.i, minlength=n)
+    assert rows[src:].sum() == 0
+    counts = rows[:src]
+    mean, var = n * p, n * p * (1 - p)
+    assert abs(counts.mean() - mean) < 4 * np.sqrt(var / src)
+    assert abs(counts.var() / var - 1) < 0.15
+    cols = np.bincount(S.j, minlength=n)
+    assert abs(cols.var() / (src * p * (1 - p)) - 1) < 0.15
+    order = np.lexsort((S.j, S.i))
+    i, j = S.i[order], S.j[order]
+    same_row = i[1:] == i[:-1]
+    gaps = (j[1:] - j[:-1])[same_row]
+    assert abs((gaps == 1).mean() - p) < 4 * np.sqrt(p * (1 - p) / len(gaps))
