@@ -23,27 +23,11 @@ threshold and reset scaled for its operator order (crosscheck_stats.nest_run: wi
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from bench_modules import load
 
-_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load(name):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _DIR / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-cc = _load("crosscheck")
-cs = _load("crosscheck_stats")
+cc = load("crosscheck")
+cs = load("crosscheck_stats")
 PEERS = ("brian2", "nest")
 
 

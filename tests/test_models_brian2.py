@@ -22,29 +22,13 @@ Tolerances (relative to the largest |value| of the variable's Brian2 trace):
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from bench_modules import load
 
 pytestmark = pytest.mark.brian2
 
-_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load(name):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _DIR / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-cc = _load("crosscheck")
-cm = _load("crosscheck_models")
+cc = load("crosscheck")
+cm = load("crosscheck_models")
 RUNS = cm.all_runs()
 IDS = [cm.label(*r) for r in RUNS]
 

@@ -380,18 +380,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
     percopy = per_copy_variables(syn)
     hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
     part = CudaPart()
-    args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
-    args.update({f"{p}stream": lambda: syn.stream, f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
-                 f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
-                 f"{p}colsyn": lambda: state.colsyn, f"{p}rowsyn": lambda: state.rowsyn,
-                 f"{src}flags": lambda: syn.source._flags, f"{tgt}flags": lambda: syn.target._flags})
-    for name, ext in externals.items():
-        if ext.kind == "function":
-            raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
-        if ext.kind == "scalar" and syn.dtype == np.float32:
-            args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
-        else:
-            args[f"{p}x_{name}"] = lambda ext=ext: ext.value
+    args = sc.synapse_args(syn, p, externals)
+    args.update({f"{src}flags": lambda: syn.source._flags, f"{tgt}flags": lambda: syn.target._flags})
     part.prologue = [f"{src}N = {src}flags.shape[0] // _B", f"{tgt}N = {tgt}flags.shape[0] // _B",
                      f"{p}nsyn = {src}N * {tgt}N" if dense else f"{p}nsyn = {p}pre.shape[0]"]
     pre_of_s = f"_s // {tgt}N" if dense else f"{p}pre[_s]"

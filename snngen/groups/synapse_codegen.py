@@ -315,6 +315,26 @@ def _chunk_safe(syn, statements):
     return True
 
 
+def synapse_args(syn, p, externals):
+    """The arguments (name -> getter) every backend's synapse code takes: variables, connectivity
+    and externals."""
+    state = syn._state
+    args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
+    args.update({f"{p}stream": lambda: syn.stream,
+                 f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
+                 f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
+                 f"{p}colsyn": lambda: state.colsyn, f"{p}rowsyn": lambda: state.rowsyn})
+    for name, ext in externals.items():
+        if ext.kind == "function":
+            raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
+        if ext.kind == "scalar" and syn.dtype == np.float32:
+            # float32 synapses compute in float32: a float64 scalar would promote every row to float64
+            args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
+        else:
+            args[f"{p}x_{name}"] = lambda ext=ext: ext.value
+    return args
+
+
 def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     """The :class:`~snngen.groups.base.Part` of ``syn`` in the network's run function."""
     from .base import Part
@@ -328,19 +348,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     syn._built_key = state.key()
     dense = state.dense
     hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
-    args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
-    args.update({f"{p}stream": lambda: syn.stream, f"{p}nsyn": lambda: syn.N,
-                 f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
-                 f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
-                 f"{p}colsyn": lambda: state.colsyn, f"{p}rowsyn": lambda: state.rowsyn})
-    for name, ext in externals.items():
-        if ext.kind == "function":
-            raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
-        if ext.kind == "scalar" and syn.dtype == np.float32:
-            # float32 synapses compute in float32: a float64 scalar would promote every row to float64
-            args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
-        else:
-            args[f"{p}x_{name}"] = lambda ext=ext: ext.value
+    args = synapse_args(syn, p, externals)
+    args[f"{p}nsyn"] = lambda: syn.N
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
     ed_lines = _event_driven_lines(syn, p, externals, hoister)
     tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
