@@ -139,7 +139,6 @@ class Network:
             if self.batch > 1:
                 for obj in ordered:
                     _batch.apply(obj, self.batch)
-
             self._fn = self._runner = CudaRunner(self, ordered, run_namespace)
             self._source = self._runner.source
             return
@@ -270,7 +269,8 @@ class Network:
     def device_array(self, obj, name):
         """``backend="cuda"``: the device array holding variable ``name`` of ``obj``, shared without a copy
         (``cupy.asarray(...)``, ``torch.as_tensor(..., device="cuda")``).  Writes into it are seen by
-        the next run; the host copy (``obj.v``) is not updated by them.  Valid until the network rebuilds."""
+        the next run, unless the host copy (``obj.v``) is read or set before it: then the host copy, which
+        those writes do not update, is sent instead.  Valid until the network rebuilds."""
         if self.backend != "cuda" or self._fn is None:
             raise ModelError("device_array() needs a built network with backend='cuda' (run it first)")
         return self._runner.device_array(obj, name)
