@@ -48,7 +48,7 @@ def cuba():
     return _run("cuba")
 
 
-def _check(results, network, peer):
+def _assert_agrees(results, network, peer):
     theirs, mine = results
     if theirs.get(peer) is None:
         pytest.skip(f"{peer} is not installed (run benchmarks/peers/setup.sh {peer})")
@@ -65,10 +65,10 @@ PEER_PARAMS = [pytest.param("brian2", marks=pytest.mark.brian2), pytest.param("n
 @pytest.mark.parametrize("peer", PEER_PARAMS)
 def test_poisson_lif_rate_and_cv(poisson_lif, peer):
     """Poisson-driven LIF population: mean rate and ISI CV over 6 seeds agree (module docstring)."""
-    _check(poisson_lif, "poisson_lif", peer)
+    _assert_agrees(poisson_lif, "poisson_lif", peer)
 
 
 @pytest.mark.parametrize("peer", PEER_PARAMS)
 def test_cuba_rate_and_cv(cuba, peer):
     """CUBA with each simulator's own random connectivity: mean rate and ISI CV over 4 seeds agree."""
-    _check(cuba, "cuba", peer)
+    _assert_agrees(cuba, "cuba", peer)

@@ -70,7 +70,7 @@ def lif_net(storage="dense", delay=None, propagation="auto", on_pre="v += w", p=
     return make
 
 
-def same_spikes(a, b, mon="M"):
+def assert_same_spikes(a, b, mon="M"):
     assert a[mon].num_spikes > 0
     np.testing.assert_array_equal(a[mon].i, b[mon].i)
     np.testing.assert_array_equal(a[mon].t_, b[mon].t_)
@@ -78,8 +78,8 @@ def same_spikes(a, b, mon="M"):
 
 def test_dense_identical_to_cpu():
     a, b = both(lif_net("dense"))
-    same_spikes(a, b, "MP")  # Poisson inputs: the same Philox draws on both backends
-    same_spikes(a, b)
+    assert_same_spikes(a, b, "MP")  # Poisson inputs: the same Philox draws on both backends
+    assert_same_spikes(a, b)
     np.testing.assert_array_equal(a["V"].v_, b["V"].v_)  # same summation order: bit-identical
     np.testing.assert_array_equal(a["R"].rate_, b["R"].rate_)
     np.testing.assert_array_equal(a["G"].v_, b["G"].v_)
@@ -89,7 +89,7 @@ def test_dense_identical_to_cpu():
 @pytest.mark.parametrize("propagation", ["row", "target"])
 def test_sparse_strategies_match_cpu(propagation):
     a, b = both(lif_net("sparse", propagation=propagation))
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
     # "target" sums in the CPU's order; "row" uses atomic adds in any order
     tol = 0 if propagation == "target" else 1e-12
     np.testing.assert_allclose(b["V"].v_, a["V"].v_, rtol=0, atol=tol)
@@ -112,7 +112,7 @@ def test_delays_match_cpu(storage, delay):
             d["S"].delay = "(1 + (i + j) % 4)*0.5*ms"
         return d
     a, b = both(make)
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
     np.testing.assert_allclose(b["G"].v_, a["G"].v_, rtol=0, atol=1e-12)
 
 
@@ -130,7 +130,7 @@ def test_stdp_with_on_post_matches_cpu(storage):
         S.w = "0.2 + 0.3*rand()"
         return dict(inp=inp, G=G, S=S, M=SpikeMonitor(G, name="M"))
     a, b = both(make, duration=15 * ms)
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
     np.testing.assert_allclose(b["S"].w_, a["S"].w_, rtol=0, atol=1e-12)
     assert np.any(np.abs(a["S"].w_ - b["S"].w_) < 1) and not np.allclose(a["S"].w_, a["S"].w_[0])
 
@@ -147,7 +147,7 @@ def test_noise_summed_and_clock_driven_synapses_match_cpu():
         return dict(G=G, H=H, S=S, M=SpikeMonitor(G, name="M"), V=StateMonitor(G, ["v", "Isyn"], record=True,
                                                                                  name="V"))
     a, b = both(make)
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
     np.testing.assert_array_equal(a["V"].v_, b["V"].v_)
     np.testing.assert_array_equal(a["V"].Isyn_, b["V"].Isyn_)
     assert a["V"].Isyn_.max() > 0
@@ -161,7 +161,7 @@ def test_spike_buffer_grows_mid_run():
         return dict(G=G, V=StateMonitor(G, "v", record=[0], name="V"), M=SpikeMonitor(G, name="M"))
     a, b = both(make, duration=8 * ms)
     assert a["M"].num_spikes == 30 * 80 > 1024
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
     np.testing.assert_array_equal(a["V"].t_, b["V"].t_)
     np.testing.assert_array_equal(a["V"].v_, b["V"].v_)
 
@@ -210,7 +210,7 @@ def test_float32_close_to_cpu():
     finally:
         snngen.prefs.dtype = old
     assert b["G"].v_.dtype == np.float32
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
     np.testing.assert_allclose(b["V"].v_, a["V"].v_, rtol=0, atol=1e-5)
 
 
@@ -225,7 +225,7 @@ def test_parallel_block_scan_compaction(monkeypatch):
                         name="G")
         return dict(G=G, M=SpikeMonitor(G, name="M"))
     a, b = both(make, duration=2 * ms)
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
 
 
 def test_device_array_is_shared_with_the_kernels():
@@ -278,7 +278,7 @@ def test_device_paper_network_matches_cpu(n, storage):
         S.w_ = rng.standard_normal(S.N)
         return dict(P=P, G=G, S=S, M=SpikeMonitor(G, name="M"))
     a, b = both(make, duration=300 * ms, dt=1 * ms)
-    same_spikes(a, b)
+    assert_same_spikes(a, b)
 
 
 @pytest.mark.gpu

@@ -35,6 +35,16 @@ def commit():
         return "?"
 
 
+def exc_inh(sg, P, ne, pc, extra):
+    """The excitatory (first ``ne``) and inhibitory projections of P onto itself, p = pc each."""
+    Ce = sg.Synapses(P, P, on_pre="ge += we")
+    Ci = sg.Synapses(P, P, on_pre="gi += wi")
+    Ce.connect(f"i < {ne}", p=pc)
+    Ci.connect(f"i >= {ne}", p=pc)
+    extra["synapses"] = Ce.N + Ci.N
+    return [P, Ce, Ci]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("workload", choices=sorted(DURATION))
@@ -62,12 +72,7 @@ def main():
                                  dgi/dt = -gi/taui : volt""",
                            threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exact")
         P.v = "Vr + rand()*(Vt - Vr)"
-        Ce = sg.Synapses(P, P, on_pre="ge += we")
-        Ci = sg.Synapses(P, P, on_pre="gi += wi")
-        Ce.connect(f"i < {ne}", p=pc)
-        Ci.connect(f"i >= {ne}", p=pc)
-        objs, pop = [P, Ce, Ci], P
-        extra["synapses"] = Ce.N + Ci.N
+        objs, pop = exc_inh(sg, P, ne, pc, extra), P
     elif wl == "coba":
         taum, taue, taui = 20 * ms, 5 * ms, 10 * ms  # noqa: F841
         Vt, Vr, El = -50 * mV, -60 * mV, -60 * mV  # noqa: F841
@@ -80,12 +85,7 @@ def main():
                                  dgi/dt = -gi/taui : 1""",
                            threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="euler")
         P.v = "(randn()*5 - 55)*mV"
-        Ce = sg.Synapses(P, P, on_pre="ge += we")
-        Ci = sg.Synapses(P, P, on_pre="gi += wi")
-        Ce.connect(f"i < {ne}", p=pc)
-        Ci.connect(f"i >= {ne}", p=pc)
-        objs, pop = [P, Ce, Ci], P
-        extra["synapses"] = Ce.N + Ci.N
+        objs, pop = exc_inh(sg, P, ne, pc, extra), P
     elif wl == "cobahh":
         area = 20000 * um ** 2
         Cm = (1 * uF * cm ** -2) * area  # noqa: F841
@@ -115,12 +115,7 @@ def main():
         P.v = "El + (randn()*5 - 5)*mV"
         P.ge = "(randn()*1.5 + 4)*10.*nS"
         P.gi = "(randn()*12 + 20)*10.*nS"
-        Ce = sg.Synapses(P, P, on_pre="ge += we")
-        Ci = sg.Synapses(P, P, on_pre="gi += wi")
-        Ce.connect(f"i < {ne}", p=pc)
-        Ci.connect(f"i >= {ne}", p=pc)
-        objs, pop = [P, Ce, Ci], P
-        extra["synapses"] = Ce.N + Ci.N
+        objs, pop = exc_inh(sg, P, ne, pc, extra), P
     elif wl == "izhikevich":
         ne, a, b, c, d, W = izhikevich_network(n)
         G = sg.NeuronGroup(n, """dv/dt = (0.04*v**2 + 5*v + 140 - u + I + I_noise)/ms : 1

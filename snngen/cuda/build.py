@@ -358,18 +358,12 @@ def _history(d, kind, shape, dtype):
 
 
 def synapses(syn, prefix, run_namespace, check_nan):
-    from ..codegen.optimise import Hoister
     from ..groups import synapse_codegen as sc
 
     p = prefix
     dt = syn._net_dt
     B = getattr(syn, "_batch", 1)
-    externals = syn.externals(run_namespace)
-    syn.check_units(externals)
-    syn._externals = externals
-    state = syn._state
-    state.refresh(dt)
-    syn._built_key = state.key()
+    externals, state, hoister = sc.prepare(syn, run_namespace, dt)
     if not hasattr(syn, "_cuda_arrays"):
         syn._cuda_arrays = CudaSynapseArrays()
     extra = syn._cuda_arrays
@@ -378,7 +372,6 @@ def synapses(syn, prefix, run_namespace, check_nan):
     src, tgt = syn.source._prefix, syn.target._prefix
     ns = len(syn.source)
     percopy = per_copy_variables(syn)
-    hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
     part = CudaPart()
     args = sc.synapse_args(syn, p, externals)
     args.update({f"{src}flags": lambda: syn.source._flags, f"{tgt}flags": lambda: syn.target._flags})

@@ -315,6 +315,19 @@ def _chunk_safe(syn, statements):
     return True
 
 
+def prepare(syn, run_namespace, dt):
+    """What every backend's build of ``syn`` starts from: its resolved and unit-checked externals,
+    its up-to-date connectivity state, and a hoister of run constants."""
+    externals = syn.externals(run_namespace)
+    syn.check_units(externals)
+    syn._externals = externals
+    state = syn._state
+    state.refresh(dt)
+    syn._built_key = state.key()
+    hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
+    return externals, state, hoister
+
+
 def synapse_args(syn, p, externals):
     """The arguments (name -> getter) every backend's synapse code takes: variables, connectivity
     and externals."""
@@ -340,14 +353,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     from .base import Part
 
     p = prefix
-    externals = syn.externals(run_namespace)
-    syn.check_units(externals)
-    syn._externals = externals
-    state = syn._state
-    state.refresh(dt)
-    syn._built_key = state.key()
+    externals, state, hoister = prepare(syn, run_namespace, dt)
     dense = state.dense
-    hoister = Hoister(lambda n: n == "dt" or n.startswith("_h") or (n in externals and externals[n].kind == "scalar"))
     args = synapse_args(syn, p, externals)
     args[f"{p}nsyn"] = lambda: syn.N
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)

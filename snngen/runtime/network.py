@@ -132,13 +132,9 @@ class Network:
         self._preparing = [o for o in ordered if hasattr(o, "before_run")]
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
         self._args = None
-        if self.backend == "cuda":
-            from ..cuda import batch as _batch
+        if self.backend == "cuda":  # (a batch's copies were given to each object by add())
             from ..cuda.runtime import CudaRunner
 
-            if self.batch > 1:
-                for obj in ordered:
-                    _batch.apply(obj, self.batch)
             self._fn = self._runner = CudaRunner(self, ordered, run_namespace)
             self._source = self._runner.source
             return
