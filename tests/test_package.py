@@ -1,14 +1,30 @@
-"""templates/ and models/ ship inside the wheel and are found at run time from it."""
+"""What users install: the wheel holds every module, templates and models, and works from a clean venv.
+
+The wheel is installed into a fresh virtual environment made WITHOUT the system site-packages
+(which may not be where this interpreter keeps numba: inside a venv they are the base
+interpreter's); the dependencies are made visible through a ``.pth`` file listing this
+environment's site-packages folders as plain paths, so their ``.pth`` hooks (among them an
+editable install of snngen) are not run and ``import snngen`` finds the wheel's copy.
+"""
 
 import os
+import site
 import subprocess
 import sys
+import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_package_folder_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "snngen").rglob("__init__.py")}
+    assert on_disk <= listed, f"missing from pyproject.toml: {sorted(on_disk - listed)}"
 
 
 @pytest.fixture(scope="module")
@@ -20,30 +36,76 @@ def wheel(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def venv_python(wheel, tmp_path_factory):
+    venv = tmp_path_factory.mktemp("venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    here = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+    here += [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and p not in here]
+    Path(purelib, "zz_test_dependencies.pth").write_text("\n".join(here) + "\n")
+    # pip of this interpreter installs into the venv's folder; the wheel's files are what gets imported
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", purelib, str(wheel)],
+                   check=True, capture_output=True)
+    return py
+
+
+def _run(py, script, tmp_path, **env):
+    env = dict(os.environ, SNNGEN_CACHE_DIR=str(tmp_path / "cache"), NUMBA_ENABLE_CUDASIM="1",
+               PYTHONPATH="", **env)
+    out = subprocess.run([str(py), "-c", textwrap.dedent(script)], cwd=tmp_path, capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
 def test_wheel_contains_templates_and_models(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {Path(n).name for n in names if n.startswith("snngen/templates/")}
-    assert {"run.py.j2", "neuron_update.py.j2", "reset.py.j2", "initialise.py.j2"} <= templates
+    assert {"run.py.j2", "neuron_update.py.j2", "reset.py.j2", "initialise.py.j2", "module.py.j2"} <= templates
     models = {Path(n).name for n in names if n.startswith("snngen/model_files/")}
     assert {"LIF.toml", "Izhikevich.toml", "HH.toml"} <= models
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
+    sources = {n for n in names if n.endswith(".py") and n.startswith("snngen/")}
+    expected = {str(p.relative_to(ROOT)) for p in (ROOT / "snngen").rglob("*.py")}
+    assert expected <= sources, f"missing from the wheel: {sorted(expected - sources)}"
 
 
-def test_installed_wheel_runs_a_model_from_its_own_files(wheel, tmp_path):
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    py = venv / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True,
-                   capture_output=True)
-    script = (
-        "import snngen, snngen.models as M; from snngen.units import ms, nA\n"
-        "print(snngen.__file__)\n"
-        "G = M.LIF(1); G.I = 2*nA; m = snngen.SpikeMonitor(G)\n"
-        "snngen.Network(G, m).run(100*ms); print(m.num_spikes)\n"
-    )
-    env = dict(os.environ, SNNGEN_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([str(py), "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr
-    location, spikes = out.stdout.split()
-    assert str(venv) in location  # the wheel's copy, not the source tree
+def test_installed_wheel_imports_every_module_and_runs_a_model(wheel, venv_python, tmp_path):
+    modules = sorted(n[:-3].replace("/", ".").removesuffix(".__init__") for n in zipfile.ZipFile(wheel).namelist()
+                     if n.endswith(".py") and n.startswith("snngen/") and not n.endswith("__main__.py"))
+    assert "snngen.cuda.runtime" in modules and "snngen.cuda.ptx" in modules
+    out = _run(venv_python, f"""
+        import importlib
+        for name in {modules!r}:
+            importlib.import_module(name)
+        import snngen, snngen.models as M
+        from snngen.units import ms, nA
+        print(snngen.__file__)
+        G = M.LIF(1); G.I = 2*nA; m = snngen.SpikeMonitor(G)
+        snngen.Network(G, m).run(100*ms); print(m.num_spikes)
+        """, tmp_path)
+    location, spikes = out.split()
+    assert str(venv_python.parent.parent) in location  # the wheel's copy, not the source tree
     assert int(spikes) > 0
+
+
+def test_installed_wheel_runs_the_cuda_backend_on_the_simulator(venv_python, tmp_path):
+    out = _run(venv_python, """
+        import numpy as np
+        from snngen import Network, NeuronGroup, SpikeMonitor, seed
+        from snngen.units import ms
+        def spikes(backend):
+            seed(3)
+            G = NeuronGroup(4, "dv/dt = (2 - v)/(5*ms) : 1", threshold="v > 1", reset="v = 0")
+            G.v = "rand()"
+            M = SpikeMonitor(G)
+            Network(G, M, backend=backend).run(5*ms)
+            return M.i.tolist(), M.t_.tolist()
+        cpu, gpu = spikes("cpu"), spikes("cuda")
+        assert cpu == gpu and len(cpu[0]) > 0, (cpu, gpu)
+        print("ok")
+        """, tmp_path)
+    assert out.strip() == "ok"

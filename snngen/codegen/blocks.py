@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sympy.core.function import AppliedUndef
 
+from .names import internal
 from .optimise import Hoister, eliminate_common
 from .printer import NumbaPrinter
 
@@ -47,7 +48,8 @@ class BlockBuilder:
 
     # -- names ---------------------------------------------------------------
     def names(self, draw_base=0, temporaries=()):
-        names = {"t": "_t", "dt": "dt", "i": f"float({self.neuron_index or self.index})", "N": f"float({self.p}N)"}
+        names = {"t": "_t", "dt": "dt", "i": f"float({self.neuron_index or self.index})",
+                 "N": f"float({internal(self.p, 'N')})"}
         for name in self.arrays:
             names[name] = f"{self.local}{name}"
         for name, ext in self.externals.items():
@@ -56,17 +58,17 @@ class BlockBuilder:
             elif ext.kind == "array":
                 names[name] = f"{self.local}{name}"
         for sym in self.hoister.hoisted.values():
-            names[sym.name] = self.p + sym.name.lstrip("_")
+            names[sym.name] = internal(self.p, sym.name.lstrip("_"))
         for k, noise in enumerate(self.noise_names):
-            names["_normal_" + noise] = (f"_normal(_seed, {self.p}stream, {self.index}, _step, "
+            names["_normal_" + noise] = (f"_normal(_seed, {internal(self.p, 'stream')}, {self.index}, _step, "
                                          f"{DRAW_NOISE + k})")
         for t in temporaries:
-            names[t] = self.p + "t" + t.lstrip("_")
+            names[t] = internal(self.p, "t" + t.lstrip("_"))
         names.update(self.extra_names)
         return names
 
     def printer(self, draw_base=0, temporaries=()):
-        rng = f"(_seed, {self.p}stream, {self.index}, _step, {{draw}} + {draw_base})"
+        rng = f"(_seed, {internal(self.p, 'stream')}, {self.index}, _step, {{draw}} + {draw_base})"
         functions = {}
         for name, ext in self.externals.items():
             if ext.kind == "function":

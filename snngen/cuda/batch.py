@@ -54,7 +54,7 @@ def apply(obj, B):
     elif isinstance(obj, SpikeMonitor):
         if obj._n[0]:
             raise ModelError(f"{obj.name} has recorded spikes already: make a new monitor for a batched network")
-        obj.count = np.zeros((B, obj.source.N), dtype=np.int64)
+        obj._count = np.zeros((B, obj.source.N), dtype=np.int64)
     elif isinstance(obj, StateMonitor):
         if obj._n[0]:
             raise ModelError(f"{obj.name} has recorded values already: make a new monitor for a batched network")

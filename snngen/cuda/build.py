@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..codegen.names import variable
 from ..errors import ModelError
 
 WARP = 32
@@ -61,7 +62,7 @@ SLOTS = ("capacity", "start", "before_groups", "groups", "thresholds", "synapses
 
 def nan_lines(prefix):
     def lines(vid, idx, value):
-        return [f"if not math.isfinite({value}):", f"    _report_nan(_ctl, {prefix}id, {vid}, {idx}, _step)"]
+        return [f"if not math.isfinite({value}):", f"    _report_nan(_ctl, {prefix}_id, {vid}, {idx}, _step)"]
     return lines
 
 
@@ -70,24 +71,24 @@ def _each(index, size):
 
 
 # Every kernel runs all _B copies of the network (the batch axis; _B = 1 without one): copy b's
-# element of a per-neuron array of group p is at b*{p}N + i, its spike list in spikes[b*N:(b+1)*N]
+# element of a per-neuron array of group p is at b*{p}_N + i, its spike list in spikes[b*N:(b+1)*N]
 # with nspikes[b], a per-copy synaptic variable's at b*nsyn + s.
 
 def compaction(p, name):
     """Ordered compaction of the spike flags of group ``p`` into its spike list (a block per copy)."""
-    return Kernel(f"{p}compact", [
+    return Kernel(f"{p}_compact", [
         f"# {name}: spike flags -> sorted spike list (a block per copy: per-thread counts, scan, write)",
         "_tid = cuda.threadIdx.x",
         "_nt = cuda.blockDim.x",
         "_b = cuda.blockIdx.x",
-        f"_base = _b * {p}N",
+        f"_base = _b * {p}_N",
         "_sh = cuda.shared.array(_ONE_BLOCK, np.int32)",
-        f"_chunk = ({p}N + _nt - 1) // _nt",
+        f"_chunk = ({p}_N + _nt - 1) // _nt",
         "_lo = _tid * _chunk",
-        f"_hi = min(_lo + _chunk, {p}N)",
+        f"_hi = min(_lo + _chunk, {p}_N)",
         "_c = 0",
         "for _k in range(_lo, _hi):",
-        f"    _c += {p}flags[_base + _k]",
+        f"    _c += {p}_flags[_base + _k]",
         "_sh[_tid] = _c",
         "_barrier()",
         "_off = 1",
@@ -99,11 +100,11 @@ def compaction(p, name):
         "    _off *= 2",
         "_pos = _sh[_tid] - _c",
         "for _k in range(_lo, _hi):",
-        f"    if {p}flags[_base + _k]:",
-        f"        {p}spikes[_base + _pos] = _k",
+        f"    if {p}_flags[_base + _k]:",
+        f"        {p}_spikes[_base + _pos] = _k",
         "        _pos += 1",
         "if _tid == _nt - 1:",
-        f"    {p}nspikes[_b] = _sh[_nt - 1]",
+        f"    {p}_nspikes[_b] = _sh[_nt - 1]",
     ], "_BLOCK", single_block=True)
 
 
@@ -117,71 +118,72 @@ def neurongroup(group, prefix, run_namespace, check_nan):
         return poissongroup(group, p)
     g = group.generate(p, run_namespace, nan_lines(p) if check_nan else None, batch=True)
     b = g.builder
-    b.arg(f"{p}flags", lambda: group._flags)
+    b.arg(f"{p}_flags", lambda: group._flags)
     part.args = b.args
-    part.prologue = [f"{p}N = {p}flags.shape[0] // _B"] + g.prologue
+    part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"] + g.prologue
     if g.has_loop:
         code = [f"# {group.name}: state update" + (" and threshold" if g.threshold else "")]
-        code += _each(g.index, f"{p}N * _B") + g.loads + g.body
+        code += _each(g.index, f"{p}_N * _B") + g.loads + g.body
         if g.threshold is not None:
-            code.append(f"{p}flags[{g.index}] = 1 if ({g.threshold}) else 0")
-        part.add("groups", Kernel(f"{p}update", code, f"{p}N * _B"))
+            code.append(f"{p}_flags[{g.index}] = 1 if ({g.threshold}) else 0")
+        part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"))
     if g.threshold is not None:
         part.add("groups", compaction(p, group.name))
     if g.reset is not None:
         loads, body = g.reset
-        code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}N * _B")
-        code += [f"if {p}flags[_i] == 0:", "    return"] + loads + body
-        part.add("resets", Kernel(f"{p}reset", code, f"{p}N * _B"))
+        code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}_N * _B")
+        code += [f"if {p}_flags[_i] == 0:", "    return"] + loads + body
+        part.add("resets", Kernel(f"{p}_reset", code, f"{p}_N * _B"))
     return part
 
 
 def poissongroup(group, p):
     part = CudaPart()
-    part.args = {f"{p}rates": lambda: group._rates_array, f"{p}next_spike": lambda: group.next_spike_,
-                 f"{p}stream": lambda: group.stream, f"{p}spikes": lambda: group._spikes,
-                 f"{p}nspikes": lambda: group._nspikes, f"{p}flags": lambda: group._flags}
+    part.args = {f"{p}_rates": lambda: group._rates_array,
+                 variable(p, "next_spike"): lambda: group.variables["next_spike"].array,
+                 f"{p}_stream": lambda: group._stream, f"{p}_spikes": lambda: group._spikes,
+                 f"{p}_nspikes": lambda: group._nspikes, f"{p}_flags": lambda: group._flags}
     group._externals = {}
-    part.prologue = [f"{p}N = {p}flags.shape[0] // _B"]
-    gap = "_poisson_gap(_seed, {p}stream, _i, _step, {k}, {p}rates[_i] * dt)"
+    part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
+    gap = "_poisson_gap(_seed, {p}_stream, _i, _step, {k}, {p}_rates[_i] * dt)"
     code = [f"# {group.name}: Poisson spikes; the next spike step is drawn (geometric gap) at each spike"]
-    code += _each("_i", f"{p}N * _B") + [
-        f"_nx = {p}next_spike[_i]",
+    code += _each("_i", f"{p}_N * _B") + [
+        f"_nx = {variable(p, 'next_spike')}[_i]",
         "if _nx < _step:",
         "    _nx = _step - 1 + " + gap.format(p=p, k=0),
-        f"    {p}next_spike[_i] = _nx",
+        f"    {variable(p, 'next_spike')}[_i] = _nx",
         "if _nx == _step:",
-        f"    {p}flags[_i] = 1",
-        f"    {p}next_spike[_i] = _step + " + gap.format(p=p, k=1),
+        f"    {p}_flags[_i] = 1",
+        f"    {variable(p, 'next_spike')}[_i] = _step + " + gap.format(p=p, k=1),
         "else:",
-        f"    {p}flags[_i] = 0",
+        f"    {p}_flags[_i] = 0",
     ]
-    part.add("groups", Kernel(f"{p}update", code, f"{p}N * _B"))
+    part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"))
     part.add("groups", compaction(p, group.name))
     return part
 
 
 def spikegenerator(group, p):
     part = CudaPart()
-    part.args = {f"{p}spikes": lambda: group._spikes, f"{p}nspikes": lambda: group._nspikes,
-                 f"{p}evstep": lambda: group._evstep, f"{p}evidx": lambda: group._evidx,
-                 f"{p}ptrarr": lambda: group._ptr, f"{p}flags": lambda: group._flags}
-    part.prologue = [f"{p}N = {p}flags.shape[0] // _B"]
-    part.add("groups", Kernel(f"{p}clear", _each("_i", f"{p}N * _B") + [f"{p}flags[_i] = 0"], f"{p}N * _B"))
-    part.add("groups", Kernel(f"{p}events", [
+    part.args = {f"{p}_spikes": lambda: group._spikes, f"{p}_nspikes": lambda: group._nspikes,
+                 f"{p}_evstep": lambda: group._evstep, f"{p}_evidx": lambda: group._evidx,
+                 f"{p}_ptrarr": lambda: group._ptr, f"{p}_flags": lambda: group._flags}
+    part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
+    part.add("groups", Kernel(f"{p}_clear", _each("_i", f"{p}_N * _B") + [f"{p}_flags[_i] = 0"], f"{p}_N * _B"))
+    part.add("groups", Kernel(f"{p}_events", [
         f"# {group.name}: spikes given as (index, step) pairs, sorted by step (a thread per copy)",
         *_each("_b", "_B"),
         "_n = 0",
-        f"_base = _b * {p}N",
-        f"_ptr = {p}ptrarr[_b]",
-        f"while _ptr < {p}evstep.shape[0] and {p}evstep[_ptr] <= _step:",
-        f"    if {p}evstep[_ptr] == _step:",
-        f"        {p}spikes[_base + _n] = {p}evidx[_ptr]",
-        f"        {p}flags[_base + {p}evidx[_ptr]] = 1",
+        f"_base = _b * {p}_N",
+        f"_ptr = {p}_ptrarr[_b]",
+        f"while _ptr < {p}_evstep.shape[0] and {p}_evstep[_ptr] <= _step:",
+        f"    if {p}_evstep[_ptr] == _step:",
+        f"        {p}_spikes[_base + _n] = {p}_evidx[_ptr]",
+        f"        {p}_flags[_base + {p}_evidx[_ptr]] = 1",
         "        _n += 1",
         "    _ptr += 1",
-        f"{p}ptrarr[_b] = _ptr",
-        f"{p}nspikes[_b] = _n",
+        f"{p}_ptrarr[_b] = _ptr",
+        f"{p}_nspikes[_b] = _n",
     ], "_B"))
     return part
 
@@ -189,35 +191,35 @@ def spikegenerator(group, p):
 # -- monitors -------------------------------------------------------------------------------
 def spikemonitor(mon, p):
     src = mon.source._prefix
-    part = CudaPart(args={f"{p}i": lambda: mon._i, f"{p}step": lambda: mon._step, f"{p}copy": lambda: mon._copy,
-                          f"{p}n": lambda: mon._n, f"{p}count": lambda: mon.count}, flat={f"{p}count"})
+    part = CudaPart(args={f"{p}_i": lambda: mon._i, f"{p}_step": lambda: mon._step, f"{p}_copy": lambda: mon._copy,
+                          f"{p}_n": lambda: mon._n, f"{p}_count": lambda: mon._count}, flat={f"{p}_count"})
     if mon.record:
-        part.add("capacity", Kernel(f"{p}capacity", [
+        part.add("capacity", Kernel(f"{p}_capacity", [
             "# the buffer must hold one more step of spikes; else stop here (the host grows it)",
-            "if cuda.grid(1) == 0 and " + f"{p}n[0] + {src}N * _B > {p}i.shape[0]:",
+            "if cuda.grid(1) == 0 and " + f"{p}_n[0] + {src}_N * _B > {p}_i.shape[0]:",
             "    _halt(_ctl, _step)",
         ], "1", block=1))
-    record = [f"        {p}i[_nn + _off + _k] = _j", f"        {p}step[_nn + _off + _k] = _step",
-              f"        {p}copy[_nn + _off + _k] = _b"] if mon.record else []
-    part.add("thresholds", Kernel(f"{p}record", [
+    record = [f"        {p}_i[_nn + _off + _k] = _j", f"        {p}_step[_nn + _off + _k] = _step",
+              f"        {p}_copy[_nn + _off + _k] = _b"] if mon.record else []
+    part.add("thresholds", Kernel(f"{p}_record", [
         f"# {mon.name}: spikes of the step, copy after copy (one block)",
         "if cuda.blockIdx.x != 0:",
         "    return",
         "_tid = cuda.threadIdx.x",
-        f"_nn = {p}n[0]",
+        f"_nn = {p}_n[0]",
         "_off = 0",
         "for _b in range(_B):",
-        f"    _ns = {src}nspikes[_b]",
+        f"    _ns = {src}_nspikes[_b]",
         "    for _k in range(_tid, _ns, cuda.blockDim.x):",
-        f"        _j = {src}spikes[_b * {src}N + _k]",
-        f"        {p}count[_b * {src}N + _j] += 1",
+        f"        _j = {src}_spikes[_b * {src}_N + _k]",
+        f"        {p}_count[_b * {src}_N + _j] += 1",
         *record,
         "    _off += _ns",
         "_barrier()",
         "if _tid == 0:",
-        f"    {p}n[0] = _nn + _off" if mon.record else "    pass",
+        f"    {p}_n[0] = _nn + _off" if mon.record else "    pass",
     ], "_BLOCK", single_block=True, block=-1))
-    part.prologue = [f"{src}N = {src}flags.shape[0] // _B"]
+    part.prologue = [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
 
@@ -226,7 +228,7 @@ def statemonitor(mon, p):
 
     src = mon.source._prefix
     source_ext = getattr(mon.source, "_externals", {})
-    arrays = {n: f"{src}{n}" for n, v in mon.source.variables.items() if v.kind != "internal"}
+    arrays = {n: variable(src, n) for n, v in mon.source.variables.items() if v.kind != "internal"}
     b = BlockBuilder(src, arrays, source_ext)
     b.neuron_index = "_n"
     _, subs = mon.source.equations.substituted() if hasattr(mon.source, "equations") else ({}, {})
@@ -238,41 +240,41 @@ def statemonitor(mon, p):
                      else sympy.Symbol(v, real=True).xreplace(subs))
     pr = b.printer()
     shared = {n for n, v in mon.source.variables.items() if "shared" in v.flags}
-    values = [(f"{src}{v}[{0 if v in shared else '_i'}]" if e is None else pr.doprint(e))
+    values = [(f"{variable(src, v)}[{0 if v in shared else '_i'}]" if e is None else pr.doprint(e))
               for v, e in zip(mon.record_variables, exprs)]
     loads = b.loads([e for e in exprs if e is not None])
-    part = CudaPart(args={f"{p}every": lambda: mon._every, f"{p}rec": lambda: mon.indices,
-                          f"{p}n": lambda: mon._n, f"{p}steps": lambda: mon._steps})
+    part = CudaPart(args={f"{p}_every": lambda: mon._every, f"{p}_rec": lambda: mon.indices,
+                          f"{p}_n": lambda: mon._n, f"{p}_steps": lambda: mon._steps})
     for k, v in enumerate(mon.record_variables):
-        part.args[f"{p}b{k}"] = lambda v=v: mon._buffers[v]
+        part.args[f"{p}_b{k}"] = lambda v=v: mon._buffers[v]
     code = [f"# {mon.name}: values at the start of the step (one block; columns copy-major)",
             "if cuda.blockIdx.x != 0:", "    return",
-            f"if _step % {p}every != 0:", "    return",
-            "_tid = cuda.threadIdx.x", f"_nn = {p}n[0]", f"_nrec = {p}rec.shape[0]",
+            f"if _step % {p}_every != 0:", "    return",
+            "_tid = cuda.threadIdx.x", f"_nn = {p}_n[0]", f"_nrec = {p}_rec.shape[0]",
             "for _kk in range(_tid, _nrec * _B, cuda.blockDim.x):",
             "    _b = _kk // _nrec",
-            f"    _n = {p}rec[_kk - _b * _nrec]",
-            f"    _i = _b * {src}N + _n"]
+            f"    _n = {p}_rec[_kk - _b * _nrec]",
+            f"    _i = _b * {src}_N + _n"]
     code += ["    " + line for line in loads]
-    code += [f"    {p}b{k}[_nn, _kk] = {val}" for k, val in enumerate(values)]
-    code += ["_barrier()", "if _tid == 0:", f"    {p}steps[_nn] = _step", f"    {p}n[0] = _nn + 1"]
-    part.add("start", Kernel(f"{p}record", code, "_BLOCK", single_block=True, block=-1))
-    part.prologue = [f"{src}N = {src}flags.shape[0] // _B"]
+    code += [f"    {p}_b{k}[_nn, _kk] = {val}" for k, val in enumerate(values)]
+    code += ["_barrier()", "if _tid == 0:", f"    {p}_steps[_nn] = _step", f"    {p}_n[0] = _nn + 1"]
+    part.add("start", Kernel(f"{p}_record", code, "_BLOCK", single_block=True, block=-1))
+    part.prologue = [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
 
 def ratemonitor(mon, p):
     src = mon.source._prefix
-    part = CudaPart(args={f"{p}n": lambda: mon._n, f"{p}counts": lambda: mon._counts,
-                          f"{p}steps": lambda: mon._steps})
-    part.add("end", Kernel(f"{p}record", [
+    part = CudaPart(args={f"{p}_n": lambda: mon._n, f"{p}_counts": lambda: mon._counts,
+                          f"{p}_steps": lambda: mon._steps})
+    part.add("end", Kernel(f"{p}_record", [
         f"# {mon.name}: the step's spike count of each copy (one thread)",
         "if cuda.grid(1) != 0:", "    return",
-        f"_nn = {p}n[0]",
+        f"_nn = {p}_n[0]",
         "for _b in range(_B):",
-        f"    {p}counts[_nn * _B + _b] = {src}nspikes[_b]",
-        f"{p}steps[_nn] = _step",
-        f"{p}n[0] = _nn + 1",
+        f"    {p}_counts[_nn * _B + _b] = {src}_nspikes[_b]",
+        f"{p}_steps[_nn] = _step",
+        f"{p}_n[0] = _nn + 1",
     ], "1", block=1))
     return part
 
@@ -374,34 +376,34 @@ def synapses(syn, prefix, run_namespace, check_nan):
     percopy = per_copy_variables(syn)
     part = CudaPart()
     args = sc.synapse_args(syn, p, externals)
-    args.update({f"{src}flags": lambda: syn.source._flags, f"{tgt}flags": lambda: syn.target._flags})
-    part.prologue = [f"{src}N = {src}flags.shape[0] // _B", f"{tgt}N = {tgt}flags.shape[0] // _B",
-                     f"{p}nsyn = {src}N * {tgt}N" if dense else f"{p}nsyn = {p}pre.shape[0]"]
-    pre_of_s = f"_s // {tgt}N" if dense else f"{p}pre[_s]"
-    post_of_s = f"_s % {tgt}N" if dense else f"{p}post[_s]"
+    args.update({f"{src}_flags": lambda: syn.source._flags, f"{tgt}_flags": lambda: syn.target._flags})
+    part.prologue = [f"{src}_N = {src}_flags.shape[0] // _B", f"{tgt}_N = {tgt}_flags.shape[0] // _B",
+                     f"{p}_nsyn = {src}_N * {tgt}_N" if dense else f"{p}_nsyn = {p}_pre.shape[0]"]
+    pre_of_s = f"_s // {tgt}_N" if dense else f"{p}_pre[_s]"
+    post_of_s = f"_s % {tgt}_N" if dense else f"{p}_post[_s]"
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
-    tail = [f"{p}lastupdate[_sb] = _t"] if has_ed else []
-    sb = f"_sb = _b * {p}nsyn + _s"
-    ib, jb = f"_ib = _b * {src}N + _ip", f"_jb = _b * {tgt}N + _jp"
+    tail = [f"{variable(p, 'lastupdate')}[_sb] = _t"] if has_ed else []
+    sb = f"_sb = _b * {p}_nsyn + _s"
+    ib, jb = f"_ib = _b * {src}_N + _ip", f"_jb = _b * {tgt}_N + _jp"
 
     update = sc._clock_driven(syn, p, externals, hoister, batch=percopy)
     if update:
-        code = [f"# {syn.name}: clock-driven synaptic equations"] + _each("_sb", f"{p}nsyn * _B")
-        code += [f"_b = _sb // {p}nsyn", f"_s = _sb - _b * {p}nsyn", f"_ip = {pre_of_s}", f"_jp = {post_of_s}",
+        code = [f"# {syn.name}: clock-driven synaptic equations"] + _each("_sb", f"{p}_nsyn * _B")
+        code += [f"_b = _sb // {p}_nsyn", f"_s = _sb - _b * {p}_nsyn", f"_ip = {pre_of_s}", f"_jp = {post_of_s}",
                  ib, jb] + update
-        part.add("before_groups", Kernel(f"{p}update", code, f"{p}nsyn * _B"))
+        part.add("before_groups", Kernel(f"{p}_update", code, f"{p}_nsyn * _B"))
     for k, (target, expr) in enumerate(sc._summed(syn, p, externals, hoister, batch=percopy)):
-        var = syn.target.variables[target[len(tgt):]]
+        var = syn.target.variables[target[len(variable(tgt, "")):]]
         zero = "np.float32(0.0)" if var._array.dtype == np.float32 else "0.0"
-        code = [f"# {syn.name}: summed into {target}"] + _each("_jb", f"{tgt}N * _B")
-        code += [f"_b = _jb // {tgt}N", f"_jp = _jb - _b * {tgt}N", f"_acc = {zero}"]
+        code = [f"# {syn.name}: summed into {target}"] + _each("_jb", f"{tgt}_N * _B")
+        code += [f"_b = _jb // {tgt}_N", f"_jp = _jb - _b * {tgt}_N", f"_acc = {zero}"]
         if dense:
-            code += [f"for _ip in range({src}N):", f"    _s = _ip * {tgt}N + _jp"]
+            code += [f"for _ip in range({src}_N):", f"    _s = _ip * {tgt}_N + _jp"]
         else:
-            code += [f"for _q in range({p}colptr[_jp], {p}colptr[_jp + 1]):", f"    _s = {p}colsyn[_q]",
-                     f"    _ip = {p}pre[_s]"]
+            code += [f"for _q in range({p}_colptr[_jp], {p}_colptr[_jp + 1]):", f"    _s = {p}_colsyn[_q]",
+                     f"    _ip = {p}_pre[_s]"]
         code += ["    " + ib, "    " + sb, f"    _acc += {expr}", f"{target}[_jb] = _acc"]
-        part.add("before_groups", Kernel(f"{p}summed{k}", code, f"{tgt}N * _B"))
+        part.add("before_groups", Kernel(f"{p}_summed{k}", code, f"{tgt}_N * _B"))
 
     ed = sc._event_driven_lines(syn, p, externals, hoister, batch=percopy)
     choice = getattr(syn, "propagation", "auto")
@@ -410,7 +412,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
     for k, (pw_name, pathway) in enumerate(syn.pathways.items()):
         _check_writes(syn, pathway.statements, pathway.label, ("syn", "post"))
         d = state.delays[pw_name]
-        q = f"{p}{pw_name}_"
+        q = f"{p}_p{k}_"
         slots = d.max_delay + 1
         args[f"{q}dsteps"] = lambda d=d: d.uniq
         delayed, homogeneous = d.max_delay > 0, d.homogeneous
@@ -434,77 +436,77 @@ def synapses(syn, prefix, run_namespace, check_nan):
                 "_tid = cuda.threadIdx.x",
                 "_b = cuda.blockIdx.x",
                 f"_slot = _step % {q}hist.shape[0]",
-                f"_ns = {src}nspikes[_b]",
+                f"_ns = {src}_nspikes[_b]",
                 "for _k in range(_tid, _ns, cuda.blockDim.x):",
-                f"    {q}hist[_slot, _b * {src}N + _k] = {src}spikes[_b * {src}N + _k]",
+                f"    {q}hist[_slot, _b * {src}_N + _k] = {src}_spikes[_b * {src}_N + _k]",
                 "if _tid == 0:",
                 f"    {q}histn[_slot * _B + _b] = _ns",
             ], "_BLOCK", single_block=True))
         elif delayed:  # the history of spike flags
             args[f"{q}histf"] = lambda d=d, shape=(slots, B * ns): _history(d, "histf", shape, np.uint8)
-            part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{src}N * _B") + [
-                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}flags[_i]"], f"{src}N * _B"))
+            part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{src}_N * _B") + [
+                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}_flags[_i]"], f"{src}_N * _B"))
         head = []
         if listed:
             if delayed:
                 count = f"{q}histn[_rslot * _B + _b]"
-                neuron = f"{q}hist[_rslot, _b * {src}N + {{k}}]"
+                neuron = f"{q}hist[_rslot, _b * {src}_N + {{k}}]"
                 head = [f"_rslot = (_step - {q}dsteps[0]) % {q}hist.shape[0]"]
             else:
-                count, neuron = f"{src}nspikes[_b]", f"{src}spikes[_b * {src}N + {{k}}]"
+                count, neuron = f"{src}_nspikes[_b]", f"{src}_spikes[_b * {src}_N + {{k}}]"
         if mode == "target" and dense and homogeneous:
             code = [f"# {syn.name}: {pathway.label}, one thread per target over the spike list"]
-            code += _each("_jb", f"{tgt}N * _B") + [f"_b = _jb // {tgt}N", f"_jp = _jb - _b * {tgt}N"] + head + [
+            code += _each("_jb", f"{tgt}_N * _B") + [f"_b = _jb // {tgt}_N", f"_jp = _jb - _b * {tgt}_N"] + head + [
                 f"for _k in range({count}):",
                 f"    _ip = {neuron.format(k='_k')}",
                 "    " + ib,
-                f"    _s = _ip * {tgt}N + _jp",
+                f"    _s = _ip * {tgt}_N + _jp",
                 "    " + sb] + ["    " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N * _B"))
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}_N * _B"))
         elif mode == "target":
             slot = "0" if not delayed else (f"(_step - {q}dsteps[0]) % {q}histf.shape[0]" if homogeneous
                                             else f"(_step - {q}dsyn[_s]) % {q}histf.shape[0]")
-            spiked = f"{src}flags[_ib]" if not delayed else f"{q}histf[{slot}, _ib]"
+            spiked = f"{src}_flags[_ib]" if not delayed else f"{q}histf[{slot}, _ib]"
             code = [f"# {syn.name}: {pathway.label}, one thread per target over its incoming synapses"]
-            code += _each("_jb", f"{tgt}N * _B") + [f"_b = _jb // {tgt}N", f"_jp = _jb - _b * {tgt}N"]
+            code += _each("_jb", f"{tgt}_N * _B") + [f"_b = _jb // {tgt}_N", f"_jp = _jb - _b * {tgt}_N"]
             if dense:
                 if delayed and not homogeneous:
                     args[f"{q}dsyn"] = lambda n=pw_name, dt=dt: np.floor(
                         syn.pathways[n].delays() / dt + 0.5).astype(np.int32)
-                code += [f"for _ip in range({src}N):", f"    _s = _ip * {tgt}N + _jp"]
+                code += [f"for _ip in range({src}_N):", f"    _s = _ip * {tgt}_N + _jp"]
             else:
                 args[f"{q}order"] = lambda extra=extra, n=pw_name: extra.pathways[n][0]
                 args[f"{q}dsyn"] = lambda extra=extra, n=pw_name: extra.pathways[n][1]
-                code += [f"for _q in range({p}colptr[_jp], {p}colptr[_jp + 1]):", f"    _s = {q}order[_q]",
-                         f"    _ip = {p}pre[_s]"]
+                code += [f"for _q in range({p}_colptr[_jp], {p}_colptr[_jp + 1]):", f"    _s = {q}order[_q]",
+                         f"    _ip = {p}_pre[_s]"]
             code += ["    " + ib, f"    if {spiked}:", "        " + sb] + ["        " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}N * _B"))
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}_N * _B"))
         else:  # row: a warp per spiking row
-            syn_of_q = "_q" if state.sorted else f"{p}rowsyn[_q]"
+            syn_of_q = "_q" if state.sorted else f"{p}_rowsyn[_q]"
             code = [f"# {syn.name}: {pathway.label}, one warp per spiking row, atomic adds to targets",
                     "_g = cuda.grid(1)", f"_w = _g // {WARP}", f"_lane = _g - _w * {WARP}",
-                    f"_b = _w // {src}N", f"_k = _w - _b * {src}N", "if _b >= _B:", "    return"] + head + [
+                    f"_b = _w // {src}_N", f"_k = _w - _b * {src}_N", "if _b >= _B:", "    return"] + head + [
                 f"if _k >= {count}:", "    return",
                 f"_ip = {neuron.format(k='_k')}",
                 ib,
-                f"for _q in range({p}rowptr[_ip] + _lane, {p}rowptr[_ip + 1], {WARP}):",
-                f"    _s = {syn_of_q}", "    " + sb, f"    _jp = {p}post[_s]", "    " + jb]
+                f"for _q in range({p}_rowptr[_ip] + _lane, {p}_rowptr[_ip + 1], {WARP}):",
+                f"    _s = {syn_of_q}", "    " + sb, f"    _jp = {p}_post[_s]", "    " + jb]
             code += ["    " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}N * _B * {WARP}"))
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}_N * _B * {WARP}"))
     if syn.on_post:
         _check_writes(syn, syn.on_post, "on_post", ("syn", "pre"))
         body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000, batch=percopy) + tail
-        code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ib", f"{src}N * _B")
-        code += [f"_b = _ib // {src}N", f"_ip = _ib - _b * {src}N"]
+        code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ib", f"{src}_N * _B")
+        code += [f"_b = _ib // {src}_N", f"_ip = _ib - _b * {src}_N"]
         if dense:
-            code += [f"for _k in range({tgt}nspikes[_b]):", f"    _jp = {tgt}spikes[_b * {tgt}N + _k]",
-                     "    " + jb, f"    _s = _ip * {tgt}N + _jp", "    " + sb] + ["    " + line for line in body]
+            code += [f"for _k in range({tgt}_nspikes[_b]):", f"    _jp = {tgt}_spikes[_b * {tgt}_N + _k]",
+                     "    " + jb, f"    _s = _ip * {tgt}_N + _jp", "    " + sb] + ["    " + line for line in body]
         else:
-            syn_of_q = "_q" if state.sorted else f"{p}rowsyn[_q]"
-            code += [f"for _q in range({p}rowptr[_ip], {p}rowptr[_ip + 1]):", f"    _s = {syn_of_q}",
-                     f"    _jp = {p}post[_s]", "    " + jb, f"    if {tgt}flags[_jb]:", "        " + sb]
+            syn_of_q = "_q" if state.sorted else f"{p}_rowsyn[_q]"
+            code += [f"for _q in range({p}_rowptr[_ip], {p}_rowptr[_ip + 1]):", f"    _s = {syn_of_q}",
+                     f"    _jp = {p}_post[_s]", "    " + jb, f"    if {tgt}_flags[_jb]:", "        " + sb]
             code += ["        " + line for line in body]
-        part.add("synapses", Kernel(f"{p}on_post", code, f"{src}N * _B"))
+        part.add("synapses", Kernel(f"{p}_on_post", code, f"{src}_N * _B"))
     pr = sc._printer(syn, p, externals, hoister, 0, batch=percopy)
     part.prologue += [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..codegen.compiler import load_module
+from ..codegen.names import variable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
 from ..prefs import prefs
@@ -79,7 +80,7 @@ def plan(ordered, run_namespace, check_nan, batch):
     for obj, part in zip(ordered, parts):
         args.update(part.args)
         if check_nan and hasattr(obj, "equations"):
-            args[f"{obj._prefix}id"] = lambda obj=obj: obj._network_id
+            args[f"{obj._prefix}_id"] = lambda obj=obj: obj._network_id
     prologue = []
     for part in parts:
         prologue += [line for line in part.prologue if line not in prologue]
@@ -201,7 +202,7 @@ class CudaRunner:
 
     def _written_variables(self, name):
         for obj in self.net._ordered_objects:
-            p = obj._prefix
+            p = variable(obj._prefix, "")
             if name.startswith(p) and name[len(p):] in getattr(obj, "variables", {}):
                 var = obj.variables[name[len(p):]]
                 if isinstance(var.device, DeviceCopy) and var.device.runner is self:

@@ -4,6 +4,7 @@ the :class:`Part` of generated code it contributes to a network's run loop."""
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,9 +15,26 @@ from ..units import DIMENSIONLESS, Quantity, get_dimensions
 _counters: dict[str, itertools.count] = {}
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def unique_name(base):
     n = next(_counters.setdefault(base, itertools.count()))
     return base if n == 0 else f"{base}_{n}"
+
+
+def object_name(name, default):
+    """The name of a new object: ``name`` if given (an identifier; a trailing ``*`` asks for a unique
+    name starting with it, as in Brian2), else a unique name from ``default``."""
+    if name is None:
+        return unique_name(default)
+    if not isinstance(name, str):
+        raise ModelError(f"an object's name must be a string, not {type(name).__name__}")
+    base = name[:-1] if name.endswith("*") else name
+    if not _IDENTIFIER.fullmatch(base):
+        raise ModelError(f"an object's name must be an identifier (ASCII letters, digits and '_', not starting "
+                         f"with a digit), not {name!r}")
+    return unique_name(base) if name.endswith("*") else name
 
 
 @dataclass
@@ -84,6 +102,21 @@ class VariableOwner:
     def _init_variables(self):
         object.__setattr__(self, "variables", {})
 
+    def _check_attribute_clashes(self, names, what="variable"):
+        """A user's name that is also an attribute of this object (``G.spikes``, ``G.N``) could not be
+        read as ``G.<name>``: refuse it, saying what the attribute is."""
+        for name in names:
+            if name.startswith("_"):
+                continue
+            attr = getattr(type(self), name, None)
+            if attr is None and name not in self.__dict__:
+                continue
+            doc = (getattr(attr, "__doc__", None) or "").strip().split("\n")[0] if attr is not None else ""
+            meaning = f" ({doc.rstrip('.')})" if doc and not isinstance(attr, (int, float, str)) else ""
+            raise ModelError(f"{type(self).__name__} '{self.name}': '{name}' cannot be the name of a {what}: "
+                             f"{self.name}.{name} is the {type(self).__name__}'s own attribute{meaning}. "
+                             f"Rename the {what}, for example to 'my_{name}'.")
+
     def _add_variable(self, name, dim, size, dtype, kind, flags=frozenset(), fill=0):
         arr = np.full(size, fill, dtype=dtype)
         self.variables[name] = Variable(name, dim, arr, kind, flags)
@@ -107,7 +140,7 @@ class VariableOwner:
         variables = self.__dict__.get("variables", {})
         raw = name.endswith("_") and name[:-1] in variables
         key = name[:-1] if raw else name
-        if key in variables:
+        if key in variables and self._frozen:  # during construction, attributes are plain attributes
             self._set_variable(variables[key], value, raw=raw, level=1)
         elif self._frozen and not name.startswith("_") and name not in self.__dict__ \
                 and not hasattr(type(self), name):

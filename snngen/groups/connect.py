@@ -132,7 +132,7 @@ class Connector:
                                   condition=code.get("condition"), p=code.get("p"),
                                   p_const=None if isinstance(p, str) or p == 1.0 else repr(p), j=code.get("j")))
         fn = load_module(source).connect
-        oi, oj, bad = fn(_random.current_seed(), syn.stream, _STEP_BASE - self.calls, len(src), len(tgt), n,
+        oi, oj, bad = fn(_random.current_seed(), syn._stream, _STEP_BASE - self.calls, len(src), len(tgt), n,
                          *args.values())
         if bad >= 0 and not (j is not None and self._skip):
             raise ModelError(f"{syn.name}.connect: j = {j!r} gives a target outside {tgt.name} "

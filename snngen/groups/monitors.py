@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..codegen.blocks import BlockBuilder
+from ..codegen.names import variable
 from ..codegen.render import render
 from ..equations.parser import suggest
 from ..errors import ModelError
 from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
-from .base import Part, unique_name
+from .base import Part, object_name
 
 
 def _q(values, dim):
@@ -51,23 +52,23 @@ class SpikeMonitor(_Monitor):
     def __init__(self, source, record=True, name=None):
         self.source = source
         self.record = bool(record)
-        self.name = name or unique_name("spikemonitor")
+        self.name = object_name(name, "spikemonitor")
         self._i = np.zeros(1024, dtype=np.int32)
         self._step = np.zeros(1024, dtype=np.int64)
         self._copy = np.zeros(1024, dtype=np.int32)  # the copy of each spike (a batched CUDA network)
         self._n = np.zeros(1, dtype=np.int64)
-        self.count = np.zeros(source.N, dtype=np.int64)
+        self._count = np.zeros(source.N, dtype=np.int64)
 
     def build(self, prefix, run_namespace, check_nan=False):
         src = self._source_prefix()
         part = Part()
-        part.args = {f"{prefix}i": lambda: self._i, f"{prefix}step": lambda: self._step,
-                     f"{prefix}n": lambda: self._n, f"{prefix}count": lambda: self.count}
-        part.prologue = [f"{prefix}nn = {prefix}n[0]"]
+        part.args = {f"{prefix}_i": lambda: self._i, f"{prefix}_step": lambda: self._step,
+                     f"{prefix}_n": lambda: self._n, f"{prefix}_count": lambda: self._count}
+        part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
         if self.record:
-            part.capacity = [f"if {prefix}nn + {src}N > {prefix}i.shape[0]:", "    break"]
+            part.capacity = [f"if {prefix}_nn + {src}_N > {prefix}_i.shape[0]:", "    break"]
         part.thresholds = render("cpu/spikemonitor.py.j2", p=prefix, src=src, name=self.name, record=self.record)
-        part.epilogue = [f"{prefix}n[0] = {prefix}nn"]
+        part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
     def before_run(self, net, step0, nsteps):
@@ -85,8 +86,15 @@ class SpikeMonitor(_Monitor):
         return False
 
     @property
+    def count(self):
+        """Spikes per neuron so far (a copy, as in Brian2: ``count[:]`` taken before a run does not change
+        during it); ``(batch, N)`` in a batched network."""
+        return self._count.copy()
+
+    @property
     def num_spikes(self):
-        return int(self.count.sum())
+        """The number of spikes recorded (counted) so far."""
+        return int(self._count.sum())
 
     @property
     def i(self):
@@ -118,7 +126,7 @@ class SpikeMonitor(_Monitor):
         return {k: _q(t[order[split[k]:split[k + 1]]], second.dim) for k in range(self.source.N)}
 
     def get_state(self):
-        return {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self.count.copy(),
+        return {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self._count.copy(),
                 "copy": self.copy}
 
     def set_state(self, state):
@@ -130,7 +138,7 @@ class SpikeMonitor(_Monitor):
         if "copy" in state:
             self._copy[:n] = state["copy"]
         self._n[0] = n
-        self.count[:] = state["count"]
+        self._count[:] = state["count"]
 
 
 class StateMonitor(_Monitor):
@@ -144,7 +152,7 @@ class StateMonitor(_Monitor):
 
     def __init__(self, source, variables, record=True, dt=None, name=None):
         self.source = source
-        self.name = name or unique_name("statemonitor")
+        self.name = object_name(name, "statemonitor")
         if isinstance(variables, str):
             variables = [variables]
         eqs = getattr(source, "equations", None)
@@ -177,7 +185,7 @@ class StateMonitor(_Monitor):
         src = self._source_prefix()
         part = Part()
         source_ext = getattr(self.source, "_externals", {})
-        arrays = {n: f"{src}{n}" for n, v in self.source.variables.items() if v.kind != "internal"}
+        arrays = {n: variable(src, n) for n, v in self.source.variables.items() if v.kind != "internal"}
         b = BlockBuilder(src, arrays, source_ext)
         _, subs = self.source.equations.substituted() if hasattr(self.source, "equations") else ({}, {})
         import sympy
@@ -191,18 +199,18 @@ class StateMonitor(_Monitor):
         pr = b.printer()
         values = []
         for v, e in zip(self.record_variables, exprs):
-            values.append(f"{src}{v}[_i]" if e is None else pr.doprint(e))
+            values.append(f"{variable(src, v)}[_i]" if e is None else pr.doprint(e))
         loads = b.loads([e for e in exprs if e is not None])
-        args = {f"{prefix}every": lambda: self._every, f"{prefix}rec": lambda: self.indices,
-                f"{prefix}n": lambda: self._n, f"{prefix}steps": lambda: self._steps}
+        args = {f"{prefix}_every": lambda: self._every, f"{prefix}_rec": lambda: self.indices,
+                f"{prefix}_n": lambda: self._n, f"{prefix}_steps": lambda: self._steps}
         for k, v in enumerate(self.record_variables):
-            args[f"{prefix}b{k}"] = lambda v=v: self._buffers[v]
+            args[f"{prefix}_b{k}"] = lambda v=v: self._buffers[v]
         part.args = args
         part.start = render("cpu/statemonitor.py.j2", p=prefix, name=self.name, loads=loads,
-                            values=[f"{prefix}b{k}[{prefix}nn, _k] = {val}" for k, val in enumerate(values)])
-        part.prologue = [f"{prefix}nn = {prefix}n[0]"]
-        part.capacity = [f"if _step % {prefix}every == 0 and {prefix}nn >= {prefix}steps.shape[0]:", "    break"]
-        part.epilogue = [f"{prefix}n[0] = {prefix}nn"]
+                            values=[f"{prefix}_b{k}[{prefix}_nn, _k] = {val}" for k, val in enumerate(values)])
+        part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
+        part.capacity = [f"if _step % {prefix}_every == 0 and {prefix}_nn >= {prefix}_steps.shape[0]:", "    break"]
+        part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
     def before_run(self, net, step0, nsteps):
@@ -262,7 +270,7 @@ class PopulationRateMonitor(_Monitor):
 
     def __init__(self, source, name=None):
         self.source = source
-        self.name = name or unique_name("ratemonitor")
+        self.name = object_name(name, "ratemonitor")
         self._n = np.zeros(1, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
         self._steps = np.zeros(0, dtype=np.int64)
@@ -270,14 +278,14 @@ class PopulationRateMonitor(_Monitor):
     def build(self, prefix, run_namespace, check_nan=False):
         src = self._source_prefix()
         part = Part()
-        part.args = {f"{prefix}n": lambda: self._n, f"{prefix}counts": lambda: self._counts,
-                     f"{prefix}steps": lambda: self._steps}
-        part.prologue = [f"{prefix}nn = {prefix}n[0]"]
-        part.capacity = [f"if {prefix}nn >= {prefix}counts.shape[0]:", "    break"]
-        part.end = [f"{prefix}counts[{prefix}nn] = {src}nspk",
-                    f"{prefix}steps[{prefix}nn] = _step",
-                    f"{prefix}nn += 1"]
-        part.epilogue = [f"{prefix}n[0] = {prefix}nn"]
+        part.args = {f"{prefix}_n": lambda: self._n, f"{prefix}_counts": lambda: self._counts,
+                     f"{prefix}_steps": lambda: self._steps}
+        part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
+        part.capacity = [f"if {prefix}_nn >= {prefix}_counts.shape[0]:", "    break"]
+        part.end = [f"{prefix}_counts[{prefix}_nn] = {src}_nspk",
+                    f"{prefix}_steps[{prefix}_nn] = _step",
+                    f"{prefix}_nn += 1"]
+        part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
     def before_run(self, net, step0, nsteps):

@@ -6,6 +6,7 @@ import numpy as np
 import sympy
 
 from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, symbols_of
+from ..codegen.names import LOCAL, UPDATE_LOCAL, internal, user, variable
 from ..codegen.optimise import inline_temporaries
 from ..codegen.render import render
 from ..equations.dimensions import check_equation_units, dimension_of
@@ -15,8 +16,9 @@ from ..errors import EquationError, ModelError, UnitError
 from ..integrate import integrate, noise_symbols
 from ..prefs import prefs
 from ..runtime.namespace import SPECIAL_DIMS, resolve
+from ..runtime.random import new_stream
 from ..units import DIMENSIONLESS, get_dimensions, second
-from .base import Part, VariableOwner, check_size, unique_name
+from .base import Part, VariableOwner, check_size, object_name
 
 _NEVER = np.int64(-(2**62))
 _DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
@@ -52,22 +54,25 @@ class NeuronGroup(VariableOwner):
     ...                 reset="v = v_rest", namespace=dict(v_rest=-65*mV, tau=10*ms, v_th=-50*mV))
     """
 
+    integration_method = None  # the method chosen when the group was last built
+
     def __init__(self, N, model="", threshold=None, reset=None, refractory=False, method=None,
                  namespace=None, dtype=None, name=None):
         self._init_variables()
-        self.name = name or unique_name("neurongroup")
+        self.name = object_name(name, "neurongroup")
         self.N = check_size(N, f"the size of {self.name}")
         self.equations = model if isinstance(model, Equations) else Equations(model)
-        self.method = method
+        self._method = method
         self.namespace = dict(namespace) if namespace else None
         self.dtype = np.dtype(dtype or prefs.dtype).type
+        self._stream = new_stream()
         self._n_inits = 0
         self._rand = [0]
-        self.threshold = None
+        self._threshold = None
         if threshold is not None:
-            self.threshold = parse_expression(threshold, line=1, line_text=threshold)
-        self.reset = parse_statements(reset) if reset else []
-        self.refractory = refractory
+            self._threshold = parse_expression(threshold, line=1, line_text=threshold)
+        self._reset = parse_statements(reset) if reset else []
+        self._refractory = refractory
         self._refractory_expr = None
         if isinstance(refractory, str):
             self._refractory_expr = parse_expression(refractory, line=1, line_text=refractory)
@@ -92,13 +97,14 @@ class NeuronGroup(VariableOwner):
         self._flags = np.zeros(self.N, dtype=np.uint8)
         self._nspikes = np.zeros(1, dtype=np.int64)
         self._check_reset_targets()
-        self.integration_method = None
+        self._check_attribute_clashes(self.variables)
         self._frozen = True
 
     # -- description -----------------------------------------------------------
     @property
     def has_refractory(self):
-        return self.refractory is not False and self.refractory is not None
+        """True if the group has a refractory period or condition."""
+        return self._refractory is not False and self._refractory is not None
 
     @property
     def spikes(self):
@@ -115,7 +121,7 @@ class NeuronGroup(VariableOwner):
         return f"{type(self).__name__}({self.N}, name={self.name!r})"
 
     def _check_reset_targets(self):
-        for target, _op, parsed in self.reset:
+        for target, _op, parsed in self._reset:
             if target not in self.variables or self.variables[target].kind == "internal":
                 raise EquationError(f"reset of {self.name} assigns to '{target}', which is not a variable of "
                                     f"the group.{suggest(target, self.variables)}", line=parsed.line,
@@ -131,9 +137,9 @@ class NeuronGroup(VariableOwner):
 
     def _all_parsed(self):
         out = [eq.expr for eq in self.equations if eq.expr is not None]
-        if self.threshold is not None:
-            out.append(self.threshold)
-        out += [p for _, _, p in self.reset]
+        if self._threshold is not None:
+            out.append(self._threshold)
+        out += [p for _, _, p in self._reset]
         if self._refractory_expr is not None:
             out.append(self._refractory_expr)
         return out
@@ -180,12 +186,12 @@ class NeuronGroup(VariableOwner):
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)
         check_equation_units(self.name, self.equations, lookup)
-        if self.threshold is not None:
-            dimension_of(self.threshold.expr, lookup)
-            if not isinstance(self.threshold.expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
+        if self._threshold is not None:
+            dimension_of(self._threshold.expr, lookup)
+            if not isinstance(self._threshold.expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
                 raise ModelError(f"threshold of {self.name} must be a condition (like 'v > v_th'), "
-                                 f"not {self.threshold.text!r}")
-        for target, _op, parsed in self.reset:
+                                 f"not {self._threshold.text!r}")
+        for target, _op, parsed in self._reset:
             try:
                 d = dimension_of(parsed.expr, lookup)
             except UnitError as exc:
@@ -204,7 +210,8 @@ class NeuronGroup(VariableOwner):
         """This group's :class:`Part` of the network's run function."""
         def nan_lines(vid, idx, value):
             return [f"if not math.isfinite({value}):",
-                    f"    _err[0] = 1; _err[1] = {prefix}id; _err[2] = {vid}; _err[3] = {idx}; _err[4] = _step"]
+                    f"    _err[0] = 1; _err[1] = {internal(prefix, 'id')}; _err[2] = {vid}; _err[3] = {idx}; "
+                    "_err[4] = _step"]
 
         g = self.generate(prefix, run_namespace, nan_lines if check_nan else None)
         b, part = g.builder, Part()
@@ -212,11 +219,12 @@ class NeuronGroup(VariableOwner):
         part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=g.loads, idx=g.index,
                              body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop)
         part.parallel = parallel
-        b.arg(f"{prefix}flags", lambda: self._flags)
+        b.arg(internal(prefix, "flags"), lambda: self._flags)
         if g.reset is not None:
             part.resets = render("cpu/reset.py.j2", p=prefix, name=self.name, loads=g.reset[0], body=g.reset[1])
-        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]"] + g.prologue + [f"{prefix}nspk = {prefix}nspikes[0]"]
-        part.epilogue = [f"{prefix}nspikes[0] = {prefix}nspk"]
+        part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
+                         + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
+        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         part.args = b.args
         return part
 
@@ -238,65 +246,66 @@ class NeuronGroup(VariableOwner):
         self._externals = externals
         rhs, subs = self.equations.substituted()
         noises = [s.name for s in noise_symbols(rhs)]
-        arrays = {name: f"{prefix}{name}" for name, v in self.variables.items() if v.kind != "internal"}
+        arrays = {name: variable(prefix, name) for name, v in self.variables.items() if v.kind != "internal"}
         shared = {n for n, v in self.variables.items() if "shared" in v.flags}
         b = BlockBuilder(prefix, arrays, externals, noise_names=noises, shared=shared)
         for name, var in self.variables.items():
-            b.arg(f"{prefix}{name}", lambda var=var: var.array)
-        b.arg(f"{prefix}stream", lambda: self.stream)
-        b.arg(f"{prefix}spikes", lambda: self._spikes)
-        b.arg(f"{prefix}nspikes", lambda: self._nspikes)
+            b.arg(variable(prefix, name), lambda var=var: var.array)
+        b.arg(internal(prefix, "stream"), lambda: self._stream)
+        b.arg(internal(prefix, "spikes"), lambda: self._spikes)
+        b.arg(internal(prefix, "nspikes"), lambda: self._nspikes)
         b.register_externals()
         # the update loop may run in parallel (prange): its locals and index are its own names,
         # used nowhere else in the run function, so numba keeps them private to each thread
-        idx = b.index = f"{prefix}i"
-        loc = b.local = f"{prefix}u_"
+        idx = b.index = internal(prefix, "i")
+        loc = b.local = user(prefix, UPDATE_LOCAL, "")
+        nr = internal(prefix, "nr")
         if batch:
-            b.neuron_index = f"({idx} % {prefix}N)"
+            b.neuron_index = f"({idx} % {prefix}_N)"
         body = []
         if self.has_refractory:
-            body.append(f"{loc}nr = {self._not_refractory_code(b, subs)}")
-            body.append(f"{prefix}not_refractory[{idx}] = {loc}nr")
-            b.extra_names["not_refractory"] = f"{loc}nr"
+            body.append(f"{nr} = {self._not_refractory_code(b, subs)}")
+            body.append(f"{variable(prefix, 'not_refractory')}[{idx}] = {nr}")
+            b.extra_names["not_refractory"] = nr
         # constant over dt subexpressions: computed once per step, before integration
         cod = [n for n in self.equations.subexpression_order()
                if "constant over dt" in self.equations[n].flags]
         cod_stmts = [(n, self.equations[n].expr.expr.xreplace(subs)) for n in cod]
-        statements, method = integrate(rhs, self.method)
+        statements, method = integrate(rhs, self._method)
         self.integration_method = method
         statements = inline_temporaries(statements)
         all_exprs = [e for _, e in statements] + [e for _, e in cod_stmts]
-        thr = self.threshold.expr.xreplace(subs) if self.threshold is not None else None
+        thr = self._threshold.expr.xreplace(subs) if self._threshold is not None else None
         refr = [self._refractory_expr.expr.xreplace(subs)] if self._refractory_expr is not None else []
         loads = b.loads(all_exprs + ([thr] if thr is not None else []) + refr, extra=[v for v in rhs])
         cod_lines, _ = b.statements([(f"_cod_{n}", e) for n, e in cod_stmts], cse=False)
         for n in cod:  # constant-over-dt names print as the local holding this step's value
-            b.extra_names[n] = f"{prefix}tcod_{n}"
+            b.extra_names[n] = internal(prefix, f"tcod_{n}")
         stmt_lines, temps = b.statements(statements)
         pr_names = b.names(temporaries=temps)
         body += cod_lines + stmt_lines
         for name in rhs:
             new = pr_names["_new_" + name]
             if "unless refractory" in self.equations[name].flags and self.has_refractory:
-                body.append(f"if {loc}nr:")
+                body.append(f"if {nr}:")
                 body.append(f"    {loc}{name} = {new}")
             else:
                 body.append(f"{loc}{name} = {new}")
-            body.append(f"{prefix}{name}[{idx}] = {loc}{name}")
+            body.append(f"{variable(prefix, name)}[{idx}] = {loc}{name}")
             if nan_lines is not None:
                 body += nan_lines(list(self.variables).index(name), b.neuron_index or idx, f"{loc}{name}")
         if nan_lines is not None:
-            b.arg(f"{prefix}id", lambda: self._network_id)
+            b.arg(internal(prefix, "id"), lambda: self._network_id)
         threshold = None
         if thr is not None:
             threshold = b.expression(thr, draw_base=DRAW_THRESHOLD)
             if self.has_refractory:
-                threshold = f"{loc}nr and ({threshold})"
+                threshold = f"{nr} and ({threshold})"
         reset = None
-        if self.reset or self.has_refractory:
-            b.index, b.local = "_i", "l_"
+        if self._reset or self.has_refractory:
+            b.index, b.local = "_i", user(prefix, LOCAL, "")
             if batch:
-                b.neuron_index = f"(_i % {prefix}N)"
+                b.neuron_index = f"(_i % {prefix}_N)"
             b.extra_names.pop("not_refractory", None)
             reset = self._reset_code(b, prefix, subs)
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
@@ -305,17 +314,18 @@ class NeuronGroup(VariableOwner):
 
     def _not_refractory_code(self, b, subs):
         if self._refractory_expr is None:
-            b.arg(f"{b.p}refractory", lambda: float(np.asarray(self.refractory)))
-            return f"(_step - {b.p}lastspike[{b.index}]) >= int(({b.p}refractory + 0.001*dt)/dt)"
+            b.arg(internal(b.p, "refractory"), lambda: float(np.asarray(self._refractory)))
+            return (f"(_step - {variable(b.p, 'lastspike')}[{b.index}]) >= "
+                    f"int(({internal(b.p, 'refractory')} + 0.001*dt)/dt)")
         expr = self._refractory_expr.expr.xreplace(subs)
         code = b.expression(expr)
         if dimension_of(expr, self.dimension_lookup(self._externals)) != second.dim:
             return f"not ({code})"  # refractory while the condition holds (Brian2's semantics)
-        return f"(_step - {b.p}lastspike[{b.index}]) >= int(({code}) / dt + 0.001)"
+        return f"(_step - {variable(b.p, 'lastspike')}[{b.index}]) >= int(({code}) / dt + 0.001)"
 
     def _reset_code(self, b, prefix, subs):
         stmts = []
-        for target, op, parsed in self.reset:
+        for target, op, parsed in self._reset:
             expr = parsed.expr.xreplace(subs)
             if op != "=":
                 expr = {"+=": sympy.Add, "-=": lambda a, c: a - c, "*=": sympy.Mul,
@@ -324,18 +334,12 @@ class NeuronGroup(VariableOwner):
         loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts])
         hoisted = [(t, b.hoister(e)) for t, e in stmts]
         pr = b.printer(DRAW_RESET)
-        body = [f"l_{t} = {pr.doprint(e)}" for t, e in hoisted]
-        stores = sorted({f"{prefix}{t}[_i] = l_{t}" for t, _ in stmts})
+        body = [f"{b.local}{t} = {pr.doprint(e)}" for t, e in hoisted]
+        stores = sorted({f"{variable(prefix, t)}[_i] = {b.local}{t}" for t, _ in stmts})
         if self.has_refractory:
-            stores += [f"{prefix}lastspike[_i] = _step", f"{prefix}not_refractory[_i] = False"]
+            stores += [f"{variable(prefix, 'lastspike')}[_i] = _step",
+                       f"{variable(prefix, 'not_refractory')}[_i] = False"]
         return loads, body + stores
-
-    # -- run-time ------------------------------------------------------------------
-    @property
-    def stream(self):
-        import zlib
-
-        return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
 
 
 class PoissonGroup(NeuronGroup):
@@ -349,7 +353,7 @@ class PoissonGroup(NeuronGroup):
     """
 
     def __init__(self, N, rates, namespace=None, name=None, dtype=None):
-        name = name or unique_name("poissongroup")
+        name = object_name(name, "poissongroup")
         if isinstance(rates, str):
             super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace, name=name, dtype=dtype)
             object.__setattr__(self, "_rates", None)
@@ -389,11 +393,12 @@ class PoissonGroup(NeuronGroup):
         if self._rates is None:
             return super().build(prefix, run_namespace, check_nan)
         part = Part()
-        part.args = {f"{prefix}rates": lambda: self._rates_array, f"{prefix}next_spike": lambda: self.next_spike_,
-                     f"{prefix}stream": lambda: self.stream, f"{prefix}spikes": lambda: self._spikes,
-                     f"{prefix}nspikes": lambda: self._nspikes}
-        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]", f"{prefix}nspk = {prefix}nspikes[0]"]
-        part.groups = render("cpu/poisson.py.j2", p=prefix, name=self.name)
-        part.epilogue = [f"{prefix}nspikes[0] = {prefix}nspk"]
+        part.args = {f"{prefix}_rates": lambda: self._rates_array,
+                     variable(prefix, "next_spike"): lambda: self.variables["next_spike"].array,
+                     f"{prefix}_stream": lambda: self._stream, f"{prefix}_spikes": lambda: self._spikes,
+                     f"{prefix}_nspikes": lambda: self._nspikes}
+        part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_nspk = {prefix}_nspikes[0]"]
+        part.groups = render("cpu/poisson.py.j2", p=prefix, name=self.name, next_spike=variable(prefix, "next_spike"))
+        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         self._externals = {}
         return part

@@ -7,7 +7,7 @@ import numpy as np
 from ..codegen.render import render
 from ..errors import ModelError
 from ..units import get_dimensions, second
-from .base import Part, VariableOwner, check_size, unique_name
+from .base import Part, VariableOwner, check_size, object_name
 
 
 class SpikeGeneratorGroup(VariableOwner):
@@ -22,7 +22,7 @@ class SpikeGeneratorGroup(VariableOwner):
 
     def __init__(self, N, indices, times, name=None):
         self._init_variables()
-        self.name = name or unique_name("spikegeneratorgroup")
+        self.name = object_name(name, "spikegeneratorgroup")
         self.N = check_size(N, f"the size of {self.name}")
         self._spikes = np.zeros(self.N, dtype=np.int32)
         self._nspikes = np.zeros(1, dtype=np.int64)
@@ -60,13 +60,13 @@ class SpikeGeneratorGroup(VariableOwner):
 
     def build(self, prefix, run_namespace, check_nan=False):
         part = Part()
-        part.args = {f"{prefix}spikes": lambda: self._spikes, f"{prefix}nspikes": lambda: self._nspikes,
-                     f"{prefix}evstep": lambda: self._evstep, f"{prefix}evidx": lambda: self._evidx,
-                     f"{prefix}ptrarr": lambda: self._ptr}
-        part.prologue = [f"{prefix}N = {prefix}spikes.shape[0]", f"{prefix}ptr = {prefix}ptrarr[0]",
-                         f"{prefix}nspk = {prefix}nspikes[0]"]
+        part.args = {f"{prefix}_spikes": lambda: self._spikes, f"{prefix}_nspikes": lambda: self._nspikes,
+                     f"{prefix}_evstep": lambda: self._evstep, f"{prefix}_evidx": lambda: self._evidx,
+                     f"{prefix}_ptrarr": lambda: self._ptr}
+        part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_ptr = {prefix}_ptrarr[0]",
+                         f"{prefix}_nspk = {prefix}_nspikes[0]"]
         part.groups = render("cpu/spikegenerator.py.j2", p=prefix, name=self.name)
-        part.epilogue = [f"{prefix}ptrarr[0] = {prefix}ptr", f"{prefix}nspikes[0] = {prefix}nspk"]
+        part.epilogue = [f"{prefix}_ptrarr[0] = {prefix}_ptr", f"{prefix}_nspikes[0] = {prefix}_nspk"]
         return part
 
     def before_run(self, net, step0, nsteps):

@@ -14,6 +14,7 @@ import re
 import numpy as np
 import sympy
 
+from ..codegen.names import internal, variable
 from ..codegen.optimise import Hoister, inline_temporaries
 from ..codegen.printer import NumbaPrinter
 from ..codegen.render import render
@@ -157,14 +158,14 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
     src, tgt = syn.source._prefix, syn.target._prefix
     q = p + tag  # the pathway's own prefix for views and loop indices
     s_, ip, jp, jj = _index_names(q, rows)
-    syn_at = (lambda name: f"{q}r_{name}[{jj}]") if rows else (lambda name: f"{p}{name}[{s_}]")
+    syn_at = (lambda name: f"{q}r_{name}[{jj}]") if rows else (lambda name: f"{variable(p, name)}[{s_}]")
     if batch is not None:
         def syn_at(name):
-            return f"{p}{name}[{'_sb' if name in batch else '_s'}]"
+            return f"{variable(p, name)}[{'_sb' if name in batch else '_s'}]"
         ip, jp = "_ib", "_jb"
     names = {"t": "_t", "dt": "dt", "i": "float(_ip)" if batch is not None else f"float({ip})",
-             "j": "float(_jp)" if batch is not None else f"float({jp})", "N_pre": f"float({src}N)",
-             "N_post": f"float({tgt}N)", "N": f"float({p}nsyn)"}
+             "j": "float(_jp)" if batch is not None else f"float({jp})", "N_pre": f"float({src}_N)",
+             "N_post": f"float({tgt}_N)", "N": f"float({p}_nsyn)"}
     for name in syn.variables:
         names[name] = syn_at(name)
     names["_elapsed"] = f"(_t - {syn_at('lastupdate')})"
@@ -173,11 +174,11 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
             if var.kind == "internal" and name != "not_refractory":
                 continue
             if "shared" in var.flags:
-                code = f"{pre}{name}[0]"
+                code = f"{variable(pre, name)}[0]"
             elif rows and suffix == "_post":
                 code = f"{q}c_{name}[{jj}]"
             else:
-                code = f"{pre}{name}[{idx}]"
+                code = f"{variable(pre, name)}[{idx}]"
             names[name + suffix] = code
             if suffix == "_post" and name not in names:  # unsuffixed: synaptic, else postsynaptic
                 names[name] = code
@@ -185,7 +186,7 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
         names[name] = f"{p}x_{name}" if ext.kind == "scalar" else (
             f"{q}rx_{name}[{jj}]" if rows else f"{p}x_{name}[{s_}]")
     for sym in hoister.hoisted.values():
-        names[sym.name] = p + sym.name.lstrip("_")
+        names[sym.name] = internal(p, sym.name.lstrip("_"))
     if extra:
         names.update(extra)
     return names
@@ -199,7 +200,7 @@ def _index_names(p, rows):
 
 def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag="", batch=None):
     index = "_sb" if batch is not None else _index_names(p + tag, rows)[0]  # copies draw their own numbers
-    rng = f"(_seed, {p}stream, {index}, _step, {{draw}} + {draw_base})"
+    rng = f"(_seed, {p}_stream, {index}, _step, {{draw}} + {draw_base})"
     return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rand="_uniform" + rng,
                         randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
 
@@ -263,10 +264,10 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=No
         if others:
             raise ModelError(f"{syn.name}: the event-driven equation for '{n}' depends on the clock-driven "
                              f"variable(s) {sorted(others)}")
-    stmts, _ = integrate(rhs, "exact" if syn.method is None else syn.method)
+    stmts, _ = integrate(rhs, "exact" if syn._method is None else syn._method)
     stmts = inline_temporaries(stmts)
     stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
-    temps = {n: f"{p}{tag}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
+    temps = {n: f"{p}{tag or '_'}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
     hoisted = [(n, hoister(e)) for n, e in stmts]
     pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows, tag=tag, batch=batch)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
@@ -280,14 +281,14 @@ def _clock_driven(syn, p, externals, hoister, batch=None):
     if not cd:
         return []
     rhs_all, _ = eqs.substituted()
-    stmts, method = integrate({n: rhs_all[n] for n in cd}, syn.method)
+    stmts, method = integrate({n: rhs_all[n] for n in cd}, syn._method)
     syn.integration_method = method
     stmts = inline_temporaries(stmts)
-    temps = {n: f"{p}cd_{n.lstrip('_')}" for n, _ in stmts}
+    temps = {n: f"{p}_cd_{n.lstrip('_')}" for n, _ in stmts}
     noises = sorted({s.name for _, e in stmts for s in e.free_symbols if s.name.startswith("_normal_")})
     extra = dict(temps)
     for k, nm in enumerate(noises):
-        extra[nm] = f"_normal(_seed, {p}stream, {'_s' if batch is None else '_sb'}, _step, {3000 + k})"
+        extra[nm] = f"_normal(_seed, {p}_stream, {'_s' if batch is None else '_sb'}, _step, {3000 + k})"
     hoisted = [(n, hoister(e)) for n, e in stmts]
     pr = _printer(syn, p, externals, hoister, 0, extra=extra, batch=batch)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]
@@ -301,7 +302,7 @@ def _summed(syn, p, externals, hoister, batch=None):
         if eq.kind == "subexpression" and "summed" in eq.flags:
             expr = hoister(eq.expr.expr.xreplace(_subs(syn)))
             pr = _printer(syn, p, externals, hoister, 0, batch=batch)
-            out.append((f"{syn.target._prefix}{eq.name[:-5]}", pr.doprint(expr)))
+            out.append((variable(syn.target._prefix, eq.name[:-5]), pr.doprint(expr)))
     return out
 
 
@@ -332,11 +333,11 @@ def synapse_args(syn, p, externals):
     """The arguments (name -> getter) every backend's synapse code takes: variables, connectivity
     and externals."""
     state = syn._state
-    args = {f"{p}{name}": (lambda var=var: var.array) for name, var in syn.variables.items()}
-    args.update({f"{p}stream": lambda: syn.stream,
-                 f"{p}pre": lambda: syn._pre, f"{p}post": lambda: syn._post,
-                 f"{p}rowptr": lambda: state.rowptr, f"{p}colptr": lambda: state.colptr,
-                 f"{p}colsyn": lambda: state.colsyn, f"{p}rowsyn": lambda: state.rowsyn})
+    args = {variable(p, name): (lambda var=var: var.array) for name, var in syn.variables.items()}
+    args.update({f"{p}_stream": lambda: syn._stream,
+                 f"{p}_pre": lambda: syn._pre, f"{p}_post": lambda: syn._post,
+                 f"{p}_rowptr": lambda: state.rowptr, f"{p}_colptr": lambda: state.colptr,
+                 f"{p}_colsyn": lambda: state.colsyn, f"{p}_rowsyn": lambda: state.rowsyn})
     for name, ext in externals.items():
         if ext.kind == "function":
             raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
@@ -356,20 +357,20 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     externals, state, hoister = prepare(syn, run_namespace, dt)
     dense = state.dense
     args = synapse_args(syn, p, externals)
-    args[f"{p}nsyn"] = lambda: syn.N
+    args[f"{p}_nsyn"] = lambda: syn.N
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
     ed_lines = _event_driven_lines(syn, p, externals, hoister)
-    tail = [f"{p}lastupdate[_s] = _t"] if has_ed else []
+    tail = [f"{variable(p, 'lastupdate')}[_s] = _t"] if has_ed else []
     src, tgt = syn.source._prefix, syn.target._prefix
     index = dict(p=p, name=syn.name, src=src, tgt=tgt, dense=dense, rows_sorted=state.sorted,
-                 pre_of_s=f"_s // {tgt}N" if dense else f"{p}pre[_s]",
-                 post_of_s=f"_s % {tgt}N" if dense else f"{p}post[_s]")
+                 pre_of_s=f"_s // {tgt}_N" if dense else f"{p}_pre[_s]",
+                 post_of_s=f"_s % {tgt}_N" if dense else f"{p}_post[_s]")
     part = Part()
     part.before_groups = render("cpu/synapse_update.py.j2", update=_clock_driven(syn, p, externals, hoister),
                                 summed=_summed(syn, p, externals, hoister), **index)
     for k, (pw_name, pathway) in enumerate(syn.pathways.items()):
         d = state.delays[pw_name]
-        tag = f"{pw_name}_"
+        tag = f"_p{k}_"
         q = p + tag  # the pathway's ring buffer, views and loop indices
         args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
                      f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,

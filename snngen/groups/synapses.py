@@ -9,6 +9,8 @@ targets that spiked (``on_post``).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..codegen.blocks import symbols_of
@@ -18,8 +20,9 @@ from ..equations.parser import parse_statements
 from ..errors import EquationError, ModelError, UnitError
 from ..prefs import prefs
 from ..runtime.namespace import resolve
+from ..runtime.random import new_stream
 from ..units import DIMENSIONLESS, get_dimensions, second
-from .base import VariableOwner, VariableView, unique_name
+from .base import VariableOwner, VariableView, object_name
 from .connect import Connector
 from .synapse_codegen import SynapseState
 
@@ -133,11 +136,12 @@ class Synapses(VariableOwner):
     def __init__(self, source, target=None, model="", on_pre=None, on_post=None, delay=None, method=None,
                  namespace=None, dtype=None, storage="auto", name=None):
         self._init_variables()
-        self.name = name or unique_name("synapses")
+        self.name = object_name(name, "synapses")
         self.source = source
         self.target = source if target is None else target
         self.equations = model if isinstance(model, Equations) else Equations(model)
-        self.method = method
+        self._method = method
+        self._stream = new_stream()
         self.namespace = dict(namespace) if namespace else None
         self.dtype = np.dtype(dtype or prefs.dtype).type
         if storage not in ("auto", "dense", "sparse"):
@@ -154,7 +158,7 @@ class Synapses(VariableOwner):
                              f"pathways: {sorted(codes)}")
         self.pathways = {}
         for name, code in codes.items():
-            if not isinstance(name, str) or not name.isidentifier() or name == "post":
+            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or name == "post":
                 raise ModelError(f"{self.name}: pathway names must be identifiers other than 'post', not {name!r}")
             self.pathways[name] = Pathway(self, name, self._statements(code, f"on_pre[{name!r}]"), delays.get(name))
         self.on_post = self._statements(on_post, "on_post")
@@ -177,6 +181,7 @@ class Synapses(VariableOwner):
         self.integration_method = None
         # backend="cuda" only: how spikes reach targets ("auto", "row", "target"; see snngen.cuda.build)
         self.propagation = "auto"
+        self._check_attribute_clashes(self.variables)
         self._frozen = True
 
     # -- description ---------------------------------------------------------------
@@ -318,18 +323,18 @@ class Synapses(VariableOwner):
         """How ``i``, ``j``, ``x_pre``, ``x_post`` read in an initialiser of a synaptic variable (index ``_i``)."""
         nt = len(self.target)
         if self._dense:
-            pre, post = "(_i // o_nt)", "(_i % o_nt)"
-            out = {"i": ("o_nt", nt, f"float{pre}"), "j": ("o_nt", nt, f"float{post}")}
+            pre, post = "(_i // o__nt)", "(_i % o__nt)"
+            out = {"i": ("o__nt", nt, f"float{pre}"), "j": ("o__nt", nt, f"float{post}")}
         else:
-            pre, post = "o_pre[_i]", "o_post[_i]"
-            out = {"i": ("o_pre", self._pre, f"float({pre})"), "j": ("o_post", self._post, f"float({post})")}
+            pre, post = "o__pre[_i]", "o__post[_i]"
+            out = {"i": ("o__pre", self._pre, f"float({pre})"), "j": ("o__post", self._post, f"float({post})")}
         for name in names:
             resolved = self._resolve_var(name)
             if resolved is None or resolved[0] == "syn":
                 continue
             where, var = resolved
             owner = self.source if where == "pre" else self.target
-            arg = f"o_{where}_{var}"
+            arg = f"o__{where}_{var}"
             out[name] = (arg, owner.variables[var].array, f"{arg}[{pre if where == 'pre' else post}]")
         return out
 
@@ -420,12 +425,6 @@ class Synapses(VariableOwner):
     def before_run(self, net, step0, nsteps):
         self._state.refresh(net.dt_)
         return self._state.take_fresh()
-
-    @property
-    def stream(self):
-        import zlib
-
-        return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
 
     def get_state(self):
         return self._state.get_state()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..codegen.blocks import DRAW_CONDITION, BlockBuilder, symbols_of
 from ..codegen.compiler import load_module
+from ..codegen.names import LOCAL, user, variable
 from ..codegen.render import render
 from ..equations.dimensions import dimension_of
 from ..equations.parser import parse_expression
@@ -34,18 +35,19 @@ def initialise(group, var, text, level=0, indices=None):
     if d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
         raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
                         f"'{var.name}' has units {var.dim}")
-    arrays = {n: f"o_{n}" for n, v in group.variables.items() if v.kind != "internal" and n not in extra}
+    arrays = {n: variable("o_", n) for n, v in group.variables.items() if v.kind != "internal" and n not in extra}
     b = BlockBuilder("o_", arrays, externals)
+    b.local = user("o_", LOCAL, "")
     for name in arrays:
-        b.arg(f"o_{name}", lambda v=group.variables[name]: v.array)
+        b.arg(variable("o_", name), lambda v=group.variables[name]: v.array)
     b.register_externals()
-    b.arg("o_stream", lambda: group.stream)
+    b.arg("o__stream", lambda: group._stream)
     for name, (arg, array, code) in extra.items():
         b.arg(arg, lambda array=array: array)
         b.extra_names[name] = code
     value = b.expression(parsed.expr, draw_base=DRAW_CONDITION)
     loads = b.loads([parsed.expr])
-    prologue = ["o_N = _out.shape[0]"] + b.prologue()
+    prologue = ["o__N = _out.shape[0]"] + b.prologue()
     source = "\n".join(render("cpu/initialise.py.j2", args=list(b.args), prologue=prologue, loads=loads,
                               value=value))
     fn = load_module(source).initialise

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from ..codegen.compiler import load_module
+from ..codegen.names import NameTable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
 from ..groups.base import Part
@@ -141,8 +142,9 @@ class Network:
         parts = []
         for obj in ordered:
             parts.append(obj.build(obj._prefix, run_namespace, check_nan=self.check_nan))
-        args = {}
-        for part in parts:
+        args, table = {}, NameTable()
+        for obj, part in zip(ordered, parts):
+            table.claim_all(part.args, obj.name)
             args.update(part.args)
         slots = {slot: [line for part in parts for line in getattr(part, slot)] for slot in Part.SLOTS}
         parallel = any(p.parallel for p in parts)
