@@ -3,7 +3,7 @@
     snngen demo [--plot FILE]     simulate prebuilt models, compare with theory
     snngen models                 list the prebuilt models
     snngen show MODEL             print a model file (to read or copy)
-    snngen cache [--clear]        where compiled kernels live
+    snngen cache [--clear]        where compiled kernels and symbolic results live (--clear: remove all)
 """
 
 from __future__ import annotations
@@ -130,14 +130,27 @@ def main(argv=None):
 
         print(models.get(args.model).source)
     elif args.command == "cache":
-        from .codegen.compiler import cache_root
-
-        root = cache_root()
-        print(root)
-        if args.clear and root.exists():
-            shutil.rmtree(root)
-            print("cleared")
+        _cache(args.clear)
     return 0
+
+
+def _cache(clear):
+    """Print the cache folders (every kind and version) with their sizes; ``clear`` removes them."""
+    from .codegen.compiler import cache_folders, cache_root
+    from .prefs import prefs
+
+    print(f"cache directory: {prefs.cache_dir}")
+    print(f"this version's CPU kernels: {cache_root()}")
+    folders = cache_folders()
+    for folder in folders:
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        print(f"  {folder.name:70} {size / 1e6:8.1f} MB")
+    if not folders:
+        print("  (empty)")
+    if clear:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        print(f"cleared {len(folders)} folder(s)")
 
 
 if __name__ == "__main__":

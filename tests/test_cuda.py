@@ -132,7 +132,9 @@ def test_stdp_with_on_post_matches_cpu(storage):
     a, b = both(make, duration=15 * ms)
     assert_same_spikes(a, b)
     np.testing.assert_allclose(b["S"].w_, a["S"].w_, rtol=0, atol=1e-12)
-    assert np.any(np.abs(a["S"].w_ - b["S"].w_) < 1) and not np.allclose(a["S"].w_, a["S"].w_[0])
+    snngen.seed(11)
+    initial = make()["S"].w_  # the weights as drawn: learning must have moved most of them
+    assert np.mean(np.abs(a["S"].w_ - initial) > 1e-6) > 0.5
 
 
 def test_noise_summed_and_clock_driven_synapses_match_cpu():
@@ -229,16 +231,18 @@ def test_parallel_block_scan_compaction(monkeypatch):
 
 
 def test_device_array_is_shared_with_the_kernels():
-    d = lif_net("dense")()
-    net = Network(*d.values(), backend="cuda")
-    net.run(1 * ms)
-    dev = net.device_array(d["G"], "I")
+    G = NeuronGroup(6, "dv/dt = (I - v)/(2*ms) : 1\nI : 1", threshold="v > 1", reset="v = 0", name="G")
+    M = SpikeMonitor(G, name="M")
+    net = Network(G, M, backend="cuda")
+    net.run(2 * ms)
+    assert M.num_spikes == 0  # the control: no drive, no spikes
+    dev = net.device_array(G, "I")
     from snngen.cuda import simulator
 
     assert dev.shape == (6,) and (simulator() or hasattr(dev, "__cuda_array_interface__"))
-    dev.copy_to_device(np.full(6, 5.0))  # a strong drive written on the device side
+    dev.copy_to_device(np.full(6, 5.0))  # a strong drive written on the device side only
     net.run(2 * ms)
-    assert np.all(d["M"].count > 0)
+    assert np.all(M.count > 0)
 
 
 def test_clear_error_without_a_device():

@@ -74,7 +74,7 @@ class BlockBuilder:
             if ext.kind == "function":
                 functions[name] = (lambda args, ext=ext, name=name:
                                    ext.value.code(f"{self.p}ta_{name}", f"{self.p}tadt_{name}", args))
-        return NumbaPrinter(self.names(draw_base, temporaries), rand="_uniform" + rng, randn="_normal" + rng,
+        return NumbaPrinter(self.names(draw_base, temporaries), rng=rng,
                             functions=functions)
 
     def register_externals(self):
@@ -120,6 +120,11 @@ class BlockBuilder:
         """The hoisted run constants, computed once per call of the run function."""
         pr = self.printer()
         return [f"{pr.names[name]} = {pr.doprint(e)}" for name, e in self.hoister.definitions()]
+
+
+def called_names(exprs):
+    """Names called as functions that are not built in (``I`` in ``I(t)``)."""
+    return {f.func.__name__ for e in exprs for f in e.atoms(AppliedUndef)}
 
 
 def symbols_of(exprs):

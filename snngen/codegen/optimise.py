@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..equations.parser import Rand, Randn
+from ..equations.parser import Poisson, Rand, Randn
 
 
 def inline_temporaries(statements, keep=lambda name: name.startswith("_new_")):
@@ -45,7 +45,7 @@ class Hoister:
             return e, self.is_constant(e.name)
         if e.is_Atom:
             return e, True
-        if isinstance(e, (Rand, Randn)):
+        if isinstance(e, (Rand, Randn, Poisson)):
             return e, False
         pairs = [self._walk(a) for a in e.args]
         if all(c for _, c in pairs):

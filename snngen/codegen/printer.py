@@ -2,40 +2,49 @@
 
 Only trees are printed; user text is never pasted into generated code.  Every
 symbol is printed through a ``names`` mapping, so a user variable called
-``max`` or ``np`` cannot shadow anything in the generated module.
+``max`` or ``np`` cannot shadow anything in the generated module.  A symbol,
+function or construct the printer has no code for is a :class:`ModelError`,
+never a fall-through to sympy's own printing.
 """
 
 from __future__ import annotations
 
 import sympy
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.pycode import PythonCodePrinter
 
-from ..equations.parser import Clip, IntCast, Log10, Rand, Randn
+from ..equations.parser import Clip, Exprel, IntCast, Log10, Poisson, Rand, Randn, Timestep
+from ..errors import ModelError
 
 
 class NumbaPrinter(PythonCodePrinter):
     """Prints scalar code for numba ``njit`` (and numba-cuda device) functions.
 
-    ``names`` maps symbol names to code; ``rand`` / ``randn`` are format strings
-    for the random draws taking ``{draw}``; ``functions`` maps user function
-    names (TimedArrays) to callables ``args_code -> code``.
+    ``names`` maps symbol names to code; ``rng`` is the format string of a random draw's
+    coordinates taking ``{draw}``, e.g. ``"(_seed, o3__stream, _i, _step, {draw} + 0)"``;
+    ``functions`` maps user function names (TimedArrays) to callables ``args_code -> code``.
     """
 
-    def __init__(self, names, rand="_uniform({draw})", randn="_normal({draw})", functions=None,
-                 float_type="float64"):
-        super().__init__({"fully_qualified_modules": True, "strict": False})
+    def __init__(self, names, rng="({draw})", functions=None, float_type="float64"):
+        super().__init__({"fully_qualified_modules": True, "strict": True})
         self.names = names
         # float32 code keeps its arithmetic in float32 (literals and casts typed), so loops vectorise
         self.f32 = float_type == "float32"
-        self.rand = rand
-        self.randn = randn
+        self.rng = rng
         self.functions = functions or {}
+
+    def doprint(self, expr, assign_to=None):
+        try:
+            return super().doprint(expr, assign_to)
+        except PrintMethodNotImplementedError:
+            raise ModelError(f"snngen cannot generate code for '{expr}': it uses a function or construct it does "
+                             "not know") from None
 
     def _print_Symbol(self, expr):
         try:
             return self.names[expr.name]
         except KeyError:
-            raise KeyError(f"no code name for symbol '{expr.name}'") from None
+            raise ModelError(f"internal error: no code name for the symbol '{expr.name}'") from None
 
     def _literal(self, text):
         return f"np.float32({text})" if self.f32 else text
@@ -79,11 +88,20 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_BooleanFalse(self, expr):
         return "False"
 
+    def _draw(self, function, draw, *extra):
+        coordinates = self.rng.format(draw=draw)
+        if extra:
+            coordinates = coordinates[:-1] + "".join(f", {e}" for e in extra) + ")"
+        return function + coordinates
+
     def _print_Rand(self, expr):
-        return self.rand.format(draw=int(expr.args[0]))
+        return self._draw("_uniform", int(expr.args[0]))
 
     def _print_Randn(self, expr):
-        return self.randn.format(draw=int(expr.args[0]))
+        return self._draw("_normal", int(expr.args[0]))
+
+    def _print_Poisson(self, expr):
+        return f"np.float64({self._draw('_poisson', int(expr.args[1]), self._print(expr.args[0]))})"
 
     def _print_IntCast(self, expr):
         arg = expr.args[0]
@@ -101,11 +119,19 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_Log10(self, expr):
         return f"math.log10({self._print(expr.args[0])})"
 
+    def _print_Exprel(self, expr):
+        return f"_exprel({self._print(expr.args[0])})"
+
+    def _print_Timestep(self, expr):
+        t, dt = (self._print(a) for a in expr.args)
+        return f"np.float64(np.int64(({t} + 0.001*{dt})/{dt}))"
+
     def _print_Function(self, expr):
         name = type(expr).__name__
         if name in self.functions:
             return self.functions[name]([self._print(a) for a in expr.args])
-        return super()._print_Function(expr)
+        raise ModelError(f"'{expr}' calls '{name}', which is not a function snngen knows (functions: the built-in "
+                         "ones such as exp, sqrt, clip, exprel, rand; TimedArrays)")
 
 
 def code(expr, names, **kwargs):
@@ -113,4 +139,4 @@ def code(expr, names, **kwargs):
     return NumbaPrinter(names, **kwargs).doprint(expr)
 
 
-__all__ = ["NumbaPrinter", "code", "Rand", "Randn", "IntCast", "Clip", "Log10"]
+__all__ = ["NumbaPrinter", "code", "Rand", "Randn", "Poisson", "IntCast", "Clip", "Log10", "Exprel", "Timestep"]

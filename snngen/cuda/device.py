@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from numba import cuda
 
-from ..runtime.rng import make_rng
+from ..runtime.rng import exprel_py, make_rng
 
 _RNG = make_rng(cuda.jit(device=True))
 uniform = _RNG.uniform
 normal = _RNG.normal
 poisson_gap = _RNG.poisson_gap
+poisson = _RNG.poisson
+exprel = cuda.jit(device=True)(exprel_py)
 
 # _ctl, the control block every kernel reads (int64):
 #   [0] step of the chunk's first step   [1] halted: 0, or 1 + the step at which the run stopped

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..codegen.compiler import load_module
+from ..codegen.compiler import after_call, load_module
 from ..codegen.names import variable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
@@ -247,6 +247,7 @@ class CudaRunner:
             while done < nsteps:
                 todo = min(prefs.cuda_chunk, nsteps - done)
                 self._chunk(launches, todo, ctl)
+                after_call(self.module)
                 ctl.copy_to_host(ctl_host)
                 n = int(ctl_host[0]) - net.step
                 net.step += n

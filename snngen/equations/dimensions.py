@@ -6,11 +6,14 @@ import sympy
 
 from ..errors import UnitError
 from ..units import DIMENSIONLESS, UNITS, Dimension, get_dimensions, second
-from .parser import Clip, IntCast, Log10, Rand, Randn, parse_expression
+from sympy.codegen.cfunctions import expm1, log1p
+
+from .parser import Clip, Exprel, IntCast, Log10, Poisson, Rand, Randn, Timestep, parse_expression
 
 SECOND = get_dimensions(second)
 
-_DIMLESS_FUNCS = (sympy.exp, sympy.log, Log10, sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh, sympy.cosh)
+_DIMLESS_FUNCS = (sympy.exp, sympy.log, Log10, sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh, sympy.cosh,
+                  sympy.asin, sympy.acos, sympy.atan, expm1, log1p, Exprel, Poisson)
 
 
 class _AnyDimension:
@@ -93,6 +96,17 @@ def dimension_of(expr, lookup) -> Dimension:
     if isinstance(expr, (sympy.sign, IntCast, Rand, Randn)):
         for a in expr.args:
             dimension_of(a, lookup)
+        return DIMENSIONLESS
+    if isinstance(expr, Timestep):
+        for a in expr.args:
+            d = dimension_of(a, lookup)
+            if d is not ANY and d is not SECOND:
+                raise UnitError(f"the arguments of timestep() must be times, but '{a}' has units {d}")
+        return DIMENSIONLESS
+    if isinstance(expr, Poisson):
+        if not dimension_of(expr.args[0], lookup).is_dimensionless:
+            raise UnitError(f"the mean of poisson() must be dimensionless, '{expr.args[0]}' has units "
+                            f"{dimension_of(expr.args[0], lookup)}")
         return DIMENSIONLESS
     if isinstance(expr, _DIMLESS_FUNCS):
         d = dimension_of(expr.args[0], lookup)

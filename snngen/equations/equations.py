@@ -22,6 +22,8 @@ _LINE_RE = re.compile(
 _DIFF_LHS = re.compile(r"^d\s*(?P<name>[A-Za-z_]\w*)\s*/\s*dt$")
 _FLAGS_TAIL = re.compile(r"^(?P<unit>.*?)\s*\((?P<flags>[A-Za-z\s,\-]*)\)\s*$")
 NOISE_RE = re.compile(r"^xi(_\w+)?$")
+# names with a meaning of their own in model code (noise xi_*, lastspike* too)
+RESERVED = ("t", "dt", "i", "j", "N", "xi", "not_refractory", "lastupdate", "N_pre", "N_post")
 
 
 @dataclass
@@ -111,7 +113,7 @@ class Equations:
                 f"'{name}' is not a valid variable name (letters, digits and '_', starting with a letter)",
                 text=raw, line=lineno, column=lhs_col, token=name,
             )
-        if name in ("t", "dt", "i", "j", "N", "xi") or NOISE_RE.match(name) or name.startswith("lastspike"):
+        if name in RESERVED or NOISE_RE.match(name) or name.startswith("lastspike"):
             raise EquationError(f"'{name}' is a reserved name", text=raw, line=lineno, column=lhs_col, token=name)
         bad = flags - FLAGS[kind]
         if bad:

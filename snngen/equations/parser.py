@@ -16,6 +16,7 @@ import re
 import warnings
 
 import sympy
+from sympy.codegen.cfunctions import expm1, log1p
 
 from ..errors import EquationError
 
@@ -50,6 +51,35 @@ class Log10(sympy.Function):
     nargs = 1
 
 
+class Exprel(sympy.Function):
+    """``exprel(x) = (exp(x) - 1)/x``, 1 at 0: rate functions such as Hodgkin–Huxley's
+    ``x/(exp(x) - 1)`` written without 0/0 at a single voltage."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return (x * sympy.exp(x) - sympy.exp(x) + 1) / x**2
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.S.One
+
+
+class Timestep(sympy.Function):
+    """``timestep(t, dt)``: the integer step of time ``t`` (Brian2's ``int((t + 1e-3*dt)/dt)``)."""
+
+    nargs = 2
+
+
+class Poisson(sympy.Function):
+    """``poisson(lam)``: a Poisson-distributed integer with mean ``lam``; the second argument numbers
+    the call site (as ``rand()``'s)."""
+
+    nargs = 2
+
+
 class TimedArrayCall(sympy.Function):
     """A call of a user's :class:`~snngen.TimedArray`; ``func`` name is the array's name."""
 
@@ -74,9 +104,17 @@ FUNCTIONS = {
     "int": IntCast,
     "min": sympy.Min,
     "max": sympy.Max,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "expm1": expm1,
+    "log1p": log1p,
+    "exprel": Exprel,
+    "timestep": Timestep,
 }
-RANDOM_FUNCTIONS = {"rand": Rand, "randn": Randn}
-FUNCTION_ARITY = {"clip": 3, "min": 2, "max": 2}
+RANDOM_FUNCTIONS = {"rand": Rand, "randn": Randn, "poisson": Poisson}
+FUNCTION_ARITY = {"clip": 3, "min": 2, "max": 2, "timestep": 2}
+RANDOM_ARITY = {"rand": 0, "randn": 0, "poisson": 1}
 CONSTANTS = {"pi": sympy.pi, "e": sympy.E, "inf": sympy.oo, "True": sympy.true, "False": sympy.false}
 
 _BINOPS = {
@@ -222,10 +260,10 @@ class _Builder:
             self.fail("names starting with an underscore are reserved", node.func, fname)
         args = [self.build(a) for a in node.args]
         if fname in RANDOM_FUNCTIONS:
-            if args:
-                self.fail(f"{fname}() takes no arguments", node)
+            if len(args) != RANDOM_ARITY[fname]:
+                self.fail(f"{fname}() takes {RANDOM_ARITY[fname] or 'no'} argument(s)", node)
             self.rand_counter[0] += 1
-            return RANDOM_FUNCTIONS[fname](sympy.Integer(self.rand_counter[0] - 1))
+            return RANDOM_FUNCTIONS[fname](*args, sympy.Integer(self.rand_counter[0] - 1))
         if fname in FUNCTIONS:
             arity = FUNCTION_ARITY.get(fname, 1)
             if len(args) != arity:

@@ -108,9 +108,9 @@ class VariableOwner:
         for name in names:
             if name.startswith("_"):
                 continue
-            attr = getattr(type(self), name, None)
-            if attr is None and name not in self.__dict__:
+            if not hasattr(type(self), name) and name not in self.__dict__:
                 continue
+            attr = getattr(type(self), name, None)
             doc = (getattr(attr, "__doc__", None) or "").strip().split("\n")[0] if attr is not None else ""
             meaning = f" ({doc.rstrip('.')})" if doc and not isinstance(attr, (int, float, str)) else ""
             raise ModelError(f"{type(self).__name__} '{self.name}': '{name}' cannot be the name of a {what}: "

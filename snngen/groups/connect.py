@@ -13,8 +13,8 @@ import numbers
 
 import numpy as np
 
-from ..codegen.blocks import symbols_of
-from ..codegen.compiler import load_module
+from ..codegen.blocks import called_names, symbols_of
+from ..codegen.compiler import after_call, load_module
 from ..codegen.optimise import Hoister
 from ..codegen.printer import NumbaPrinter
 from ..codegen.render import render
@@ -98,7 +98,7 @@ class Connector:
             elif name not in ("i", "j", "N_pre", "N_post"):
                 used.add(name)
         externals = resolve(used, f"{syn.name}.connect", 1, syn.namespace, caller_namespace(level + 1),
-                            locate=lambda nm: "")
+                            locate=lambda nm: "", called=called_names([x.expr for x in parsed.values()]))
         for name, ext in externals.items():
             if ext.kind != "scalar":
                 raise ModelError(f"{syn.name}.connect: '{name}' must be a scalar here")
@@ -123,7 +123,7 @@ class Connector:
         names_map.update({nm: f"_x_{nm}" for nm in externals})
         names_map.update({s.name: "_c" + s.name for s in hoister.hoisted.values()})
         rng = "(_seed, _stream, _i, _step * 64 - 1 - {draw}, _j)"  # the p draw itself is at _step * 64
-        printer = NumbaPrinter(names_map, rand="_uniform" + rng, randn="_normal" + rng)
+        printer = NumbaPrinter(names_map, rng=rng)
         code = {k: printer.doprint(e) for k, e in exprs.items()}
         prologue = [f"_c{s.name} = {printer.doprint(e)}" for e, s in hoister.hoisted.items()]
         for nm, ext in externals.items():
@@ -131,9 +131,10 @@ class Connector:
         source = "\n".join(render("cpu/connect.py.j2", args=list(args), prologue=prologue,
                                   condition=code.get("condition"), p=code.get("p"),
                                   p_const=None if isinstance(p, str) or p == 1.0 else repr(p), j=code.get("j")))
-        fn = load_module(source).connect
-        oi, oj, bad = fn(_random.current_seed(), syn._stream, _STEP_BASE - self.calls, len(src), len(tgt), n,
-                         *args.values())
+        module = load_module(source)
+        oi, oj, bad = module.connect(_random.current_seed(), syn._stream, _STEP_BASE - self.calls, len(src), len(tgt),
+                                     n, *args.values())
+        after_call(module)
         if bad >= 0 and not (j is not None and self._skip):
             raise ModelError(f"{syn.name}.connect: j = {j!r} gives a target outside {tgt.name} "
                              f"(size {len(tgt)}) for i = {bad}; pass skip_if_invalid=True to skip those")

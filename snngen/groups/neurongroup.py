@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, symbols_of
+from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, called_names, symbols_of
 from ..codegen.names import LOCAL, UPDATE_LOCAL, internal, user, variable
 from ..codegen.optimise import inline_temporaries
 from ..codegen.render import render
@@ -164,7 +164,8 @@ class NeuronGroup(VariableOwner):
 
     def externals(self, run_namespace, previous=None):
         return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace,
-                       run_namespace, locate=self._locate, previous=previous)
+                       run_namespace, locate=self._locate, previous=previous,
+                       called=called_names(parsed.expr for parsed in self._all_parsed()))
 
     def dimension_lookup(self, externals):
         def lookup(name):

@@ -201,8 +201,8 @@ def _index_names(p, rows):
 def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag="", batch=None):
     index = "_sb" if batch is not None else _index_names(p + tag, rows)[0]  # copies draw their own numbers
     rng = f"(_seed, {p}_stream, {index}, _step, {{draw}} + {draw_base})"
-    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rand="_uniform" + rng,
-                        randn="_normal" + rng, float_type=np.dtype(syn.dtype).name)
+    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rng=rng,
+                        float_type=np.dtype(syn.dtype).name)
 
 
 def _write_condition(syn, target):

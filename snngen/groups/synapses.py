@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ..codegen.blocks import symbols_of
+from ..codegen.blocks import called_names, symbols_of
 from ..equations.dimensions import check_equation_units, dimension_of
 from ..equations.equations import NOISE_RE, Equations
 from ..equations.parser import parse_statements
@@ -395,7 +395,7 @@ class Synapses(VariableOwner):
             return ""
 
         return resolve(self.external_names(), f"Synapses '{self.name}'", self.N, self.namespace, run_namespace,
-                       locate=locate, previous=previous)
+                       locate=locate, previous=previous, called=called_names(p.expr for p in self._parsed()))
 
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)

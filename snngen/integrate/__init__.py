@@ -33,12 +33,13 @@ import hashlib
 import os
 import pickle
 import tempfile
+import warnings
 from pathlib import Path
 
 import sympy
 
 from ..equations.equations import NOISE_RE
-from ..equations.parser import Rand, Randn
+from ..equations.parser import Poisson, Rand, Randn
 from ..errors import ModelError
 
 DT = sympy.Symbol("dt", real=True)
@@ -80,7 +81,7 @@ def _syms(names):
 
 
 def _has_random(e):
-    return bool(e.atoms(Rand, Randn))
+    return bool(e.atoms(Rand, Randn, Poisson))
 
 
 def _constant_coefficient(e, state):
@@ -302,13 +303,10 @@ def integrate(rhs, method=None):
         return _memory[key]
     path = _cache_path(key)
     if path is not None and path.exists():
-        try:
-            with open(path, "rb") as f:
-                result = pickle.load(f)
+        result = _read(path)
+        if result is not None:
             _memory[key] = result
             return result
-        except Exception:  # a damaged entry is recomputed and rewritten
-            pass
     result = _integrate(rhs, method)
     _memory[key] = result
     if path is not None:
@@ -318,21 +316,37 @@ def integrate(rhs, method=None):
 
 def _cache_path(key):
     from .. import __version__
+    from ..codegen.compiler import code_fingerprint
     from ..prefs import prefs
 
     try:
-        root = Path(prefs.cache_dir) / f"sympy-snngen{__version__}-sympy{sympy.__version__}"
+        root = Path(prefs.cache_dir) / f"sympy-snngen{__version__}-{code_fingerprint()}-sympy{sympy.__version__}"
         root.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
     return root / f"{key[:32]}.pickle"
 
 
+def _read(path):
+    """A cached result, or None (with a warning) when the file does not match its recorded hash."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest, _, payload = data.partition(b"\n")
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        warnings.warn(f"snngen: the cached integration result {path} is damaged; computing it again",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    return pickle.loads(payload)  # our own file, checked against the hash written with it
+
+
 def _write(path, result):
+    payload = pickle.dumps(result)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(result, f)
+            f.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         os.replace(tmp, path)
     except OSError:
         pass

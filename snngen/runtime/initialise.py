@@ -6,8 +6,8 @@ rendered into a small cached Numba function, like everything else.
 
 from __future__ import annotations
 
-from ..codegen.blocks import DRAW_CONDITION, BlockBuilder, symbols_of
-from ..codegen.compiler import load_module
+from ..codegen.blocks import DRAW_CONDITION, BlockBuilder, called_names, symbols_of
+from ..codegen.compiler import after_call, load_module
 from ..codegen.names import LOCAL, user, variable
 from ..codegen.render import render
 from ..equations.dimensions import dimension_of
@@ -29,7 +29,8 @@ def initialise(group, var, text, level=0, indices=None):
     extra = group.initialiser_names(names) if hasattr(group, "initialiser_names") else {}
     names -= set(extra)
     externals = resolve(names, f"the initialiser of {group.name}.{var.name}", len(var.array),
-                        group.namespace, run_ns, locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})")
+                        group.namespace, run_ns, locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})",
+                        called=called_names([parsed.expr]))
     lookup = group.dimension_lookup(externals)
     d = dimension_of(parsed.expr, lookup)
     if d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
@@ -50,10 +51,11 @@ def initialise(group, var, text, level=0, indices=None):
     prologue = ["o__N = _out.shape[0]"] + b.prologue()
     source = "\n".join(render("cpu/initialise.py.j2", args=list(b.args), prologue=prologue, loads=loads,
                               value=value))
-    fn = load_module(source).initialise
+    module = load_module(source)
     group._n_inits += 1
     out = var.array.copy()
-    fn(_random.current_seed(), -group._n_inits, out, DEFAULT_DT, 0.0, *[g() for g in b.args.values()])
+    module.initialise(_random.current_seed(), -group._n_inits, out, DEFAULT_DT, 0.0, *[g() for g in b.args.values()])
+    after_call(module)
     if indices is None:
         var.array[...] = out
     else:

@@ -64,11 +64,12 @@ def classify(name, value, size, owner):
                      "an array or a TimedArray")
 
 
-def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previous=None):
+def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previous=None, called=()):
     """Resolve ``names`` -> {name: External}; an unknown name is an error with suggestions.
 
     ``previous`` (the last resolution) is reused for values that are the same
-    object as last time and cannot have changed behind our back.
+    object as last time and cannot have changed behind our back.  ``called``: the names
+    used as functions (``I(t)``), which must be TimedArrays, as the others must not be.
     """
     from ..equations.parser import suggest
 
@@ -94,4 +95,17 @@ def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previ
                 where = locate(name) if locate is not None else ""
                 raise ModelError(f"unknown name '{name}' in {owner}{where}: define it in the namespace "
                                  f"or in the run's scope.{suggest(name, candidates)}")
+        is_function = out[name].kind == "function"
+        if (name in called) != is_function:
+            where = locate(name) if locate is not None else ""
+            if is_function:
+                raise ModelError(f"'{name}' in {owner}{where} is a TimedArray: call it, as {name}(t)"
+                                 f"{' or ' + name + '(t, i)' if out[name].value.nargs == 2 else ''}")
+            raise ModelError(f"'{name}' in {owner}{where} is called as a function, but it is "
+                             f"{_describe(out[name])}; only TimedArrays and the built-in functions (exp, sqrt, "
+                             "exprel, clip, rand ...) can be called")
     return out
+
+
+def _describe(ext):
+    return "a number" if ext.kind == "scalar" else "an array"

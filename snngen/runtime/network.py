@@ -14,7 +14,7 @@ import time
 import numba
 import numpy as np
 
-from ..codegen.compiler import load_module
+from ..codegen.compiler import after_call, load_module
 from ..codegen.names import NameTable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
@@ -151,6 +151,7 @@ class Network:
         source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), **slots))
         module = load_module(source, self.backend)
         self._fn = module.run
+        self._module = module
         self._source = source
         self._getters = list(args.values())
 
@@ -240,6 +241,7 @@ class Network:
                 self._args = tuple(g() for g in self._getters)
             t0 = time.perf_counter()
             n = fn(seed, self.step, todo, err, self.dt_, numba.get_num_threads(), *self._args)
+            after_call(self._module)
             self.step += n
             done += n
             if err[0]:

@@ -46,6 +46,9 @@ __all__ = [
     "normal_py",
     "philox4x32",
     "philox4x32_py",
+    "exprel",
+    "exprel_py",
+    "poisson",
     "poisson_gap",
     "seed_from_entropy",
     "u01",
@@ -115,6 +118,7 @@ class RNGFunctions(NamedTuple):
     uniform: Callable
     normal: Callable
     poisson_gap: Callable
+    poisson: Callable
 
 
 def make_rng(jit: Callable = _identity) -> RNGFunctions:
@@ -152,7 +156,49 @@ def make_rng(jit: Callable = _identity) -> RNGFunctions:
         gap = math.floor(math.log(uniform_j(seed, stream, index, step, draw)) / math.log1p(-p))
         return 1 + int(min(gap, _NEVER))
 
-    return RNGFunctions(philox, to_u01, uniform_j, jit(normal), jit(poisson_gap))
+    def poisson(seed, stream, index, step, draw, lam):
+        """A Poisson-distributed count with mean ``lam`` (as a float).
+
+        ``lam < 10``: inversion of one uniform.  Larger means: Hoermann's transformed rejection
+        with squeeze (PTRS, Insurance: Mathematics and Economics 12, 1993), each attempt ``a``
+        drawing its two uniforms from the block at ``draw + a * 2**24``.
+        """
+        if lam <= 0.0:
+            return 0.0
+        if lam < 10.0:
+            u = uniform_j(seed, stream, index, step, draw)
+            k = 0
+            p = math.exp(-lam)
+            cdf = p
+            while u > cdf and k < 1000:
+                k += 1
+                p *= lam / k
+                cdf += p
+            return float(k)
+        slam = math.sqrt(lam)
+        loglam = math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2.0)
+        attempt = 0
+        while True:
+            r0, r1, r2, r3 = philox(index, step & _MASK32, (step >> 32) & _MASK32,
+                                    (draw + attempt * 16777216) & _MASK32, seed, stream)
+            attempt += 1
+            u = to_u01(r0, r1) - 0.5
+            v = to_u01(r2, r3)
+            us = 0.5 - abs(u)
+            k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0.0 or (us < 0.013 and v > us):
+                continue
+            if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= \
+                    -lam + k * loglam - math.lgamma(k + 1.0):
+                return k
+
+    return RNGFunctions(philox, to_u01, uniform_j, jit(normal), jit(poisson_gap), jit(poisson))
 
 
 _PY = make_rng()
@@ -165,6 +211,19 @@ u01 = _CPU.u01
 uniform = _CPU.uniform
 normal = _CPU.normal
 poisson_gap = _CPU.poisson_gap
+poisson = _CPU.poisson
+
+
+def exprel_py(x):
+    """``(exp(x) - 1)/x``, 1 at 0 (Brian2's ``exprel``)."""
+    if abs(x) < 1e-16:
+        return 1.0
+    if x > 717.0:
+        return math.inf
+    return math.expm1(x) / x
+
+
+exprel = numba.njit(inline="always", cache=False)(exprel_py)
 
 
 @numba.njit(cache=False)
