@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sympy
+from sympy.codegen.cfunctions import expm1, log1p
 
 from ..errors import UnitError
 from ..units import DIMENSIONLESS, UNITS, Dimension, get_dimensions, second
-from sympy.codegen.cfunctions import expm1, log1p
-
 from .parser import Clip, Exprel, IntCast, Log10, Poisson, Rand, Randn, Timestep, parse_expression
 
 SECOND = get_dimensions(second)
