@@ -19,20 +19,25 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .equations import Equations  # noqa: E402
 from .errors import EquationError, ModelError, SimulationError, UnitError  # noqa: E402
+from .groups.base import start_scope  # noqa: E402
 from .groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
 from .groups.neurongroup import NeuronGroup, PoissonGroup  # noqa: E402
 from .groups.spikegenerator import SpikeGeneratorGroup  # noqa: E402
 from .groups.synapses import Synapses  # noqa: E402
 from .groups.timedarray import TimedArray  # noqa: E402
 from .prefs import prefs  # noqa: E402
-from .runtime.network import Network, run  # noqa: E402
+from .runtime.clock import Clock, defaultclock  # noqa: E402
+from .runtime.magic import collect, restore, run, store  # noqa: E402
+from .runtime.network import Network  # noqa: E402
+from .runtime.operations import NetworkOperation, network_operation, stop  # noqa: E402
 from .runtime.random import seed  # noqa: E402
 
 __all__ = [
     "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
     "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "Synapses", "TimedArray",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
-    "Network", "run", "seed", "prefs",
+    "Network", "run", "seed", "prefs", "defaultclock", "Clock", "network_operation", "NetworkOperation", "stop",
+    "start_scope", "collect", "store", "restore",
 ]  # fmt: skip
 
 from .runtime import warmup as _warmup  # noqa: E402

@@ -99,7 +99,7 @@ def test_an_edited_template_is_compiled_anew(tmp_path, monkeypatch):
     copy = tmp_path / "templates"
     shutil.copytree(str(render.template_dir()), copy)
     run_template = copy / "cpu" / "run.py.j2"
-    run_template.write_text(run_template.read_text().replace("# -- resets", "# -- resets (edited template)"))
+    run_template.write_text(run_template.read_text().replace("# -- capacity", "# -- (edited template) capacity"))
     monkeypatch.setattr(render, "template_dir", lambda: copy)
     for cached in (render.environment, compiler.code_fingerprint):
         cached.cache_clear()

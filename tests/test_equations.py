@@ -1,5 +1,6 @@
 """The model language: parsing, the whitelist, error messages, unit checks."""
 
+import numpy as np
 import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
@@ -176,3 +177,45 @@ def test_zero_carries_any_unit_but_other_numbers_do_not():
     bad = sg.NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="v = 5")
     with pytest.raises(sg.UnitError, match="assigns units 1"):
         sg.Network(bad).run(ms, namespace={})
+
+
+def test_equations_substitute_values_and_names_as_in_brian2():
+    from snngen.units import ms, mV
+
+    base = "dv/dt = (v_rest - v + I)/tau : volt\nI : volt"
+    fast = sg.Equations(base, tau=10 * ms, v_rest=-65 * mV)
+    slow = sg.Equations(base, tau=100 * ms, v_rest=-65 * mV)
+    A, B = sg.NeuronGroup(1, fast), sg.NeuronGroup(1, slow)
+    for G in (A, B):
+        G.v, G.I = -65 * mV, 10 * mV
+    sg.Network(A, B).run(5 * ms, namespace={})
+    np.testing.assert_allclose(A.v_, -0.065 + 0.010 * (1 - np.exp(-0.5)), rtol=1e-12)
+    np.testing.assert_allclose(B.v_, -0.065 + 0.010 * (1 - np.exp(-0.05)), rtol=1e-12)
+    gate = sg.Equations("dx/dt = (xinf - x)/tau : 1", x="m", xinf="m_inf", tau="tau_m")
+    assert gate.diff_names == ["m"] and {s.name for s in gate["m"].expr.expr.free_symbols} == {"m", "m_inf", "tau_m"}
+    combined = gate + sg.Equations("m_inf = 0.5 : 1\ntau_m : second")
+    G = sg.NeuronGroup(1, combined)
+    G.tau_m = 2 * ms
+    sg.Network(G).run(2 * ms, namespace={})
+    np.testing.assert_allclose(G.m_, 0.5 * (1 - np.exp(-1)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"q": 3}, "do not use"), ({"v": 3}, "defined by the equations"),
+                                           ({"tau": "a+b"}, "only a name")])
+def test_bad_substitutions_are_errors(kwargs, match):
+    with pytest.raises(sg.EquationError, match=match):
+        sg.Equations("dv/dt = -v/tau : 1", **kwargs)
+
+
+def test_an_equation_continues_after_an_operator_or_an_open_parenthesis():
+    eqs = sg.Equations("""
+        dv/dt = (a +      # a comment
+                 b)/tau : 1
+        w = a *
+            b : 1
+        a : 1
+        b : 1
+        tau : second""")
+    assert eqs.diff_names == ["v"] and eqs.subexpr_names == ["w"]
+    assert str(eqs["v"].expr.expr) == "(a + b)/tau" and str(eqs["w"].expr.expr) == "a*b"
+    assert eqs["w"].line == 4

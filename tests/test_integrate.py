@@ -25,7 +25,7 @@ def _orders(errors):
     return [np.log2(a / b) for a, b in zip(errors, errors[1:])]
 
 
-@pytest.mark.parametrize("method, order", [("euler", 1), ("rk2", 2), ("heun", 2), ("rk4", 4)])
+@pytest.mark.parametrize("method, order", [("euler", 1), ("rk2", 2), ("improved_euler", 2), ("rk4", 4)])
 def test_explicit_methods_converge_at_their_order(method, order):
     # dv/dt = -v**2/tau  =>  v(T) = v0 / (1 + v0*T/tau)
     T, v0 = 20 * ms, 2.0
@@ -142,11 +142,30 @@ def test_milstein_strong_order_one():
     assert -1.25 < slope < -0.8, slope
 
 
-def test_stochastic_heun_converges_to_the_stratonovich_solution():
+@pytest.mark.parametrize("method", ["heun", "improved_euler"])
+def test_stochastic_heun_converges_to_the_stratonovich_solution(method):
     # Stratonovich GBM: X = exp(mu T + sigma W)
-    errs = _sde_strong_errors("heun", "mu*x + sigma*x*xi", lambda T, W: np.exp(1.5 * T + 0.8 * W))
+    errs = _sde_strong_errors(method, "mu*x + sigma*x*xi", lambda T, W: np.exp(1.5 * T + 0.8 * W))
     slope = np.polyfit(np.log2([16, 32, 64, 128]), np.log2(errs), 1)[0]
     assert -1.3 < slope < -0.8, slope
+
+
+def test_heun_is_brian2s_scheme():
+    """Brian2's 'heun': x_support = x + g dW; x_new = x + f dt + (g(x) + g(x_support, t + dt)) dW / 2.
+    Without noise it is Euler's method (ported Brian2 scripts give Brian2's numbers); Heun's
+    second-order predictor-corrector is 'improved_euler'."""
+    rhs = {"v": parse_expression("-v**2/tau + sin(t/tau)/tau").expr}
+    assert integrate(rhs, "heun")[0] == integrate(rhs, "euler")[0]
+    assert integrate(rhs, "improved_euler")[0] != integrate(rhs, "euler")[0]
+    x, t, dt, tau, s, n = sympy.symbols("x t dt tau sigma _normal_xi", real=True)
+    stmts, _ = integrate({"x": parse_expression("-x/tau + sigma*x*cos(t/tau)*xi").expr}, "heun")
+    final = dict(stmts)["_new_x"].xreplace({sympy.Symbol("_support_x", real=True): dict(stmts)["_support_x"]})
+    f = lambda x_, t_: -x_ / tau  # noqa: E731
+    g = lambda x_, t_: s * x_ * sympy.cos(t_ / tau)  # noqa: E731
+    dW = sympy.sqrt(dt) * n
+    support = x + g(x, t) * dW
+    brian2 = x + dt * f(x, t) + (g(x, t) + g(support, t + dt)) * dW / 2
+    assert sympy.simplify(final - brian2) == 0
 
 
 def test_additive_noise_gives_the_ornstein_uhlenbeck_variance():

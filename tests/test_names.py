@@ -11,8 +11,9 @@ from snngen.units import Hz, ms
 # of user-derived names: v_ arrays, x_ externals, u_/l_ locals, cod_ ...), plus Python/module names
 GENERATED = ["pre", "post", "flags", "nspikes", "nspk", "stream", "id", "nr", "h0", "tc0", "tcod_x", "x_tau",
              "u_v", "l_v", "v_v", "cod_v", "refractory", "rowptr", "colptr", "colsyn", "rowsyn", "nsyn", "hist",
-             "histn", "order", "rdptr", "dsteps", "slot", "rslot", "nch", "c", "lo", "hi", "k", "ip", "base", "jj",
+             "histn", "rdptr", "dsteps", "slot", "rslot", "nch", "c", "lo", "hi", "k", "ip", "base", "jj",
              "jp", "s", "cd_new_x", "ev_new_x", "count", "nn", "every", "rec", "steps", "b0", "counts", "evstep",
+             "link_x", "rr0_every", "m_v", "value0_tau",
              "evidx", "ptr", "ptrarr", "rates", "next_spike", "nx", "c0", "math", "np", "prange", "run", "njit",
              "cuda", "ta_x", "tadt_x", "p0_hist", "r_w", "c_v", "rx_tau", "x", "min", "exp"]
 

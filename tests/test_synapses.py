@@ -48,12 +48,39 @@ def test_bad_delays_are_clear_errors():
     tgt = sg.NeuronGroup(1, "v : 1")
     with pytest.raises(sg.ModelError, match="negative"):
         sg.Synapses(src, tgt, on_pre="v_post += 1", delay=-1 * ms)
-    syn = sg.Synapses(src, tgt, on_pre="v_post += 1", delay=0.15 * ms, name="syn_badd")
-    syn.connect()
-    with pytest.raises(sg.ModelError, match="syn_badd.*not a multiple of dt"):
-        sg.Network(src, tgt, syn, dt=0.1 * ms).run(1 * ms)
     with pytest.raises(sg.UnitError):
         sg.Synapses(src, tgt, on_pre="v_post += 1", delay=1 * mV)
+
+
+@pytest.mark.parametrize("delay, steps", [(0.16 * ms, 2), (0.149 * ms, 1), (0.26 * ms, 3), (0.04 * ms, 0)])
+def test_delays_round_to_the_nearest_step_as_in_brian2(delay, steps):
+    """Brian2: (int)(delay/dt + 0.5).  A homogeneous delay and per-synapse delays alike."""
+    src = sg.SpikeGeneratorGroup(1, [0], [1] * ms)
+    tgt = sg.NeuronGroup(2, "v : 1")
+    syn = sg.Synapses(src, tgt, on_pre="v_post += 1", delay=delay)
+    syn.connect()
+    other = sg.Synapses(src, tgt, on_pre="v_post += 10")
+    other.connect()
+    other.delay = [float(delay / ms), 0.5] * ms  # per synapse: the second one lands 5 steps late
+    mon = sg.StateMonitor(tgt, "v", record=True, when="end")
+    sg.Network(src, tgt, syn, other, mon, dt=0.1 * ms).run(2 * ms)
+    arrival = 10 + steps  # the spike's step (t = 1 ms) plus the delay in steps
+    assert np.flatnonzero(np.diff(mon.v_[0]) % 10 == 1)[0] + 1 == arrival  # syn (+1)
+    assert mon.v_[0, arrival] == 11 and mon.v_[1, arrival] == 1
+    assert mon.v_[1, 15] == 11 and mon.v_[1, 14] == 1
+
+
+def test_random_delays_as_in_the_readme_run():
+    sg.seed(3)
+    src = sg.SpikeGeneratorGroup(1, [0], [0] * ms)
+    tgt = sg.NeuronGroup(200, "v : 1")
+    syn = sg.Synapses(src, tgt, on_pre="v_post = t/ms")
+    syn.connect()
+    syn.delay = "rand()*5*ms"
+    sg.Network(src, tgt, syn, dt=0.1 * ms).run(6 * ms)
+    expected = np.floor(syn.delay_ / 1e-4 + 0.5) * 0.1  # arrival time in ms: the delay rounded to a step
+    np.testing.assert_allclose(tgt.v_, expected, atol=1e-9)
+    assert len(np.unique(tgt.v_)) > 30
 
 
 def _paper_network(n_in, n, storage, spikes_i, spikes_t, weights):
@@ -165,19 +192,22 @@ def test_summed_variables_and_clock_driven_synapses_match_numpy():
     syn.w = "1.0 + i + 0.5*j"
     dt = 0.1e-3
     sg.Network(src, tgt, syn, dt=dt * second).run(10 * ms)
-    # numpy transcription (Brian2 schedule: synaptic update, summed, neuron update, then on_pre)
+    # numpy transcription of Brian2's schedule: the summed variable (order -1, from the state at the
+    # step's start), then the state updaters by name (neurongroup before synapses), then on_pre.
+    # Brian2 2.11 gives v = [1.71710241, 2.20011237] for this network.
     g = np.zeros((3, 2))
     w = 1.0 + np.arange(3)[:, None] + 0.5 * np.arange(2)[None, :]
     v = np.zeros(2)
     events = {10: [0], 20: [1, 2], 60: [0]}
     for s in range(100):
-        g = g * np.exp(-dt / 5e-3)
         I = (w * g).sum(axis=0)
         v = I + (v - I) * np.exp(-dt / 10e-3)
+        g = g * np.exp(-dt / 5e-3)
         for i in events.get(s, []):
             g[i] += 1
     np.testing.assert_allclose(syn.g_.reshape(3, 2), g, rtol=1e-12)
     np.testing.assert_allclose(tgt.v_, v, rtol=1e-10)
+    np.testing.assert_allclose(tgt.v_, [1.71710241, 2.20011237], rtol=1e-8)
 
 
 def test_stdp_pairing_window_matches_the_analytic_curve():
@@ -343,3 +373,103 @@ def test_connect_constant_p_is_bernoulli_per_pair():
     same_row = i[1:] == i[:-1]
     gaps = (j[1:] - j[:-1])[same_row]
     assert abs((gaps == 1).mean() - p) < 4 * np.sqrt(p * (1 - p) / len(gaps))
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4", "heun", None])
+def test_event_driven_traces_decay_exactly_whatever_the_method(method):
+    """Brian2's Izhikevich (2007) example: Synapses(method='euler') with event-driven Apre/Apost.  The
+    traces must decay as exp(-gap/tau) between events, not by one Euler step over the whole gap
+    (which made Apre negative and the weight leave its clip range)."""
+    tau, dA = 20e-3, 0.01
+    pre_times = np.array([5.0, 6.0, 30.0, 95.0, 96.0])  # ms: gaps from 1 ms to 65 ms (> 3 tau)
+    inp = sg.SpikeGeneratorGroup(1, np.zeros(len(pre_times), int), pre_times * ms)
+    G = sg.NeuronGroup(1, "dv/dt = -v/(10*ms) : 1", method="euler")
+    S = sg.Synapses(inp, G, """w : 1
+                    dApre/dt = -Apre/(20*ms) : 1 (event-driven)
+                    trace_at_spike : 1""",
+                    on_pre="trace_at_spike = Apre; Apre += 0.01", method=method)
+    S.connect()
+    M = sg.StateMonitor(S, ["Apre", "trace_at_spike"], record=0, when="after_synapses")
+    sg.Network(inp, G, S, M, dt=0.1 * ms).run(100 * ms)
+    # the trace as the paper's equations give it, just before each spike
+    expected, trace, last = [], 0.0, None
+    for t in pre_times * 1e-3:
+        if last is not None:
+            trace *= np.exp(-(t - last) / tau)
+        expected.append(trace)
+        trace += dA
+        last = t
+    steps = np.round(pre_times / 0.1).astype(int)
+    np.testing.assert_allclose(M.trace_at_spike[0][steps], expected, rtol=1e-12, atol=1e-18)
+    assert expected[-1] > 0.009 and expected[3] < 0.001  # the long gap decayed by ~exp(-3.25)
+
+
+def test_event_driven_equations_that_are_not_linear_are_a_clear_error():
+    G = sg.NeuronGroup(1, "v : 1")
+    S = sg.Synapses(G, G, "dx/dt = -x**2/(10*ms) : 1 (event-driven)", on_pre="x += 1")
+    S.connect()
+    with pytest.raises(sg.ModelError, match="event-driven.*exactly"):
+        sg.Network(G, S).run(1 * ms)
+
+
+def test_event_driven_equations_that_read_a_changing_neuron_variable_are_a_clear_error():
+    G = sg.NeuronGroup(1, "dv/dt = -v/(5*ms) : 1")
+    S = sg.Synapses(G, G, "dx/dt = -x*v_post/(10*ms) : 1 (event-driven)", on_pre="x += 1")
+    S.connect()
+    with pytest.raises(sg.ModelError, match="change between events"):
+        sg.Network(G, S).run(1 * ms)
+
+
+def test_summed_variables_are_computed_from_the_state_at_the_start_of_the_step():
+    """Brian2's Tsodyks, Pawelzik & Markram (1998) example: a synapse with clock-driven x, y and
+    ``I_syn_post = A*y (summed)``.  Brian2 sums before any state update of the step (order of the
+    target - 1), so the neuron integrates the current of the y at the step's start; a plain numpy
+    transcription of that schedule must agree to rounding."""
+    dt, tau_in, tau_rec, tau_mem, R, A, U = 1e-4, 3e-3, 800e-3, 40e-3, 100e6, 250e-12, 0.5
+    spike_steps = [100, 300, 350, 360]
+    inp = sg.SpikeGeneratorGroup(1, np.zeros(4, int), np.array(spike_steps) * dt * sg.units.second)
+    G = sg.NeuronGroup(1, """dv/dt = (-v + R_in*I_syn)/tau_mem : volt
+                         I_syn : amp""", method="euler",
+                       namespace=dict(R_in=R * sg.units.ohm, tau_mem=tau_mem * sg.units.second))
+    S = sg.Synapses(inp, G, """dx/dt = z/tau_rec : 1 (clock-driven)
+                    dy/dt = -y/tau_inact : 1 (clock-driven)
+                    z = 1 - x - y : 1
+                    I_syn_post = A_SE*y : amp (summed)""",
+                    on_pre="y += U_SE*x; x += -U_SE*x", method="euler",
+                    namespace=dict(tau_rec=tau_rec * sg.units.second, tau_inact=tau_in * sg.units.second,
+                                   A_SE=A * sg.units.amp, U_SE=U))
+    S.connect()
+    S.x = 1
+    M = sg.StateMonitor(G, "v", record=0)
+    sg.Network(inp, G, S, M, dt=dt * sg.units.second).run(600 * dt * sg.units.second)
+    v, x, y, trace = 0.0, 1.0, 0.0, []
+    for step in range(600):
+        trace.append(v)
+        current = A * y                                      # summed: the step's start
+        v, x, y = v + dt * (-v + R * current) / tau_mem, x + dt * (1 - x - y) / tau_rec, y - dt * y / tau_in
+        if step in spike_steps:                              # on_pre, after the updates
+            y, x = y + U * x, x - U * x
+    np.testing.assert_allclose(M.v_[0], trace, rtol=1e-12, atol=1e-18)
+    assert max(trace) > 1e-3
+
+
+def test_shared_synaptic_variables_have_one_value():
+    src = sg.SpikeGeneratorGroup(3, [0, 1, 2], [1, 1, 1] * ms)
+    tgt = sg.NeuronGroup(2, "v : 1")
+    S = sg.Synapses(src, tgt, "w : 1\ngain : 1 (shared)", on_pre="v_post += w*gain")
+    S.connect()
+    S.w = "i + 10*j"
+    S.gain = 2.0
+    assert S.gain_.shape == (1,) and S.w_.shape == (6,)
+    sg.Network(src, tgt, S).run(2 * ms)
+    np.testing.assert_array_equal(tgt.v_, [2 * (0 + 1 + 2), 2 * (30 + 3)])
+    S.connect(i=0, j=0)  # more synapses: still one value
+    assert S.gain_.shape == (1,) and S.gain_[0] == 2.0
+
+
+@pytest.mark.parametrize("code, name", [("w += 1", "w"), ("gain = 2", "gain"), ("c_post += 1", "c_post")])
+def test_writes_to_constant_or_shared_variables_are_errors_naming_the_line(code, name):
+    G = sg.NeuronGroup(2, "v : 1\nc : 1 (constant)")
+    with pytest.raises(sg.EquationError) as info:
+        sg.Synapses(G, G, "w : 1 (constant)\ngain : 1 (shared)", on_pre=f"v_post += 1\n{code}")
+    assert info.value.line == 2 and info.value.token == name and info.value.column == 1

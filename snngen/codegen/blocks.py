@@ -34,6 +34,7 @@ class BlockBuilder:
         self.shared = set(shared)  # arrays of one element, shared by all indices
         # the neuron's number when ``index`` is an element of several copies (batch axis): i = index % N
         self.neuron_index = None
+        self.indexed = {}  # name -> format string of its element for element {} (linked variables' index)
 
     # -- arguments -----------------------------------------------------------
     def arg(self, name, getter):
@@ -97,7 +98,9 @@ class BlockBuilder:
         lines = []
         for name in sorted(used):
             if name in self.arrays:
-                lines.append(f"{self.local}{name} = {self.arrays[name]}[{0 if name in self.shared else self.index}]")
+                at = 0 if name in self.shared else (self.indexed[name].format(self.index) if name in self.indexed
+                                                    else self.index)
+                lines.append(f"{self.local}{name} = {self.arrays[name]}[{at}]")
             elif name in self.externals and self.externals[name].kind == "array":
                 lines.append(f"{self.local}{name} = {self.p}x_{name}[{self.neuron_index or self.index}]")
         return lines

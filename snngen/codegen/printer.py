@@ -44,7 +44,8 @@ class NumbaPrinter(PythonCodePrinter):
         try:
             return self.names[expr.name]
         except KeyError:
-            raise ModelError(f"internal error: no code name for the symbol '{expr.name}'") from None
+            raise ModelError(f"'{expr.name}' cannot be used here (snngen has no code for it in this context: a "
+                             "linked variable read from synaptic code, say)") from None
 
     def _literal(self, text):
         return f"np.float32({text})" if self.f32 else text

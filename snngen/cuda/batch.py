@@ -38,7 +38,7 @@ def apply(obj, B):
     if isinstance(obj, (NeuronGroup, SpikeGeneratorGroup)):
         n = obj.N
         for var in getattr(obj, "variables", {}).values():
-            if "shared" not in var.flags and var._array.ndim == 1:
+            if "shared" not in var.flags and var.kind != "linked" and var._array.ndim == 1:
                 var.array = np.ascontiguousarray(np.tile(var._array, (B, 1)))
         object.__setattr__(obj, "_spikes", np.zeros(B * n, dtype=np.int32))
         object.__setattr__(obj, "_flags", np.zeros(B * n, dtype=np.uint8))

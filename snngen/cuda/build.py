@@ -48,16 +48,15 @@ class Kernel:
 
 @dataclass
 class CudaPart:
-    slot: dict = field(default_factory=dict)  # slot name -> list of Kernel
+    kernels: list = field(default_factory=list)  # (slot, order, name, Kernel): where each runs in a step
     args: dict = field(default_factory=dict)  # argument name -> getter (as Part.args)
     prologue: list = field(default_factory=list)  # host lines run before the launches (run constants)
     flat: set = field(default_factory=set)  # array arguments the kernels index flat (copy b's row at b*N)
 
-    def add(self, slot, kernel):
-        self.slot.setdefault(slot, []).append(kernel)
-
-
-SLOTS = ("capacity", "start", "before_groups", "groups", "thresholds", "synapses", "resets", "end")
+    def add(self, slot, kernel, order=0, name=""):
+        """``kernel`` in ``slot`` ("capacity", or a slot of :mod:`snngen.runtime.schedule`), sorted there by
+        ``(order, name)`` as the CPU backend's code."""
+        self.kernels.append((slot, order, name, kernel))
 
 
 def nan_lines(prefix):
@@ -126,14 +125,25 @@ def neurongroup(group, prefix, run_namespace, check_nan):
         code += _each(g.index, f"{p}_N * _B") + g.loads + g.body
         if g.threshold is not None:
             code.append(f"{p}_flags[{g.index}] = 1 if ({g.threshold}) else 0")
-        part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"))
+        part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"), group.order, f"{group.name}_stateupdater")
     if g.threshold is not None:
-        part.add("groups", compaction(p, group.name))
+        part.add("groups", compaction(p, group.name), group.order, f"{group.name}_stateupdater")
     if g.reset is not None:
         loads, body = g.reset
         code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}_N * _B")
         code += [f"if {p}_flags[_i] == 0:", "    return"] + loads + body
-        part.add("resets", Kernel(f"{p}_reset", code, f"{p}_N * _B"))
+        part.add("resets", Kernel(f"{p}_reset", code, f"{p}_N * _B"), group.order, f"{group.name}_spike_resetter")
+    for k, (op, loads, body) in enumerate(g.regular):
+        every = b.arg(f"{p}_rr{k}_every", lambda op=op: op.every(group._net_dt))
+        code = [f"# {op.name}: run regularly"]
+        if op.shared_only:  # (shared) variables: one thread, once
+            code += ["if cuda.grid(1) != 0:", "    return", "_i = 0"]
+            threads, block = "1", 1
+        else:
+            code += _each("_i", f"{p}_N * _B")
+            threads, block = f"{p}_N * _B", 0
+        code += [f"if _step % {every} != 0:", "    return"] + loads + body
+        part.add(op.when, Kernel(f"{p}_rr{k}", code, threads, block=block), op.order, op.name)
     return part
 
 
@@ -158,8 +168,8 @@ def poissongroup(group, p):
         "else:",
         f"    {p}_flags[_i] = 0",
     ]
-    part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"))
-    part.add("groups", compaction(p, group.name))
+    part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"), group.order, f"{group.name}_stateupdater")
+    part.add("groups", compaction(p, group.name), group.order, f"{group.name}_stateupdater")
     return part
 
 
@@ -169,7 +179,8 @@ def spikegenerator(group, p):
                  f"{p}_evstep": lambda: group._evstep, f"{p}_evidx": lambda: group._evidx,
                  f"{p}_ptrarr": lambda: group._ptr, f"{p}_flags": lambda: group._flags}
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
-    part.add("groups", Kernel(f"{p}_clear", _each("_i", f"{p}_N * _B") + [f"{p}_flags[_i] = 0"], f"{p}_N * _B"))
+    part.add("groups", Kernel(f"{p}_clear", _each("_i", f"{p}_N * _B") + [f"{p}_flags[_i] = 0"], f"{p}_N * _B"),
+             group.order, group.name)
     part.add("groups", Kernel(f"{p}_events", [
         f"# {group.name}: spikes given as (index, step) pairs, sorted by step (a thread per copy)",
         *_each("_b", "_B"),
@@ -184,12 +195,14 @@ def spikegenerator(group, p):
         "    _ptr += 1",
         f"{p}_ptrarr[_b] = _ptr",
         f"{p}_nspikes[_b] = _n",
-    ], "_B"))
+    ], "_B"), group.order, group.name)
     return part
 
 
 # -- monitors -------------------------------------------------------------------------------
 def spikemonitor(mon, p):
+    from ..groups.monitors import value_code
+
     src = mon.source._prefix
     part = CudaPart(args={f"{p}_i": lambda: mon._i, f"{p}_step": lambda: mon._step, f"{p}_copy": lambda: mon._copy,
                           f"{p}_n": lambda: mon._n, f"{p}_count": lambda: mon._count}, flat={f"{p}_count"})
@@ -201,7 +214,15 @@ def spikemonitor(mon, p):
         ], "1", block=1))
     record = [f"        {p}_i[_nn + _off + _k] = _j", f"        {p}_step[_nn + _off + _k] = _step",
               f"        {p}_copy[_nn + _off + _k] = _b"] if mon.record else []
-    part.add("thresholds", Kernel(f"{p}_record", [
+    if mon.record_variables:
+        b, loads, values = value_code(mon.source, mon.record_variables, neuron_index="_j")
+        part.args.update(b.args)
+        part.prologue += b.prologue()
+        record += [f"        _i = _b * {src}_N + _j"] + ["        " + line for line in loads]
+        for k, (v, value) in enumerate(zip(mon.record_variables, values)):
+            part.args[f"{p}_b{k}"] = lambda v=v: mon._values[v]
+            record.append(f"        {p}_b{k}[_nn + _off + _k] = {value}")
+    part.add(mon.when, Kernel(f"{p}_record", [
         f"# {mon.name}: spikes of the step, copy after copy (one block)",
         "if cuda.blockIdx.x != 0:",
         "    return",
@@ -218,33 +239,19 @@ def spikemonitor(mon, p):
         "_barrier()",
         "if _tid == 0:",
         f"    {p}_n[0] = _nn + _off" if mon.record else "    pass",
-    ], "_BLOCK", single_block=True, block=-1))
-    part.prologue = [f"{src}_N = {src}_flags.shape[0] // _B"]
+    ], "_BLOCK", single_block=True, block=-1), mon.order, mon.name)
+    part.prologue += [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
 
 def statemonitor(mon, p):
-    from ..codegen.blocks import BlockBuilder
+    from ..groups.monitors import value_code
 
     src = mon.source._prefix
-    source_ext = getattr(mon.source, "_externals", {})
-    arrays = {n: variable(src, n) for n, v in mon.source.variables.items() if v.kind != "internal"}
-    b = BlockBuilder(src, arrays, source_ext)
-    b.neuron_index = "_n"
-    _, subs = mon.source.equations.substituted() if hasattr(mon.source, "equations") else ({}, {})
-    import sympy
-
-    exprs = []
-    for v in mon.record_variables:
-        exprs.append(None if v in mon.source.variables and v not in arrays
-                     else sympy.Symbol(v, real=True).xreplace(subs))
-    pr = b.printer()
-    shared = {n for n, v in mon.source.variables.items() if "shared" in v.flags}
-    values = [(f"{variable(src, v)}[{0 if v in shared else '_i'}]" if e is None else pr.doprint(e))
-              for v, e in zip(mon.record_variables, exprs)]
-    loads = b.loads([e for e in exprs if e is not None])
-    part = CudaPart(args={f"{p}_every": lambda: mon._every, f"{p}_rec": lambda: mon.indices,
-                          f"{p}_n": lambda: mon._n, f"{p}_steps": lambda: mon._steps})
+    b, loads, values = value_code(mon.source, mon.record_variables, neuron_index="_n")
+    part = CudaPart(args=dict(b.args))
+    part.args.update({f"{p}_every": lambda: mon._every, f"{p}_rec": lambda: mon.indices,
+                      f"{p}_n": lambda: mon._n, f"{p}_steps": lambda: mon._steps})
     for k, v in enumerate(mon.record_variables):
         part.args[f"{p}_b{k}"] = lambda v=v: mon._buffers[v]
     code = [f"# {mon.name}: values at the start of the step (one block; columns copy-major)",
@@ -258,8 +265,8 @@ def statemonitor(mon, p):
     code += ["    " + line for line in loads]
     code += [f"    {p}_b{k}[_nn, _kk] = {val}" for k, val in enumerate(values)]
     code += ["_barrier()", "if _tid == 0:", f"    {p}_steps[_nn] = _step", f"    {p}_n[0] = _nn + 1"]
-    part.add("start", Kernel(f"{p}_record", code, "_BLOCK", single_block=True, block=-1))
-    part.prologue = [f"{src}_N = {src}_flags.shape[0] // _B"]
+    part.add(mon.when, Kernel(f"{p}_record", code, "_BLOCK", single_block=True, block=-1), mon.order, mon.name)
+    part.prologue = b.prologue() + [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
 
@@ -267,7 +274,7 @@ def ratemonitor(mon, p):
     src = mon.source._prefix
     part = CudaPart(args={f"{p}_n": lambda: mon._n, f"{p}_counts": lambda: mon._counts,
                           f"{p}_steps": lambda: mon._steps})
-    part.add("end", Kernel(f"{p}_record", [
+    part.add(mon.when, Kernel(f"{p}_record", [
         f"# {mon.name}: the step's spike count of each copy (one thread)",
         "if cuda.grid(1) != 0:", "    return",
         f"_nn = {p}_n[0]",
@@ -275,7 +282,7 @@ def ratemonitor(mon, p):
         f"    {p}_counts[_nn * _B + _b] = {src}_nspikes[_b]",
         f"{p}_steps[_nn] = _step",
         f"{p}_n[0] = _nn + 1",
-    ], "1", block=1))
+    ], "1", block=1), mon.order, mon.name)
     return part
 
 
@@ -391,8 +398,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
         code = [f"# {syn.name}: clock-driven synaptic equations"] + _each("_sb", f"{p}_nsyn * _B")
         code += [f"_b = _sb // {p}_nsyn", f"_s = _sb - _b * {p}_nsyn", f"_ip = {pre_of_s}", f"_jp = {post_of_s}",
                  ib, jb] + update
-        part.add("before_groups", Kernel(f"{p}_update", code, f"{p}_nsyn * _B"))
-    for k, (target, expr) in enumerate(sc._summed(syn, p, externals, hoister, batch=percopy)):
+        part.add("groups", Kernel(f"{p}_update", code, f"{p}_nsyn * _B"), syn.order, f"{syn.name}_stateupdater")
+    for k, (summed, target, expr) in enumerate(sc._summed(syn, p, externals, hoister, batch=percopy)):
         var = syn.target.variables[target[len(variable(tgt, "")):]]
         zero = "np.float32(0.0)" if var._array.dtype == np.float32 else "0.0"
         code = [f"# {syn.name}: summed into {target}"] + _each("_jb", f"{tgt}_N * _B")
@@ -403,7 +410,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
             code += [f"for _q in range({p}_colptr[_jp], {p}_colptr[_jp + 1]):", f"    _s = {p}_colsyn[_q]",
                      f"    _ip = {p}_pre[_s]"]
         code += ["    " + ib, "    " + sb, f"    _acc += {expr}", f"{target}[_jb] = _acc"]
-        part.add("before_groups", Kernel(f"{p}_summed{k}", code, f"{tgt}_N * _B"))
+        part.add("groups", Kernel(f"{p}_summed{k}", code, f"{tgt}_N * _B"), getattr(syn.target, "order", 0) - 1,
+                 f"{syn.name}_summed_variable_{summed}")
 
     ed = sc._event_driven_lines(syn, p, externals, hoister, batch=percopy)
     choice = getattr(syn, "propagation", "auto")
@@ -441,11 +449,12 @@ def synapses(syn, prefix, run_namespace, check_nan):
                 f"    {q}hist[_slot, _b * {src}_N + _k] = {src}_spikes[_b * {src}_N + _k]",
                 "if _tid == 0:",
                 f"    {q}histn[_slot * _B + _b] = _ns",
-            ], "_BLOCK", single_block=True))
+            ], "_BLOCK", single_block=True), 0, f"{syn.name}_{pw_name}_history")
         elif delayed:  # the history of spike flags
             args[f"{q}histf"] = lambda d=d, shape=(slots, B * ns): _history(d, "histf", shape, np.uint8)
             part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{src}_N * _B") + [
-                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}_flags[_i]"], f"{src}_N * _B"))
+                f"{q}histf[_step % {q}histf.shape[0], _i] = {src}_flags[_i]"], f"{src}_N * _B"), 0,
+                f"{syn.name}_{pw_name}_history")
         head = []
         if listed:
             if delayed:
@@ -462,7 +471,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
                 "    " + ib,
                 f"    _s = _ip * {tgt}_N + _jp",
                 "    " + sb] + ["    " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}_N * _B"))
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}_N * _B"), -1, f"{syn.name}_{pw_name}")
         elif mode == "target":
             slot = "0" if not delayed else (f"(_step - {q}dsteps[0]) % {q}histf.shape[0]" if homogeneous
                                             else f"(_step - {q}dsyn[_s]) % {q}histf.shape[0]")
@@ -480,7 +489,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
                 code += [f"for _q in range({p}_colptr[_jp], {p}_colptr[_jp + 1]):", f"    _s = {q}order[_q]",
                          f"    _ip = {p}_pre[_s]"]
             code += ["    " + ib, f"    if {spiked}:", "        " + sb] + ["        " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}_N * _B"))
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{tgt}_N * _B"), -1, f"{syn.name}_{pw_name}")
         else:  # row: a warp per spiking row
             syn_of_q = "_q" if state.sorted else f"{p}_rowsyn[_q]"
             code = [f"# {syn.name}: {pathway.label}, one warp per spiking row, atomic adds to targets",
@@ -492,7 +501,8 @@ def synapses(syn, prefix, run_namespace, check_nan):
                 f"for _q in range({p}_rowptr[_ip] + _lane, {p}_rowptr[_ip + 1], {WARP}):",
                 f"    _s = {syn_of_q}", "    " + sb, f"    _jp = {p}_post[_s]", "    " + jb]
             code += ["    " + line for line in body]
-            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}_N * _B * {WARP}"))
+            part.add("synapses", Kernel(f"{q}propagate", code, f"{src}_N * _B * {WARP}"), -1,
+                     f"{syn.name}_{pw_name}")
     if syn.on_post:
         _check_writes(syn, syn.on_post, "on_post", ("syn", "pre"))
         body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000, batch=percopy) + tail
@@ -506,7 +516,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
             code += [f"for _q in range({p}_rowptr[_ip], {p}_rowptr[_ip + 1]):", f"    _s = {syn_of_q}",
                      f"    _jp = {p}_post[_s]", "    " + jb, f"    if {tgt}_flags[_jb]:", "        " + sb]
             code += ["        " + line for line in body]
-        part.add("synapses", Kernel(f"{p}_on_post", code, f"{src}_N * _B"))
+        part.add("synapses", Kernel(f"{p}_on_post", code, f"{src}_N * _B"), 1, f"{syn.name}_post")
     pr = sc._printer(syn, p, externals, hoister, 0, batch=percopy)
     part.prologue += [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args

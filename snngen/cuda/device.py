@@ -12,6 +12,7 @@ uniform = _RNG.uniform
 normal = _RNG.normal
 poisson_gap = _RNG.poisson_gap
 poisson = _RNG.poisson
+binomial = _RNG.binomial
 exprel = cuda.jit(device=True)(exprel_py)
 
 # _ctl, the control block every kernel reads (int64):

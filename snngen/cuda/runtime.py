@@ -20,8 +20,9 @@ from ..codegen.names import variable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
 from ..prefs import prefs
+from ..runtime.schedule import sort_key
 from . import require, simulator
-from .build import SLOTS, part_of, used_names, written_names
+from .build import part_of, used_names, written_names
 
 _RESEND_BYTES = 16 << 20
 # Numba's simulator runs a thread per CUDA thread, and its barriers are slow (0.3 s for one block
@@ -84,7 +85,11 @@ def plan(ordered, run_namespace, check_nan, batch):
     prologue = []
     for part in parts:
         prologue += [line for line in part.prologue if line not in prologue]
-    kernels = [k for slot in SLOTS for part in parts for k in part.slot.get(slot, [])]
+    # the capacity checks first, then the step's work in the schedule's order (as the CPU backend's)
+    everything = [k for part in parts for k in part.kernels]
+    placed = [((-1,) if slot == "capacity" else sort_key(slot, order, name), n, kernel)
+              for n, (slot, order, name, kernel) in enumerate(everything)]
+    kernels = [kernel for _key, _n, kernel in sorted(placed, key=lambda x: x[:2])]
     defined = {line.split("=", 1)[0].strip() for line in prologue}
     known = (set(args) | defined) - set(_FIXED)
     block = 32 if simulator() and prefs.cuda_block > 32 else prefs.cuda_block

@@ -14,7 +14,7 @@ from .parser import NAME_RE, ParsedExpression, parse_expression
 FLAGS = {
     "differential": {"unless refractory", "event-driven", "clock-driven"},
     "subexpression": {"shared", "constant over dt", "summed"},
-    "parameter": {"constant", "shared", "summed"},
+    "parameter": {"constant", "shared", "summed", "linked"},
 }
 _LINE_RE = re.compile(
     r"^(?P<lhs>[^=:]*?)\s*(?:(?P<eq>=)(?P<rhs>[^:]*))?:(?P<tail>.*)$"
@@ -56,21 +56,54 @@ class Equations:
     ['v']
     """
 
-    def __init__(self, model: str | Equations = ""):
+    def __init__(self, model: str | Equations = "", **substitutions):
         if isinstance(model, Equations):
             self.text = model.text
             self.equations = dict(model.equations)
             self.rand_counter = list(model.rand_counter)
-            return
-        if not isinstance(model, str):
-            raise EquationError(f"a model must be a string, not {type(model).__name__}")
-        self.text = model
-        self.equations: dict[str, SingleEquation] = {}
-        self.rand_counter = [0]
-        for lineno, raw in enumerate(model.split("\n"), start=1):
-            code = raw.split("#", 1)[0]
-            if code.strip():
+            self.values = dict(model.values)
+        else:
+            if not isinstance(model, str):
+                raise EquationError(f"a model must be a string, not {type(model).__name__}")
+            self.text = model
+            self.equations: dict[str, SingleEquation] = {}
+            self.rand_counter = [0]
+            self.values = {}  # substituted values (Equations(text, tau=10*ms)) under names of their own
+            for lineno, code, raw in _logical_lines(model):
                 self._add(self._parse_line(code, raw, lineno))
+        for name, value in substitutions.items():
+            self._substitute(name, value)
+
+    def _substitute(self, name, value):
+        """Brian2's ``Equations(text, name=...)``: a string renames ``name`` (variables included), any
+        other value (a number, a quantity) replaces it."""
+        if not any(name == eq.name or (eq.expr is not None and name in eq.expr.positions) for eq in self):
+            raise EquationError(f"cannot substitute '{name}': the equations do not use it")
+        if isinstance(value, str):
+            if not NAME_RE.match(value):
+                raise EquationError(f"cannot substitute '{name}' by {value!r}: only a name (to rename it) or a "
+                                    "value can be substituted")
+            new = value
+        else:
+            if name in self.equations:
+                raise EquationError(f"cannot substitute a value for '{name}': it is defined by the equations "
+                                    f"(line {self.equations[name].line})")
+            new = f"_value{len(_SUBSTITUTED)}_{name}"  # a name no user can write (it starts with '_')
+            _SUBSTITUTED.append(new)
+            self.values[new] = value
+        old_symbol, new_symbol = sympy.Symbol(name, real=True), sympy.Symbol(new, real=True)
+        renamed = {}
+        for eq in self:
+            expr = eq.expr
+            if expr is not None and name in expr.positions:
+                positions = {(new if k == name else k): v for k, v in expr.positions.items()}
+                expr = ParsedExpression(expr.expr.xreplace({old_symbol: new_symbol}), expr.text, positions,
+                                        expr.line, expr.offset, expr.line_text)
+            key = new if eq.name == name else eq.name
+            if key in renamed:
+                raise EquationError(f"renaming '{name}' to '{new}' defines '{new}' twice", line=eq.line)
+            renamed[key] = SingleEquation(eq.kind, key, expr, eq.dim, eq.dtype, eq.flags, eq.line, eq.text)
+        self.equations = renamed
 
     # -- parsing ---------------------------------------------------------
     def _parse_line(self, code, raw, lineno):
@@ -163,9 +196,14 @@ class Equations:
 
     def __add__(self, other):
         combined = Equations(self)
-        for eq in Equations(other):
+        other = Equations(other)
+        for eq in other:
             combined._add(eq)
+        combined.values.update(other.values)
         return combined
+
+    def __radd__(self, other):
+        return Equations(other) + self
 
     def __str__(self):
         return self.text
@@ -219,6 +257,33 @@ class Equations:
         for n in self.subexpr_names:
             visit(n, [])
         return order
+
+
+_SUBSTITUTED = []  # names given to substituted values, process-wide so that each is unique
+_CONTINUES = ("+", "-", "*", "/", "(", ",", "\\", "=", "<", ">", "and", "or", "not")
+
+
+def _logical_lines(model):
+    """``(line number, code, text)`` of each logical line: a line whose code ends with an operator or
+    leaves a parenthesis open continues on the next (comments are dropped from the code)."""
+    pending = None
+    for lineno, raw in enumerate(model.split("\n"), start=1):
+        code = raw.split("#", 1)[0]
+        if pending is not None:
+            first, code_so_far, raw_so_far = pending
+            code, raw = code_so_far.rstrip().rstrip("\\") + " " + code.strip(), raw_so_far + " " + raw.strip()
+            lineno = first
+        if not code.strip():
+            pending = None
+            continue
+        stripped = code.rstrip()
+        if code.count("(") > code.count(")") or stripped.endswith(_CONTINUES):
+            pending = (lineno, code, raw)
+            continue
+        pending = None
+        yield lineno, code, raw
+    if pending is not None:
+        yield pending
 
 
 def _known_unit_names():

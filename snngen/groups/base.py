@@ -16,6 +16,22 @@ _counters: dict[str, itertools.count] = {}
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_scope = [0]  # objects created since the last start_scope() are the magic run()'s
+
+
+def register(obj):
+    """Record the scope a new object belongs to (see :func:`start_scope`)."""
+    object.__setattr__(obj, "_scope", _scope[0])
+
+
+def start_scope():
+    """Brian2's ``start_scope()``: objects created before are left out of the next magic ``run()``, which
+    starts at t = 0 (the way to run independent simulations in a loop)."""
+    _scope[0] += 1
+
+
+def current_scope():
+    return _scope[0]
 
 
 def unique_name(base):
@@ -39,31 +55,27 @@ def object_name(name, default):
 
 @dataclass
 class Part:
-    """Lines of generated code an object adds to each slot of the run loop.
+    """Lines of generated code an object adds to the network's run loop.
 
-    Slots follow Brian2's default schedule: ``start`` (state monitors),
-    ``before_groups`` (synaptic state updates, summed variables),
-    ``groups`` (state update + threshold), ``thresholds`` (spike monitors),
-    ``synapses``, ``resets``, ``end``; ``prologue``/``epilogue`` run once per
-    call, ``capacity`` at each step start (``break`` when a buffer is full).
-    ``args`` maps argument names to getters called before every run.
+    ``add(slot, lines, order, name)`` puts lines into a slot of the step (see
+    :mod:`snngen.runtime.schedule`: Brian2's schedule, sorted within a slot by order and name);
+    ``prologue``/``epilogue`` run once per call, ``capacity`` at each step start (``break``
+    when a buffer is full).  ``args`` maps argument names to getters called before every run.
     """
 
     args: dict = field(default_factory=dict)
     prologue: list = field(default_factory=list)
     capacity: list = field(default_factory=list)
-    start: list = field(default_factory=list)
-    before_groups: list = field(default_factory=list)
-    groups: list = field(default_factory=list)
-    thresholds: list = field(default_factory=list)
-    synapses: list = field(default_factory=list)
-    resets: list = field(default_factory=list)
-    end: list = field(default_factory=list)
     epilogue: list = field(default_factory=list)
+    segments: list = field(default_factory=list)  # (slot, order, name, lines)
     parallel: bool = False
 
-    SLOTS = ("prologue", "capacity", "start", "before_groups", "groups", "thresholds", "synapses", "resets", "end",
-             "epilogue")
+    def add(self, slot, lines, order, name):
+        from ..runtime.schedule import SLOTS
+
+        assert slot in SLOTS, slot
+        if lines:
+            self.segments.append((slot, order, name, list(lines)))
 
 
 class Variable:
@@ -74,14 +86,19 @@ class Variable:
     to date, and since the reader may write into it, marks the device copy stale.
     """
 
-    __slots__ = ("name", "dim", "_array", "kind", "flags", "device")
+    __slots__ = ("name", "dim", "_array", "kind", "flags", "device", "link")
 
     def __init__(self, name, dim, array, kind, flags=frozenset()):
         self.name, self.dim, self._array, self.kind, self.flags = name, dim, array, kind, flags
         self.device = None
+        self.link = None  # a linked variable's LinkedVariable (snngen.groups.linked)
 
     @property
     def array(self):
+        if self.kind == "linked":  # the values the group reads (a copy: a linked variable is read-only)
+            if self.link is None:
+                raise ModelError(f"the linked variable '{self.name}' is not linked yet: set it with linked_var()")
+            return self.link.values()
         if self.device is not None:
             self.device.to_host(self)
         return self._array
@@ -101,6 +118,7 @@ class VariableOwner:
 
     def _init_variables(self):
         object.__setattr__(self, "variables", {})
+        register(self)
 
     def _check_attribute_clashes(self, names, what="variable"):
         """A user's name that is also an attribute of this object (``G.spikes``, ``G.N``) could not be
@@ -152,12 +170,24 @@ class VariableOwner:
             object.__setattr__(self, name, value)
 
     def _set_variable(self, var, value, raw=False, level=0):
+        from .linked import LinkedVariable
+
+        if var.kind == "linked" or isinstance(value, LinkedVariable):
+            if not isinstance(value, LinkedVariable) or var.kind != "linked":
+                raise ModelError(f"'{var.name}' of {self.name} " + ("is a linked variable: set it with "
+                                 "linked_var(group, name)" if var.kind == "linked" else
+                                 "is not declared (linked) in the model: it cannot be linked"))
+            value.check(self, var)
+            var.link = value
+            self._code_version = getattr(self, "_code_version", 0) + 1  # the code reads another array now
+            return
         if isinstance(value, str):
             self._initialise(var, value, level=level + 1)
             return
         if not raw:
             got = get_dimensions(value)
-            if got != var.dim:
+            zero = got is DIMENSIONLESS and np.all(np.asarray(value) == 0)  # 0 fits any unit (as in Brian2)
+            if got != var.dim and not zero:
                 raise UnitError(f"cannot set '{var.name}' of {self.name}: it has units {var.dim}, "
                                 f"the value has units {got}")
         var.array[...] = np.asarray(value)

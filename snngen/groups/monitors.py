@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..codegen.blocks import BlockBuilder
-from ..codegen.names import variable
+from ..codegen.names import user, variable
 from ..codegen.render import render
 from ..equations.parser import suggest
 from ..errors import ModelError
+from ..runtime.schedule import check_order, check_when
 from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
-from .base import Part, object_name
+from .base import Part, object_name, register
 
 
 def _q(values, dim):
@@ -42,20 +43,83 @@ class _Monitor:
     def _times(self, steps):
         return _q(np.asarray(steps) * self._dt, second.dim)
 
+    def _schedule(self, when, order, default_when, default_order):
+        register(self)
+        self.when = check_when(default_when if when is None else when, self.name)
+        self.order = check_order(default_order if order is None else order, self.name)
+
+
+def _check_variables(monitor, source, variables):
+    """The names a monitor records: variables or subexpressions of ``source`` (``True``: all of them)."""
+    eqs = getattr(source, "equations", None)
+    known = [n for n, v in getattr(source, "variables", {}).items() if v.kind != "internal"]
+    if eqs is not None:
+        known += [n for n in eqs.subexpr_names if "summed" not in eqs[n].flags]
+    if variables is True:
+        return known
+    if isinstance(variables, str):
+        variables = [variables]
+    variables = list(variables)
+    for v in variables:
+        if v not in known and v not in getattr(source, "variables", {}):
+            raise ModelError(f"{monitor.name}: {source.name} has no variable '{v}'.{suggest(v, known)}")
+    return variables
+
+
+def _dimension(source, name):
+    var = source.variables.get(name)
+    if var is not None:
+        return var.dim
+    return source.equations[name].dim
+
+
+def value_code(source, names, neuron_index=None):
+    """How to compute ``names`` of ``source`` for element ``_i`` in generated code: ``(builder, loads,
+    values)``, where ``values[k]`` is the code of the k-th name (variables are read from their
+    arrays, subexpressions computed)."""
+    import sympy
+
+    src = source._prefix
+    if hasattr(source, "code_builder"):
+        b = source.code_builder(src, getattr(source, "_externals", {}), register=False)
+    else:
+        arrays = {n: variable(src, n) for n, v in source.variables.items() if v.kind != "internal"}
+        b = BlockBuilder(src, arrays, getattr(source, "_externals", {}))
+    b.local = user(src, "m", "")  # a monitor's locals, apart from the group's own loops
+    b.neuron_index = neuron_index
+    _, subs = source.equations.substituted() if hasattr(source, "equations") else ({}, {})
+    exprs = [None if n in source.variables and n not in b.arrays else sympy.Symbol(n, real=True).xreplace(subs)
+             for n in names]
+    pr = b.printer()
+    shared = {n for n, v in source.variables.items() if "shared" in v.flags}
+    values = [f"{variable(src, n)}[{0 if n in shared else '_i'}]" if e is None else pr.doprint(e)
+              for n, e in zip(names, exprs)]
+    b.args.clear()  # the group's own arguments: the monitor reads them, the group passes them
+    return b, b.loads([e for e in exprs if e is not None]), values
+
 
 class SpikeMonitor(_Monitor):
     """Records the spikes of a group: ``.i`` (indices), ``.t`` (times), ``.count`` (per neuron).
 
-    ``record=False`` keeps only the counts.
+    ``record=False`` keeps only the counts.  ``variables`` (a name, a list, or True for all) also
+    records the source's variables at each spike, read after the state update and before the reset
+    (Brian2's ``SpikeMonitor(G, variables='v')``): ``M.v`` is one value per spike,
+    ``M.values('v')`` the values per neuron.  ``when``/``order``: where in the step it records
+    (default: after the thresholds, order of the source + 1).
     """
 
-    def __init__(self, source, record=True, name=None):
+    def __init__(self, source, variables=None, record=True, when=None, order=None, name=None):
         self.source = source
         self.record = bool(record)
         self.name = object_name(name, "spikemonitor")
+        self._schedule(when, order, "thresholds", getattr(source, "order", 0) + 1)
+        self.record_variables = [] if variables is None else _check_variables(self, source, variables)
+        if self.record_variables and not self.record:
+            raise ModelError(f"{self.name}: recording variables needs record=True")
         self._i = np.zeros(1024, dtype=np.int32)
         self._step = np.zeros(1024, dtype=np.int64)
         self._copy = np.zeros(1024, dtype=np.int32)  # the copy of each spike (a batched CUDA network)
+        self._values = {v: np.zeros(1024) for v in self.record_variables}
         self._n = np.zeros(1, dtype=np.int64)
         self._count = np.zeros(source.N, dtype=np.int64)
 
@@ -64,10 +128,19 @@ class SpikeMonitor(_Monitor):
         part = Part()
         part.args = {f"{prefix}_i": lambda: self._i, f"{prefix}_step": lambda: self._step,
                      f"{prefix}_n": lambda: self._n, f"{prefix}_count": lambda: self._count}
-        part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
+        loads, values = [], []
+        if self.record_variables:
+            b, loads, codes = value_code(self.source, self.record_variables)
+            part.args.update(b.args)
+            part.prologue += b.prologue()
+            for k, (v, code) in enumerate(zip(self.record_variables, codes)):
+                part.args[f"{prefix}_b{k}"] = lambda v=v: self._values[v]
+                values.append(f"{prefix}_b{k}[{prefix}_nn] = {code}")
+        part.prologue += [f"{prefix}_nn = {prefix}_n[0]"]
         if self.record:
             part.capacity = [f"if {prefix}_nn + {src}_N > {prefix}_i.shape[0]:", "    break"]
-        part.thresholds = render("cpu/spikemonitor.py.j2", p=prefix, src=src, name=self.name, record=self.record)
+        part.add(self.when, render("cpu/spikemonitor.py.j2", p=prefix, src=src, name=self.name, record=self.record,
+                                   loads=loads, values=values), self.order, self.name)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
@@ -82,6 +155,7 @@ class SpikeMonitor(_Monitor):
         if self.record and needed > self._i.shape[0]:
             self._i, self._step = _grow(self._i, needed), _grow(self._step, needed)
             self._copy = _grow(self._copy, needed)
+            self._values = {v: _grow(a, needed) for v, a in self._values.items()}
             return True
         return False
 
@@ -109,25 +183,59 @@ class SpikeMonitor(_Monitor):
         return self._step[: self._n[0]] * self._dt
 
     @property
+    def it(self):
+        """``(i, t)``: the indices and times of the spikes (Brian2's ``M.it``)."""
+        return self.i, self.t
+
+    @property
+    def it_(self):
+        return self.i, self.t_
+
+    @property
     def copy(self):
         """The copy (batch axis) of each spike; all 0 without one."""
         return self._copy[: self._n[0]].copy()
 
-    def spike_trains(self, copy=None):
-        """``{index: spike times}`` for every neuron of the source (of one ``copy`` when batched)."""
-        i, t = self.i, self.t_
+    def __getattr__(self, name):
+        values = self.__dict__.get("_values", {})
+        raw = name.endswith("_") and name[:-1] in values
+        key = name[:-1] if raw else name
+        if key in values:
+            data = values[key][: self._n[0]].copy()
+            return data if raw else _q(data, _dimension(self.source, key))
+        raise AttributeError(f"{type(self).__name__} has no attribute '{name}'")
+
+    def _per_neuron(self, data, copy=None):
+        i = self.i
         if getattr(self, "_batch", 1) > 1:
             if copy is None:
-                raise ModelError(f"{self.name} records {self._batch} copies: spike_trains(copy=k)")
+                raise ModelError(f"{self.name} records {self._batch} copies: pass copy=k")
             sel = self.copy == copy
-            i, t = i[sel], t[sel]
+            i, data = i[sel], data[sel]
         order = np.argsort(i, kind="stable")
         split = np.searchsorted(i[order], np.arange(self.source.N + 1))
-        return {k: _q(t[order[split[k]:split[k + 1]]], second.dim) for k in range(self.source.N)}
+        return {k: data[order[split[k]:split[k + 1]]] for k in range(self.source.N)}
+
+    def spike_trains(self, copy=None):
+        """``{index: spike times}`` for every neuron of the source (of one ``copy`` when batched)."""
+        return self._per_neuron(self.t, copy)
+
+    def values(self, name, copy=None):
+        """``{index: values of variable name at its spikes}`` for every neuron of the source."""
+        if name not in self._values:
+            raise ModelError(f"{self.name} does not record '{name}' (it records {self.record_variables})")
+        return self._per_neuron(getattr(self, name), copy)
+
+    def all_values(self, copy=None):
+        """``{"t": spike_trains(), name: values(name) ...}`` (Brian2's ``all_values``)."""
+        out = {"t": self.spike_trains(copy)}
+        out.update({v: self.values(v, copy) for v in self.record_variables})
+        return out
 
     def get_state(self):
-        return {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self._count.copy(),
-                "copy": self.copy}
+        out = {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self._count.copy(), "copy": self.copy}
+        out.update({f"var_{v}": a[: self._n[0]].copy() for v, a in self._values.items()})
+        return out
 
     def set_state(self, state):
         n = len(state["i"])
@@ -137,6 +245,9 @@ class SpikeMonitor(_Monitor):
         self._i[:n], self._step[:n] = state["i"], state["step"]
         if "copy" in state:
             self._copy[:n] = state["copy"]
+        for v in self._values:
+            self._values[v] = _grow(np.zeros(0), max(n, 1024))
+            self._values[v][:n] = state[f"var_{v}"]
         self._n[0] = n
         self._count[:] = state["count"]
 
@@ -144,28 +255,20 @@ class SpikeMonitor(_Monitor):
 class StateMonitor(_Monitor):
     """Records variables (or subexpressions) of a group every ``dt``.
 
-    ``mon.v`` has shape ``(n_recorded, n_times)``; ``mon.t`` the times;
-    ``record`` is ``True`` (all), an index or a list of indices.
-    Values are taken at the start of each step, before the update (Brian2's
-    default).
+    ``mon.v`` has shape ``(n_recorded, n_times)``; ``mon.t`` the times; ``mon[i].v`` the trace of
+    recorded element ``i`` (its index in the group, as in Brian2).  ``variables`` is a name, a
+    list or True (all); ``record`` is ``True`` (all), an index or a list of indices.  Values are
+    taken at the start of each step, before the update (Brian2's default, ``when="start"``).
     """
 
-    def __init__(self, source, variables, record=True, dt=None, name=None):
+    def __init__(self, source, variables, record=True, dt=None, when=None, order=None, name=None):
         self.source = source
         self.name = object_name(name, "statemonitor")
-        if isinstance(variables, str):
-            variables = [variables]
-        eqs = getattr(source, "equations", None)
-        known = set(getattr(source, "variables", {}))
-        if eqs is not None:
-            known |= set(eqs.subexpr_names)
-        for v in variables:
-            if v not in known:
-                raise ModelError(f"{self.name}: {source.name} has no variable '{v}'.{suggest(v, known)}")
-        self.record_variables = list(variables)
+        self._schedule(when, order, "start", 0)
+        self.record_variables = _check_variables(self, source, variables)
         if record is True:
             record = np.arange(source.N)
-        elif record is False:
+        elif record is False or record is None:
             record = np.zeros(0, dtype=np.int64)
         self.indices = np.atleast_1d(np.asarray(record, dtype=np.int64))
         if len(self.indices) and (self.indices.min() < 0 or self.indices.max() >= source.N):
@@ -176,42 +279,37 @@ class StateMonitor(_Monitor):
         self._buffers = {v: np.zeros((0, len(self.indices))) for v in self.record_variables}
 
     def _dims(self, v):
-        var = self.source.variables.get(v)
-        if var is not None:
-            return var.dim
-        return self.source.equations[v].dim
+        return _dimension(self.source, v)
 
     def build(self, prefix, run_namespace, check_nan=False):
-        src = self._source_prefix()
+        self._source_prefix()
         part = Part()
-        source_ext = getattr(self.source, "_externals", {})
-        arrays = {n: variable(src, n) for n, v in self.source.variables.items() if v.kind != "internal"}
-        b = BlockBuilder(src, arrays, source_ext)
-        _, subs = self.source.equations.substituted() if hasattr(self.source, "equations") else ({}, {})
-        import sympy
-
-        exprs = []
-        for v in self.record_variables:
-            if v in self.source.variables and v not in arrays:
-                exprs.append(None)
-            else:
-                exprs.append(sympy.Symbol(v, real=True).xreplace(subs))
-        pr = b.printer()
-        values = []
-        for v, e in zip(self.record_variables, exprs):
-            values.append(f"{variable(src, v)}[_i]" if e is None else pr.doprint(e))
-        loads = b.loads([e for e in exprs if e is not None])
-        args = {f"{prefix}_every": lambda: self._every, f"{prefix}_rec": lambda: self.indices,
-                f"{prefix}_n": lambda: self._n, f"{prefix}_steps": lambda: self._steps}
+        b, loads, values = value_code(self.source, self.record_variables)
+        args = dict(b.args)
+        args.update({f"{prefix}_every": lambda: self._every, f"{prefix}_rec": lambda: self.indices,
+                     f"{prefix}_n": lambda: self._n, f"{prefix}_steps": lambda: self._steps})
         for k, v in enumerate(self.record_variables):
             args[f"{prefix}_b{k}"] = lambda v=v: self._buffers[v]
         part.args = args
-        part.start = render("cpu/statemonitor.py.j2", p=prefix, name=self.name, loads=loads,
-                            values=[f"{prefix}_b{k}[{prefix}_nn, _k] = {val}" for k, val in enumerate(values)])
-        part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
+        part.add(self.when, render("cpu/statemonitor.py.j2", p=prefix, name=self.name, loads=loads,
+                                   values=[f"{prefix}_b{k}[{prefix}_nn, _k] = {val}" for k, val in enumerate(values)]),
+                 self.order, self.name)
+        part.prologue = b.prologue() + [f"{prefix}_nn = {prefix}_n[0]"]
         part.capacity = [f"if _step % {prefix}_every == 0 and {prefix}_nn >= {prefix}_steps.shape[0]:", "    break"]
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
+
+    def __getitem__(self, item):
+        """The traces of recorded element(s) ``item`` (group indices): ``mon[5].v``, ``mon[[0, 5]].v``."""
+        wanted = np.asarray(item)
+        positions = []
+        for k in np.atleast_1d(wanted).ravel():
+            where = np.flatnonzero(self.indices == k)
+            if not len(where):
+                raise ModelError(f"{self.name} does not record element {k} of {self.source.name} "
+                                 f"(it records {self.indices.tolist() if len(self.indices) < 20 else 'others'})")
+            positions.append(int(where[0]))
+        return _StateMonitorView(self, positions[0] if wanted.ndim == 0 else positions)
 
     def before_run(self, net, step0, nsteps):
         self._dt = net.dt_
@@ -265,12 +363,30 @@ class StateMonitor(_Monitor):
         self._n[0] = n
 
 
+class _StateMonitorView:
+    """Traces of some recorded elements of a :class:`StateMonitor` (``mon[i]``)."""
+
+    def __init__(self, monitor, positions):
+        self._monitor, self._positions = monitor, positions
+
+    def __getattr__(self, name):
+        monitor = self._monitor
+        raw = name.endswith("_") and name[:-1] in monitor._buffers
+        key = name[:-1] if raw else name
+        if key not in monitor._buffers:
+            if name in ("t", "t_"):
+                return getattr(monitor, name)
+            raise AttributeError(f"{monitor.name} does not record '{name}' (it records {monitor.record_variables})")
+        return getattr(monitor, name)[..., self._positions, :]
+
+
 class PopulationRateMonitor(_Monitor):
     """The population's instantaneous rate each step: ``.rate`` (Hz) and ``.t``."""
 
-    def __init__(self, source, name=None):
+    def __init__(self, source, when=None, order=None, name=None):
         self.source = source
         self.name = object_name(name, "ratemonitor")
+        self._schedule(when, order, "end", 0)
         self._n = np.zeros(1, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
         self._steps = np.zeros(0, dtype=np.int64)
@@ -282,9 +398,9 @@ class PopulationRateMonitor(_Monitor):
                      f"{prefix}_steps": lambda: self._steps}
         part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
         part.capacity = [f"if {prefix}_nn >= {prefix}_counts.shape[0]:", "    break"]
-        part.end = [f"{prefix}_counts[{prefix}_nn] = {src}_nspk",
-                    f"{prefix}_steps[{prefix}_nn] = _step",
-                    f"{prefix}_nn += 1"]
+        part.add(self.when, [f"{prefix}_counts[{prefix}_nn] = {src}_nspk",
+                             f"{prefix}_steps[{prefix}_nn] = _step",
+                             f"{prefix}_nn += 1"], self.order, self.name)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 

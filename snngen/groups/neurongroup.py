@@ -17,8 +17,9 @@ from ..integrate import integrate, noise_symbols
 from ..prefs import prefs
 from ..runtime.namespace import SPECIAL_DIMS, resolve
 from ..runtime.random import new_stream
-from ..units import DIMENSIONLESS, get_dimensions, second
-from .base import Part, VariableOwner, check_size, object_name
+from ..runtime.schedule import check_order
+from ..units import DIMENSIONLESS, get_dimensions, hertz, second
+from .base import Part, VariableOwner, VariableView, check_size, object_name
 
 _NEVER = np.int64(-(2**62))
 _DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
@@ -57,15 +58,19 @@ class NeuronGroup(VariableOwner):
     integration_method = None  # the method chosen when the group was last built
 
     def __init__(self, N, model="", threshold=None, reset=None, refractory=False, method=None,
-                 namespace=None, dtype=None, name=None):
+                 namespace=None, dtype=None, order=0, name=None):
         self._init_variables()
         self.name = object_name(name, "neurongroup")
+        self.order = check_order(order, self.name)
         self.N = check_size(N, f"the size of {self.name}")
         self.equations = model if isinstance(model, Equations) else Equations(model)
         self._method = method
-        self.namespace = dict(namespace) if namespace else None
+        # values substituted into the equations (Equations(text, tau=10*ms)) come first
+        self.namespace = {**self.equations.values, **(namespace or {})} or None
         self.dtype = np.dtype(dtype or prefs.dtype).type
         self._stream = new_stream()
+        self._regular = []  # run_regularly operations
+        self._code_version = 0
         self._n_inits = 0
         self._rand = [0]
         self._threshold = None
@@ -88,6 +93,9 @@ class NeuronGroup(VariableOwner):
             if eq.kind == "subexpression":
                 continue
             dtype_ = _DTYPES[eq.dtype] or self.dtype
+            if "linked" in eq.flags:  # no array of its own: another group's, once linked (linked_var)
+                self._add_variable(eq.name, eq.dim, 0, dtype_, "linked", eq.flags)
+                continue
             size = 1 if "shared" in eq.flags else self.N
             self._add_variable(eq.name, eq.dim, size, dtype_, eq.kind, eq.flags)
         if self.has_refractory:
@@ -140,6 +148,7 @@ class NeuronGroup(VariableOwner):
         if self._threshold is not None:
             out.append(self._threshold)
         out += [p for _, _, p in self._reset]
+        out += [p for op in self._regular for _, _, p in op.statements]
         if self._refractory_expr is not None:
             out.append(self._refractory_expr)
         return out
@@ -192,14 +201,17 @@ class NeuronGroup(VariableOwner):
             if not isinstance(self._threshold.expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
                 raise ModelError(f"threshold of {self.name} must be a condition (like 'v > v_th'), "
                                  f"not {self._threshold.text!r}")
-        for target, _op, parsed in self._reset:
-            try:
-                d = dimension_of(parsed.expr, lookup)
-            except UnitError as exc:
-                raise UnitError(f"reset of {self.name} ({parsed.text!r}): {exc}") from None
-            if d != self.variables[target].dim:
-                raise UnitError(f"reset of {self.name}: '{target} = {parsed.text}' assigns units {d} "
-                                f"to '{target}', which has units {self.variables[target].dim}")
+        code = [(f"reset of {self.name}", self._reset)] + [(op.name, op.statements) for op in self._regular]
+        for what, statements in code:
+            for target, op, parsed in statements:
+                try:
+                    d = dimension_of(parsed.expr, lookup)
+                except UnitError as exc:
+                    raise UnitError(f"{what} ({parsed.text!r}): {exc}") from None
+                expected = self.variables[target].dim if op in ("=", "+=", "-=") else DIMENSIONLESS
+                if d != (expected or second.dim):
+                    raise UnitError(f"{what}: '{target} {op} {parsed.text}' assigns units {d} "
+                                    f"to '{target}', which has units {self.variables[target].dim}")
         if self._refractory_expr is not None:
             d = dimension_of(self._refractory_expr.expr, lookup)
             if d not in (second.dim, DIMENSIONLESS):
@@ -217,12 +229,18 @@ class NeuronGroup(VariableOwner):
         g = self.generate(prefix, run_namespace, nan_lines if check_nan else None)
         b, part = g.builder, Part()
         parallel = self.N >= prefs.parallel_threshold
-        part.groups = render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=g.loads, idx=g.index,
-                             body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop)
+        part.add("groups", render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=g.loads, idx=g.index,
+                                  body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop),
+                 self.order, f"{self.name}_stateupdater")
         part.parallel = parallel
         b.arg(internal(prefix, "flags"), lambda: self._flags)
         if g.reset is not None:
-            part.resets = render("cpu/reset.py.j2", p=prefix, name=self.name, loads=g.reset[0], body=g.reset[1])
+            part.add("resets", render("cpu/reset.py.j2", p=prefix, name=self.name, loads=g.reset[0],
+                                      body=g.reset[1]), self.order, f"{self.name}_spike_resetter")
+        for k, (op, loads, body) in enumerate(g.regular):
+            every = b.arg(internal(prefix, f"rr{k}_every"), lambda op=op: op.every(self._net_dt))
+            part.add(op.when, render("cpu/regular.py.j2", name=op.name, every=every, n=f"{prefix}_N", loads=loads,
+                                     body=body, once=op.shared_only), op.order, op.name)
         part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
                          + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
@@ -247,11 +265,9 @@ class NeuronGroup(VariableOwner):
         self._externals = externals
         rhs, subs = self.equations.substituted()
         noises = [s.name for s in noise_symbols(rhs)]
-        arrays = {name: variable(prefix, name) for name, v in self.variables.items() if v.kind != "internal"}
-        shared = {n for n, v in self.variables.items() if "shared" in v.flags}
-        b = BlockBuilder(prefix, arrays, externals, noise_names=noises, shared=shared)
-        for name, var in self.variables.items():
-            b.arg(variable(prefix, name), lambda var=var: var.array)
+        b = self.code_builder(prefix, externals, noise_names=noises)
+        if batch and any(v.kind == "linked" for v in self.variables.values()):
+            raise ModelError(f"{self.name}: linked variables are not supported with a batch axis yet")
         b.arg(internal(prefix, "stream"), lambda: self._stream)
         b.arg(internal(prefix, "spikes"), lambda: self._spikes)
         b.arg(internal(prefix, "nspikes"), lambda: self._nspikes)
@@ -303,15 +319,52 @@ class NeuronGroup(VariableOwner):
             if self.has_refractory:
                 threshold = f"{nr} and ({threshold})"
         reset = None
+        b.index, b.local = "_i", user(prefix, LOCAL, "")
+        if batch:
+            b.neuron_index = f"(_i % {prefix}_N)"
+        b.extra_names.pop("not_refractory", None)
         if self._reset or self.has_refractory:
-            b.index, b.local = "_i", user(prefix, LOCAL, "")
-            if batch:
-                b.neuron_index = f"(_i % {prefix}_N)"
-            b.extra_names.pop("not_refractory", None)
             reset = self._reset_code(b, prefix, subs)
+        regular = self._regular_code(b, prefix, subs)
+        self._built_version = self._code_version
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
-                               prologue=b.prologue(),
+                               regular=regular, prologue=b.prologue(),
                                has_loop=bool(rhs) or threshold is not None or self.has_refractory)
+
+    def code_builder(self, prefix, externals, noise_names=(), register=True):
+        """A :class:`BlockBuilder` for this group's per-neuron code: its variables' arrays as arguments
+        (a linked variable reads its source's array, through its index); ``register=False``: the names
+        only (code that runs beside the group's own, whose arguments these are)."""
+        arrays, indexed = {}, {}
+        shared = {n for n, v in self.variables.items() if "shared" in v.flags}
+        args = {}
+        for name, var in self.variables.items():
+            if var.kind == "linked":
+                if var.link is None:
+                    raise ModelError(f"{self.name}: the linked variable '{name}' is not linked: set "
+                                     f"{self.name}.{name} = linked_var(group, name)")
+                link = var.link
+                arrays[name] = args_name = internal(prefix, f"link_{name}")
+                args[args_name] = lambda v=link.variable: v.array
+                if link.single:
+                    shared.add(name)
+                elif link.index is not None:
+                    index_name = internal(prefix, f"link_{name}_index")
+                    args[index_name] = lambda link=link: link.index
+                    indexed[name] = f"{index_name}[{{}}]"
+                continue
+            args[variable(prefix, name)] = lambda var=var: var.array
+            if var.kind != "internal":
+                arrays[name] = variable(prefix, name)
+        b = BlockBuilder(prefix, arrays, externals, noise_names=noise_names, shared=shared)
+        b.indexed = indexed
+        for name, getter in args.items() if register else ():
+            b.arg(name, getter)
+        return b
+
+    def needs_rebuild(self, dt):
+        """True if code was added to the group (run_regularly) since the network was built."""
+        return self._code_version != getattr(self, "_built_version", None)
 
     def _not_refractory_code(self, b, subs):
         if self._refractory_expr is None:
@@ -325,22 +378,52 @@ class NeuronGroup(VariableOwner):
         return f"(_step - {variable(b.p, 'lastspike')}[{b.index}]) >= int(({code}) / dt + 0.001)"
 
     def _reset_code(self, b, prefix, subs):
-        stmts = []
-        for target, op, parsed in self._reset:
-            expr = parsed.expr.xreplace(subs)
-            if op != "=":
-                expr = {"+=": sympy.Add, "-=": lambda a, c: a - c, "*=": sympy.Mul,
-                        "/=": lambda a, c: a / c}[op](sympy.Symbol(target, real=True), expr)
-            stmts.append((target, expr))
-        loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts])
-        hoisted = [(t, b.hoister(e)) for t, e in stmts]
-        pr = b.printer(DRAW_RESET)
-        body = [f"{b.local}{t} = {pr.doprint(e)}" for t, e in hoisted]
-        stores = sorted({f"{variable(prefix, t)}[_i] = {b.local}{t}" for t, _ in stmts})
+        loads, body = statement_code(b, prefix, subs, self._reset, DRAW_RESET)
+        stores = []
         if self.has_refractory:
             stores += [f"{variable(prefix, 'lastspike')}[_i] = _step",
                        f"{variable(prefix, 'not_refractory')}[_i] = False"]
         return loads, body + stores
+
+    # -- run_regularly -----------------------------------------------------------------
+    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
+        """Run the statements ``code`` for every neuron every ``dt`` (every step if None), compiled into the
+        network's loop at ``when`` (Brian2's ``run_regularly``): ``G.run_regularly("I = 5*randn()",
+        dt=1*ms)``.  Returns the :class:`RegularOperation`; statements that write only ``(shared)``
+        variables run once, not once per neuron."""
+        from .regular import RegularOperation
+
+        op = RegularOperation(self, code, dt, when, order, name)
+        self._regular.append(op)
+        self._code_version += 1
+        object.__setattr__(self, "_external_names", None)  # the new statements may use new names
+        return op
+
+    def _regular_code(self, b, prefix, subs):
+        """[(operation, loads, body)] of the group's run_regularly operations, for element ``_i``."""
+        out = []
+        for k, op in enumerate(self._regular):
+            out.append((op,) + statement_code(b, prefix, subs, op.statements, 7000 + 100 * k))
+        return out
+
+
+def statement_code(b, prefix, subs, statements, draw_base):
+    """``(loads, body)`` of statements ``[(target, op, parsed)]`` run in order for element ``_i``: each reads
+    the values the previous ones wrote, and every target is stored back at the end."""
+    stmts = []
+    for target, op, parsed in statements:
+        expr = parsed.expr.xreplace(subs)
+        if op != "=":
+            expr = {"+=": sympy.Add, "-=": lambda a, c: a - c, "*=": sympy.Mul,
+                    "/=": lambda a, c: a / c}[op](sympy.Symbol(target, real=True), expr)
+        stmts.append((target, expr))
+    loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts])
+    hoisted = [(t, b.hoister(e)) for t, e in stmts]
+    pr = b.printer(draw_base)
+    body = [f"{b.local}{t} = {pr.doprint(e)}" for t, e in hoisted]
+    shared = b.shared
+    stores = sorted({f"{variable(prefix, t)}[{0 if t in shared else '_i'}] = {b.local}{t}" for t, _ in stmts})
+    return loads, body + stores
 
 
 class PoissonGroup(NeuronGroup):
@@ -350,16 +433,21 @@ class PoissonGroup(NeuronGroup):
     (which may depend on ``t`` and ``i``), e.g. ``"100*Hz*(1 + sin(2*pi*5*Hz*t))"``.
     Constant rates draw the gap to each neuron's next spike (geometric) when it
     spikes: the same process as one draw per step, at a fraction of the cost.
-    Setting ``P.rates`` between runs restarts the gaps (exact: the process is memoryless).
+    Setting ``P.rates`` between runs restarts the gaps (exact: the process is memoryless);
+    ``P.rates`` reads them back, one per neuron.  ``P.run_regularly("rates = ...", dt=...)`` makes
+    the rates a variable that compiled code changes during a run (then each step draws
+    ``rand() < rates*dt``).
     """
 
-    def __init__(self, N, rates, namespace=None, name=None, dtype=None):
+    def __init__(self, N, rates, namespace=None, name=None, dtype=None, order=0):
         name = object_name(name, "poissongroup")
         if isinstance(rates, str):
-            super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace, name=name, dtype=dtype)
+            super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace, name=name, dtype=dtype,
+                             order=order)
             object.__setattr__(self, "_rates", None)
+            object.__setattr__(self, "_rates_expression", rates)
             return
-        super().__init__(N, "", namespace=namespace, name=name, dtype=dtype)
+        super().__init__(N, "", namespace=namespace, name=name, dtype=dtype, order=order)
         self._frozen = False
         self._add_variable("next_spike", None, self.N, np.int64, "internal", fill=-1)
         self.rates = rates
@@ -367,12 +455,27 @@ class PoissonGroup(NeuronGroup):
 
     @property
     def rates(self):
-        return self._rates if self._rates is not None else None
+        """The rates, one per neuron (a Quantity in Hz); the expression for expression rates."""
+        if "rates" in self.variables:
+            return VariableView.of(self, self.variables["rates"])
+        if self._rates is None:
+            return self._rates_expression
+        return self._rates_array.copy().reshape(-1, self.N).squeeze(0) * hertz
 
     @rates.setter
     def rates(self, value):
+        if "rates" in self.variables:
+            self._set_variable(self.variables["rates"], value, level=1)
+            return
         if self.__dict__.get("_rates", 0) is None:
             raise ModelError(f"{self.name} has expression rates; make a new PoissonGroup to change them")
+        if isinstance(value, str):  # an expression of i (and constants), evaluated now
+            from ..runtime.initialise import initialise
+            from .base import Variable
+
+            tmp = Variable("rates", (second.dim ** -1), np.zeros(self.N), "parameter")
+            initialise(self, tmp, value, level=1)
+            value = tmp.array * hertz
         if get_dimensions(value) != (second.dim ** -1):
             raise UnitError(f"rates of {self.name} must be a frequency, they have units {get_dimensions(value)}")
         arr = np.asarray(value, dtype=np.float64)
@@ -390,6 +493,20 @@ class PoissonGroup(NeuronGroup):
         self._rates_array.reshape(-1, self.N)[...] = arr  # in place: a built network keeps reading this array
         self.variables["next_spike"].array[:] = -1  # redraw from the next step on
 
+    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
+        """As :meth:`NeuronGroup.run_regularly`; statements writing ``rates`` make the rates a variable."""
+        if self._rates is not None and "rates" not in self.variables and \
+                any(target == "rates" for target, _, _ in parse_statements(code)):
+            current = self._rates_array.copy()
+            self._frozen = False
+            self._add_variable("rates", second.dim ** -1, self.N, np.float64, "parameter")
+            self.variables["rates"].array[...] = current.reshape(self.variables["rates"].array.shape)
+            self._threshold = parse_expression("rand() < rates*dt", line=1, line_text="rand() < rates*dt")
+            object.__setattr__(self, "_rates", None)
+            object.__setattr__(self, "_rates_expression", None)
+            self._frozen = True
+        return super().run_regularly(code, dt=dt, when=when, order=order, name=name)
+
     def build(self, prefix, run_namespace, check_nan=False):
         if self._rates is None:
             return super().build(prefix, run_namespace, check_nan)
@@ -399,7 +516,8 @@ class PoissonGroup(NeuronGroup):
                      f"{prefix}_stream": lambda: self._stream, f"{prefix}_spikes": lambda: self._spikes,
                      f"{prefix}_nspikes": lambda: self._nspikes}
         part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_nspk = {prefix}_nspikes[0]"]
-        part.groups = render("cpu/poisson.py.j2", p=prefix, name=self.name, next_spike=variable(prefix, "next_spike"))
+        part.add("groups", render("cpu/poisson.py.j2", p=prefix, name=self.name,
+                                  next_spike=variable(prefix, "next_spike")), self.order, f"{self.name}_stateupdater")
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         self._externals = {}
         return part

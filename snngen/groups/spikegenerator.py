@@ -6,6 +6,7 @@ import numpy as np
 
 from ..codegen.render import render
 from ..errors import ModelError
+from ..runtime.schedule import check_order
 from ..units import get_dimensions, second
 from .base import Part, VariableOwner, check_size, object_name
 
@@ -20,9 +21,10 @@ class SpikeGeneratorGroup(VariableOwner):
     >>> G = SpikeGeneratorGroup(3, [0, 2, 1], [1, 2, 5]*ms)
     """
 
-    def __init__(self, N, indices, times, name=None):
+    def __init__(self, N, indices, times, order=0, name=None):
         self._init_variables()
         self.name = object_name(name, "spikegeneratorgroup")
+        self.order = check_order(order, self.name)
         self.N = check_size(N, f"the size of {self.name}")
         self._spikes = np.zeros(self.N, dtype=np.int32)
         self._nspikes = np.zeros(1, dtype=np.int64)
@@ -65,7 +67,7 @@ class SpikeGeneratorGroup(VariableOwner):
                      f"{prefix}_ptrarr": lambda: self._ptr}
         part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_ptr = {prefix}_ptrarr[0]",
                          f"{prefix}_nspk = {prefix}_nspikes[0]"]
-        part.groups = render("cpu/spikegenerator.py.j2", p=prefix, name=self.name)
+        part.add("groups", render("cpu/spikegenerator.py.j2", p=prefix, name=self.name), self.order, self.name)
         part.epilogue = [f"{prefix}_ptrarr[0] = {prefix}_ptr", f"{prefix}_nspikes[0] = {prefix}_nspk"]
         return part
 

@@ -19,7 +19,7 @@ from ..codegen.optimise import Hoister, inline_temporaries
 from ..codegen.printer import NumbaPrinter
 from ..codegen.render import render
 from ..errors import ModelError
-from ..integrate import DT, integrate
+from ..integrate import DT, MethodNotApplicable, integrate
 from ..prefs import prefs
 
 ELAPSED = sympy.Symbol("_elapsed", real=True)
@@ -111,12 +111,7 @@ class DelayState:
         if len(delay):
             if delay.min() < 0:
                 raise ModelError(f"{syn.name}: delays must not be negative")
-            off = np.abs(steps * dt - delay) > 1e-6 * dt
-            if off.any():
-                k = int(np.argmax(off))
-                what = f"the delay of synapse {k}" if len(delay) > 1 or syn.N == 1 else "the delay"
-                raise ModelError(f"{syn.name}: {what} in {pathway.label} ({delay[k]:g} s) is not a multiple "
-                                 f"of dt ({dt:g} s)")
+            # rounded to the nearest step, as Brian2 does (delays drawn from a distribution are not on the grid)
         self.uniq = np.unique(steps) if len(steps) else np.zeros(1, dtype=np.int64)
         self.homogeneous = len(self.uniq) <= 1
         self.max_delay = int(self.uniq.max())
@@ -166,13 +161,13 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
     names = {"t": "_t", "dt": "dt", "i": "float(_ip)" if batch is not None else f"float({ip})",
              "j": "float(_jp)" if batch is not None else f"float({jp})", "N_pre": f"float({src}_N)",
              "N_post": f"float({tgt}_N)", "N": f"float({p}_nsyn)"}
-    for name in syn.variables:
-        names[name] = syn_at(name)
+    for name, var in syn.variables.items():
+        names[name] = f"{variable(p, name)}[0]" if "shared" in var.flags else syn_at(name)
     names["_elapsed"] = f"(_t - {syn_at('lastupdate')})"
     for owner, pre, suffix, idx in ((syn.source, src, "_pre", ip), (syn.target, tgt, "_post", jp)):
         for name, var in getattr(owner, "variables", {}).items():
-            if var.kind == "internal" and name != "not_refractory":
-                continue
+            if (var.kind == "internal" and name != "not_refractory") or var.kind == "linked":
+                continue  # (synaptic code reads a linked variable's source directly: x_pre of that group)
             if "shared" in var.flags:
                 code = f"{variable(pre, name)}[0]"
             elif rows and suffix == "_post":
@@ -261,10 +256,22 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=No
     rhs = {n: rhs_all[n] for n in ed}
     for n, e in rhs.items():
         others = {s.name for s in e.free_symbols} & (set(eqs.diff_names) - set(ed))
+        for name in {s.name for s in e.free_symbols}:
+            where = syn._resolve_var(name)
+            owner = {"pre": syn.source, "post": syn.target}.get(where[0]) if where else None
+            owner_eqs = getattr(owner, "equations", None)
+            if owner_eqs is not None and where[1] in owner_eqs and owner_eqs[where[1]].kind == "differential":
+                others.add(name)
         if others:
-            raise ModelError(f"{syn.name}: the event-driven equation for '{n}' depends on the clock-driven "
-                             f"variable(s) {sorted(others)}")
-    stmts, _ = integrate(rhs, "exact" if syn._method is None else syn._method)
+            raise ModelError(f"{syn.name}: the event-driven equation for '{n}' depends on {sorted(others)}, which "
+                             "change between events; make the variable clock-driven")
+    # between events, always the exact solution, whatever method= says for the clock-driven equations
+    # (Brian2's rule): one Euler step over the whole gap would be wrong by orders of magnitude
+    try:
+        stmts, _ = integrate(rhs, "exact")
+    except MethodNotApplicable as exc:
+        raise ModelError(f"{syn.name}: event-driven equations are integrated exactly from one event to the next, "
+                         f"so they must be linear with constant coefficients ({exc})") from None
     stmts = inline_temporaries(stmts)
     stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
     temps = {n: f"{p}{tag or '_'}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
@@ -297,12 +304,13 @@ def _clock_driven(syn, p, externals, hoister, batch=None):
 
 
 def _summed(syn, p, externals, hoister, batch=None):
+    """``[(summed variable, target array, code of the summed expression)]``."""
     out = []
     for eq in syn.equations:
         if eq.kind == "subexpression" and "summed" in eq.flags:
             expr = hoister(eq.expr.expr.xreplace(_subs(syn)))
             pr = _printer(syn, p, externals, hoister, 0, batch=batch)
-            out.append((variable(syn.target._prefix, eq.name[:-5]), pr.doprint(expr)))
+            out.append((eq.name, variable(syn.target._prefix, eq.name[:-5]), pr.doprint(expr)))
     return out
 
 
@@ -366,8 +374,13 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                  pre_of_s=f"_s // {tgt}_N" if dense else f"{p}_pre[_s]",
                  post_of_s=f"_s % {tgt}_N" if dense else f"{p}_post[_s]")
     part = Part()
-    part.before_groups = render("cpu/synapse_update.py.j2", update=_clock_driven(syn, p, externals, hoister),
-                                summed=_summed(syn, p, externals, hoister), **index)
+    # Brian2's order: the summed variables (order of their target - 1) before every state update
+    # (order 0), synapses' clock-driven equations among the groups' updates by name
+    for name, target, expr in _summed(syn, p, externals, hoister):
+        part.add("groups", render("cpu/synapse_update.py.j2", update=[], summed=[(target, expr)], **index),
+                 getattr(syn.target, "order", 0) - 1, f"{syn.name}_summed_variable_{name}")
+    part.add("groups", render("cpu/synapse_update.py.j2", update=_clock_driven(syn, p, externals, hoister),
+                              summed=[], **index), syn.order, f"{syn.name}_stateupdater")
     for k, (pw_name, pathway) in enumerate(syn.pathways.items()):
         d = state.delays[pw_name]
         tag = f"_p{k}_"
@@ -386,12 +399,13 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         parallel = (rows and len(syn.target) >= prefs.parallel_rows_threshold
                     and _chunk_safe(syn, pathway.statements))
         part.parallel = part.parallel or parallel
-        part.synapses += render("cpu/synapse_pre.py.j2", body=body, delayed=d.max_delay > 0,
-                                homogeneous=d.homogeneous, rows=rows, parallel=parallel, q=q, label=pathway.label,
-                                row_views=views["r"], post_views=views["c"], ext_views=views["rx"], **index)
+        part.add("synapses", render("cpu/synapse_pre.py.j2", body=body, delayed=d.max_delay > 0,
+                                    homogeneous=d.homogeneous, rows=rows, parallel=parallel, q=q, label=pathway.label,
+                                    row_views=views["r"], post_views=views["c"], ext_views=views["rx"], **index),
+                 -1, f"{syn.name}_{pw_name}")
     if syn.on_post:
         body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
-        part.synapses += render("cpu/synapse_post.py.j2", body=body, **index)
+        part.add("synapses", render("cpu/synapse_post.py.j2", body=body, **index), 1, f"{syn.name}_post")
     pr = _printer(syn, p, externals, hoister, 0)
     part.prologue = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args

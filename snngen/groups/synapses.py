@@ -21,6 +21,7 @@ from ..errors import EquationError, ModelError, UnitError
 from ..prefs import prefs
 from ..runtime.namespace import resolve
 from ..runtime.random import new_stream
+from ..runtime.schedule import check_order
 from ..units import DIMENSIONLESS, get_dimensions, second
 from .base import VariableOwner, VariableView, object_name
 from .connect import Connector
@@ -134,15 +135,16 @@ class Synapses(VariableOwner):
     """
 
     def __init__(self, source, target=None, model="", on_pre=None, on_post=None, delay=None, method=None,
-                 namespace=None, dtype=None, storage="auto", name=None):
+                 namespace=None, dtype=None, storage="auto", order=0, name=None):
         self._init_variables()
         self.name = object_name(name, "synapses")
+        self.order = check_order(order, self.name)
         self.source = source
         self.target = source if target is None else target
         self.equations = model if isinstance(model, Equations) else Equations(model)
         self._method = method
         self._stream = new_stream()
-        self.namespace = dict(namespace) if namespace else None
+        self.namespace = {**self.equations.values, **(namespace or {})} or None
         self.dtype = np.dtype(dtype or prefs.dtype).type
         if storage not in ("auto", "dense", "sparse"):
             raise ModelError(f"{self.name}: storage must be 'auto', 'dense' or 'sparse', not {storage!r}")
@@ -168,7 +170,8 @@ class Synapses(VariableOwner):
             if eq.kind == "subexpression":
                 continue
             dtype_ = {"boolean": np.bool_, "integer": np.int64}.get(eq.dtype, self.dtype)
-            self._add_variable(eq.name, eq.dim, 0, dtype_, eq.kind, eq.flags)
+            # a (shared) variable has one value for all synapses
+            self._add_variable(eq.name, eq.dim, 1 if "shared" in eq.flags else 0, dtype_, eq.kind, eq.flags)
         if any("event-driven" in eq.flags for eq in self.equations):
             self._add_variable("lastupdate", second.dim, 0, np.float64, "internal")
         # connectivity: sorted (pre, post) index arrays, or None while all-to-all ("dense")
@@ -207,10 +210,22 @@ class Synapses(VariableOwner):
                                     f"{self.target.name} has units {tv.dim}")
         for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
             for target, _op, parsed in code:
-                if self._resolve_var(target) is None:
+                resolved = self._resolve_var(target)
+                column = parsed.line_text.find(target) + 1 or None
+                if resolved is None:
                     raise EquationError(f"{self.name}: {what} assigns to '{target}', which is neither a synaptic "
                                         f"variable nor a variable of the source or target groups",
-                                        text=parsed.line_text, line=parsed.line, token=target)
+                                        text=parsed.line_text, line=parsed.line, column=column, token=target)
+                where, name = resolved
+                owner = {"syn": self, "pre": self.source, "post": self.target}[where]
+                owner_eqs = getattr(owner, "equations", None)
+                flags = owner_eqs[name].flags if owner_eqs is not None and name in owner_eqs else frozenset()
+                for flag, meaning in (("constant", "it does not change during a run"),
+                                      ("shared", "it has one value for all elements")):
+                    if flag in flags:
+                        raise EquationError(f"{self.name}: {what} assigns to '{target}', which is ({flag}): "
+                                            f"{meaning}", text=parsed.line_text, line=parsed.line, column=column,
+                                            token=target)
 
     @property
     def N(self):
@@ -291,7 +306,7 @@ class Synapses(VariableOwner):
         """Add synapses (i, j) in the given order; ``dense``: all-to-all on an empty object."""
         if dense and self.N == 0 and self.storage != "sparse":
             self._dense = True
-            for var in self.variables.values():
+            for var in self._per_synapse_variables():
                 fill = self._fill(var.name)
                 # zeros come from calloc: pages are touched only when values are written
                 var.array = np.zeros(self.N, dtype=var.array.dtype) if fill == 0 else \
@@ -304,7 +319,7 @@ class Synapses(VariableOwner):
         if self._dense:  # a second connect() turns all-to-all storage into explicit pairs
             self._pre, self._post, self._dense = self.i, self.j, False
         new = len(i)
-        for var in self.variables.values():
+        for var in self._per_synapse_variables():
             fill = self._fill(var.name)
             var.array = np.concatenate([var.array, np.full(new, fill, dtype=var.array.dtype)])
         # synapses keep the order they were created in (as in Brian2): arrays assigned afterwards
@@ -312,6 +327,9 @@ class Synapses(VariableOwner):
         self._pre = np.concatenate([self._pre, np.asarray(i, dtype=np.int32)])
         self._post = np.concatenate([self._post, np.asarray(j, dtype=np.int32)])
 
+
+    def _per_synapse_variables(self):
+        return [var for var in self.variables.values() if "shared" not in var.flags]
 
     def _fill(self, variable):
         for pw in self.pathways.values():

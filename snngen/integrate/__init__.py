@@ -15,11 +15,19 @@ method                        order    noise                  reference
                                        Maruyama, strong 0.5)
 ``rk2`` (midpoint)            2        no                     Butcher 2008
 ``rk4``                       4        no                     Butcher 2008
-``heun``                      2        Stratonovich, strong 1 Rümelin 1982
+``heun`` (Brian2's)           1        Stratonovich           Brian2's stochastic Heun:
+                                                              drift Euler, noise averaged
+                                                              at a support point
+``improved_euler``            2        Stratonovich, strong 1 Heun's predictor-corrector
+                                                              (Rümelin 1982 with noise)
 ``euler_maruyama``            1        Itô, strong 0.5        Kloeden & Platen 1992, 10.2
 ``milstein``                  1        Itô, one noise source, Kloeden & Platen 1992, 10.3
                                        strong 1
 ============================  =======  =====================  ==========================
+
+``heun`` means what it means in Brian2 (so ported scripts give Brian2's numbers): for
+deterministic equations it is Euler's method.  Heun's second-order predictor-corrector is
+``improved_euler``.
 
 The automatic choice follows Brian2's: ``exact`` where the system is linear with
 constant coefficients, else ``exponential_euler`` where each equation is linear
@@ -199,7 +207,7 @@ _HALF = sympy.Rational(1, 2)
 TABLEAUS = {
     "euler": ([[]], [1], [0]),
     "rk2": ([[], [_HALF]], [0, 1], [0, _HALF]),
-    "heun": ([[], [1]], [_HALF, _HALF], [0, 1]),
+    "improved_euler": ([[], [1]], [_HALF, _HALF], [0, 1]),
     "rk4": ([[], [_HALF], [0, _HALF], [0, 0, 1]],
             [sympy.Rational(1, 6), sympy.Rational(1, 3), sympy.Rational(1, 3), sympy.Rational(1, 6)],
             [0, _HALF, _HALF, 1]),
@@ -213,7 +221,7 @@ def _rk_method(name):
         if noise_symbols(rhs):
             if name == "euler":
                 return euler_maruyama(rhs)
-            if name == "heun":
+            if name == "improved_euler":
                 return stochastic_heun(rhs)
             raise MethodNotApplicable(f"'{name}' cannot integrate equations with noise")
         a_full = [list(row) + [0] * (len(b) - len(row)) for row in a]
@@ -253,6 +261,30 @@ def milstein(rhs, constants=None):
     return out
 
 
+def brian2_heun(rhs, constants=None):
+    """Brian2's ``heun``: for Stratonovich equations with multiplicative noise,
+
+    ``x_support = x + g(x, t) dW``, ``x_new = x + f(x, t) dt + (g(x, t) + g(x_support, t + dt)) dW / 2``;
+    the drift is Euler's, so without noise this is Euler's method.
+    """
+    if not noise_symbols(rhs):
+        return _rk_method("euler")(rhs)
+    drift, diffusion = _split_noise(rhs)
+    sym = _syms(list(rhs))
+    dW = {n: sympy.sqrt(DT) * normal_symbol(n) for n in noise_symbols(rhs)}
+    out, support = [], {}
+    for x in rhs:
+        s = sympy.Symbol("_support_" + x, real=True)
+        out.append((s.name, sym[x] + sum((g * dW[n] for n, g in diffusion[x].items()), sympy.S.Zero)))
+        support[sym[x]] = s
+    later = dict(support)
+    later[T] = T + DT
+    for x in rhs:
+        noise = sum(((g + g.xreplace(later)) * dW[n] for n, g in diffusion[x].items()), sympy.S.Zero)
+        out.append(("_new_" + x, sym[x] + drift[x] * DT + _HALF * noise))
+    return out
+
+
 def stochastic_heun(rhs, constants=None):
     """Stratonovich Heun (predictor-corrector) for multiplicative noise."""
     drift, diffusion = _split_noise(rhs)
@@ -279,7 +311,8 @@ METHODS = {
     "euler": _rk_method("euler"),
     "rk2": _rk_method("rk2"),
     "rk4": _rk_method("rk4"),
-    "heun": _rk_method("heun"),
+    "heun": brian2_heun,
+    "improved_euler": _rk_method("improved_euler"),
     "euler_maruyama": euler_maruyama,
     "milstein": milstein,
 }

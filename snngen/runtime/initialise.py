@@ -36,7 +36,9 @@ def initialise(group, var, text, level=0, indices=None):
     if d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
         raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
                         f"'{var.name}' has units {var.dim}")
-    arrays = {n: variable("o_", n) for n, v in group.variables.items() if v.kind != "internal" and n not in extra}
+    used = symbols_of([parsed.expr])
+    arrays = {n: variable("o_", n) for n, v in group.variables.items()
+              if v.kind != "internal" and n not in extra and n in used}
     b = BlockBuilder("o_", arrays, externals)
     b.local = user("o_", LOCAL, "")
     for name in arrays:

@@ -18,10 +18,12 @@ from ..codegen.compiler import after_call, load_module
 from ..codegen.names import NameTable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
-from ..groups.base import Part
 from ..prefs import prefs
-from ..units import get_dimensions, ms, second
+from ..units import get_dimensions, second
 from . import random as _random
+from .clock import defaultclock
+from .operations import NetworkOperation, _running
+from .schedule import SLOTS, sort_key
 
 
 def _steps(duration, dt, what="duration"):
@@ -43,7 +45,7 @@ class Network:
     >>> net.run(100*ms)                                    # doctest: +SKIP
     """
 
-    def __init__(self, *objects, dt=0.1 * ms, backend="cpu", check_nan=None, batch=None, name="network"):
+    def __init__(self, *objects, dt=None, backend="cpu", check_nan=None, batch=None, name="network"):
         if backend not in ("cpu", "cuda"):
             raise ModelError(f"unknown backend {backend!r}: choose 'cpu' or 'cuda'")
         if backend == "cuda":
@@ -59,8 +61,10 @@ class Network:
                              "has no batch axis yet")
         self.name = name
         self.objects = []
-        self.dt = dt
+        self._own_dt = dt is not None  # else the default clock's dt (defaultclock.dt), read at each run
+        self._set_dt(defaultclock.dt if dt is None else dt)
         self.step = 0
+        self._stop_requested = False
         self.check_nan = prefs.check_nan if check_nan is None else bool(check_nan)
         self._fn = None
         self._stored = {}
@@ -73,7 +77,7 @@ class Network:
             if isinstance(obj, (list, tuple, set)):
                 self.add(*obj)
                 continue
-            if not hasattr(obj, "build"):
+            if not hasattr(obj, "build") and not isinstance(obj, NetworkOperation):
                 raise ModelError(f"cannot add a {type(obj).__name__} to a network")
             if obj not in self.objects:
                 if any(o.name == obj.name for o in self.objects):
@@ -102,6 +106,10 @@ class Network:
 
     @dt.setter
     def dt(self, value):
+        self._own_dt = True
+        self._set_dt(value)
+
+    def _set_dt(self, value):
         if get_dimensions(value) != second.dim:
             raise ModelError(f"dt must be a time, it has units {get_dimensions(value)}")
         dt_ = float(np.asarray(value))
@@ -121,8 +129,10 @@ class Network:
 
     # -- building ----------------------------------------------------------------
     def _ordered(self):
-        monitors = [o for o in self.objects if hasattr(o, "source") and not hasattr(o, "equations")]
-        return [o for o in self.objects if o not in monitors] + monitors
+        """The objects whose code runs in the compiled loop (network operations are Python)."""
+        compiled = [o for o in self.objects if not isinstance(o, NetworkOperation)]
+        monitors = [o for o in compiled if hasattr(o, "source") and not hasattr(o, "equations")]
+        return [o for o in compiled if o not in monitors] + monitors
 
     def build(self, run_namespace):
         """Generate and compile the run function (cached on disk by its source)."""
@@ -146,9 +156,15 @@ class Network:
         for obj, part in zip(ordered, parts):
             table.claim_all(part.args, obj.name)
             args.update(part.args)
-        slots = {slot: [line for part in parts for line in getattr(part, slot)] for slot in Part.SLOTS}
+        segments = sorted((sort_key(slot, order, name), k, lines) for k, part in enumerate(parts)
+                          for slot, order, name, lines in part.segments)
+        schedule = {}
+        for (slot_index, _order, _name), _k, lines in segments:
+            schedule.setdefault(SLOTS[slot_index], []).extend(lines)
         parallel = any(p.parallel for p in parts)
-        source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), **slots))
+        source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), schedule=list(schedule.items()),
+                                   **{slot: [line for part in parts for line in getattr(part, slot)]
+                                      for slot in ("prologue", "capacity", "epilogue")}))
         module = load_module(source, self.backend)
         self._fn = module.run
         self._module = module
@@ -199,9 +215,73 @@ class Network:
         ``report`` = ``"text"`` / ``"tqdm"`` shows a progress bar, or a callable
         ``report(elapsed_steps, total_steps)`` is called at chunk ends.
         """
+        self._follow_default_clock()
         nsteps = _steps(duration, self.dt_)
         self._ensure_built(namespace, level + 1)
-        self._run_steps(nsteps, report)
+        _running.append(self)
+        self._stop_requested = False
+        try:
+            operations = [o for o in self.objects if isinstance(o, NetworkOperation)]
+            if operations:
+                self._run_with_operations(nsteps, report, sorted(operations, key=NetworkOperation.key))
+            else:
+                self._run_steps(nsteps, report)
+        finally:
+            _running.pop()
+            self._sync_clock()
+
+    def stop(self):
+        """Stop the running network at the end of the current step (from a network operation)."""
+        self._stop_requested = True
+
+    def _follow_default_clock(self):
+        if self._own_dt or defaultclock.dt_ == self.dt_:
+            return
+        if self.step:
+            raise ModelError(f"defaultclock.dt changed ({self.dt_:g} s -> {defaultclock.dt_:g} s) after "
+                             f"{self.name} ran {self.step} steps; a network keeps its time step: make a new "
+                             "network, or give this one dt= when it is made")
+        self._set_dt(defaultclock.dt)
+
+    def _sync_clock(self):
+        if not self._own_dt:
+            defaultclock._t_ = self.t_
+
+    def _run_with_operations(self, nsteps, report, operations):
+        """Run in segments between the steps where network operations are due, calling them in Python."""
+        every = [op.every(self.dt_) for op in operations]
+        start = [(op, k) for op, k in zip(operations, every) if op.at_start]
+        end_ops = [(op, k) for op, k in zip(operations, every) if not op.at_start]
+        last = self.step + nsteps
+        bar = _progress(report, nsteps)
+        first = self.step
+        while self.step < last:
+            s = self.step
+            if self._operations_done != s:  # at the start of step s (once, even if a segment stops early)
+                self._operations_done = s
+                self._sync_clock()
+                for op, k in start:
+                    if s % k == 0:
+                        op.call(s * self.dt_)
+            upto = last if not self._stop_requested else s + 1
+            for _op, k in start:
+                upto = min(upto, (s // k + 1) * k)
+            for _op, k in end_ops:
+                upto = min(upto, -(-s // k) * k + 1)
+            self._run_steps(upto - s, None)
+            done = self.step - 1
+            self._sync_clock()
+            for op, k in end_ops:
+                if done % k == 0:
+                    op.call(done * self.dt_)
+            if bar is not None:
+                bar(self.step - first, nsteps)
+            if self._stop_requested:
+                break
+        if bar is not None:
+            bar(nsteps, nsteps, close=True)
+
+    _operations_done = -1
 
     def prepare(self, namespace=None, level=0):
         """Resolve names, generate and compile (or load from the cache) without simulating.
@@ -282,7 +362,8 @@ class Network:
         for obj in self.objects:
             if hasattr(obj, "variables"):
                 for name, var in obj.variables.items():
-                    state[f"{obj.name}/{name}"] = var.array.copy()
+                    if var.kind != "linked":  # the source's, stored with it
+                        state[f"{obj.name}/{name}"] = var.array.copy()
             if hasattr(obj, "get_state"):
                 for name, value in obj.get_state().items():
                     state[f"{obj.name}/_{name}"] = value
@@ -294,6 +375,8 @@ class Network:
         for obj in self.objects:
             if hasattr(obj, "variables"):
                 for name, var in obj.variables.items():
+                    if var.kind == "linked":
+                        continue
                     key = f"{obj.name}/{name}"
                     if key not in state:
                         raise ModelError(f"the stored state has no '{key}'")
@@ -340,22 +423,3 @@ def _progress(report, total):
                 bar.close()
         return update
     raise ModelError(f"report must be None, 'text', 'stdout', 'tqdm' or a callable, not {report!r}")
-
-
-_magic = {}
-
-
-def run(duration, report=None, namespace=None, dt=None, level=0):
-    """Run every snngen object visible in the caller's scope (like Brian2's ``run``)."""
-    frame = sys._getframe(level + 1)
-    scope = collections.ChainMap(frame.f_locals, frame.f_globals)
-    objects = [v for k, v in scope.items() if not k.startswith("_") and hasattr(v, "build")
-               and hasattr(v, "name") and not isinstance(v, type)]
-    key = frozenset(id(o) for o in objects)
-    net = _magic.get(key)
-    if net is None:
-        _magic.clear()
-        net = Network(*objects, **({} if dt is None else {"dt": dt}))
-        _magic[key] = net
-    net.run(duration, report=report, namespace=namespace if namespace is not None else scope)
-    return net

@@ -48,6 +48,7 @@ __all__ = [
     "philox4x32_py",
     "exprel",
     "exprel_py",
+    "binomial",
     "poisson",
     "poisson_gap",
     "seed_from_entropy",
@@ -119,6 +120,7 @@ class RNGFunctions(NamedTuple):
     normal: Callable
     poisson_gap: Callable
     poisson: Callable
+    binomial: Callable
 
 
 def make_rng(jit: Callable = _identity) -> RNGFunctions:
@@ -198,7 +200,36 @@ def make_rng(jit: Callable = _identity) -> RNGFunctions:
                     -lam + k * loglam - math.lgamma(k + 1.0):
                 return k
 
-    return RNGFunctions(philox, to_u01, uniform_j, jit(normal), jit(poisson_gap), jit(poisson))
+    normal_j = jit(normal)
+
+    def binomial(seed, stream, index, step, draw, n, p):
+        """The number of successes in ``n`` trials of probability ``p`` (as a float), as Brian2's
+        ``BinomialFunction`` draws it: the normal approximation ``N(np, np(1-p))`` when ``np > 5`` and
+        ``n(1-p) > 5``, else exact inversion (numpy's ``rk_binomial_inversion``)."""
+        if n * p > 5.0 and n * (1.0 - p) > 5.0:
+            return normal_j(seed, stream, index, step, draw) * math.sqrt(n * p * (1.0 - p)) + n * p
+        reverse = p > 0.5
+        pp = 1.0 - p if reverse else p
+        q = 1.0 - pp
+        qn = math.exp(n * math.log(q))
+        bound = min(n, n * pp + 10.0 * math.sqrt(n * pp * q + 1.0))
+        x = 0
+        px = qn
+        attempt = 0
+        u = uniform_j(seed, stream, index, step, draw)
+        while u > px:
+            x += 1
+            if x > bound:
+                x = 0
+                px = qn
+                attempt += 1
+                u = uniform_j(seed, stream, index, step, (draw + attempt * 16777216) & _MASK32)
+            else:
+                u -= px
+                px = ((n - x + 1) * pp * px) / (x * q)
+        return float(n - x) if reverse else float(x)
+
+    return RNGFunctions(philox, to_u01, uniform_j, normal_j, jit(poisson_gap), jit(poisson), jit(binomial))
 
 
 _PY = make_rng()
@@ -212,6 +243,7 @@ uniform = _CPU.uniform
 normal = _CPU.normal
 poisson_gap = _CPU.poisson_gap
 poisson = _CPU.poisson
+binomial = _CPU.binomial
 
 
 def exprel_py(x):

@@ -1,0 +1,63 @@
+"""``G.run_regularly(code, dt)``: statements compiled into the network's loop, run every ``dt``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..equations.parser import parse_statements, suggest
+from ..errors import EquationError, ModelError
+from ..runtime.schedule import check_order, check_when
+from ..units import get_dimensions, second
+from .base import object_name
+
+
+class RegularOperation:
+    """Statements a group runs for each of its elements every ``dt`` (Brian2's ``run_regularly``).
+
+    It belongs to its group: it runs in every network the group runs in, at ``when`` (a slot of
+    :mod:`snngen.runtime.schedule`) with ``order``.  Statements writing only ``(shared)`` variables
+    run once per call instead of once per element.
+    """
+
+    def __init__(self, group, code, dt=None, when="start", order=0, name=None):
+        self.group = group
+        self.name = object_name(name, f"{group.name}_run_regularly")
+        self.when = check_when(when, self.name)
+        self.order = check_order(order, self.name)
+        if dt is not None:
+            if get_dimensions(dt) is not second.dim:
+                raise ModelError(f"{self.name}: dt must be a time, it has units {get_dimensions(dt)}")
+            if not float(np.asarray(dt)) > 0:
+                raise ModelError(f"{self.name}: dt must be positive")
+        self.dt = dt
+        if not isinstance(code, str):
+            raise ModelError(f"{self.name}: the code must be a string of statements")
+        self.code = code
+        self.statements = parse_statements(code)
+        variables = group.variables
+        for target, _op, parsed in self.statements:
+            var = variables.get(target)
+            if var is None or var.kind == "internal":
+                raise EquationError(f"{self.name} assigns to '{target}', which is not a variable of {group.name}."
+                                    f"{suggest(target, variables)}", text=parsed.line_text, line=parsed.line,
+                                    token=target)
+            if "constant" in var.flags:
+                raise EquationError(f"{self.name} assigns to '{target}', which is (constant)",
+                                    text=parsed.line_text, line=parsed.line, token=target)
+        shared = [t for t, _, _ in self.statements if "shared" in variables[t].flags]
+        if shared and len(shared) != len(self.statements):
+            raise ModelError(f"{self.name}: statements write both (shared) variables ({', '.join(shared)}) and "
+                             "per-element ones; split them into two run_regularly calls")
+        self.shared_only = bool(shared)
+
+    def every(self, dt):
+        """Steps of a network with time step ``dt`` between two runs of the statements."""
+        if self.dt is None:
+            return 1
+        k = int(round(float(np.asarray(self.dt)) / dt))
+        if k < 1 or abs(k * dt - float(np.asarray(self.dt))) > 1e-9 * k * dt:
+            raise ModelError(f"{self.name}: its dt ({self.dt}) must be a multiple of the network's dt ({dt:g} s)")
+        return k
+
+    def __repr__(self):
+        return f"RegularOperation({self.name!r}, {self.code!r}, dt={self.dt!r})"
