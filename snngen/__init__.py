@@ -20,8 +20,10 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .equations import Equations  # noqa: E402
 from .errors import EquationError, ModelError, SimulationError, UnitError  # noqa: E402
 from .groups.base import start_scope  # noqa: E402
+from .groups.linked import linked_var  # noqa: E402
 from .groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
 from .groups.neurongroup import NeuronGroup, PoissonGroup  # noqa: E402
+from .groups.poissoninput import PoissonInput  # noqa: E402
 from .groups.spikegenerator import SpikeGeneratorGroup  # noqa: E402
 from .groups.synapses import Synapses  # noqa: E402
 from .groups.timedarray import TimedArray  # noqa: E402
@@ -34,7 +36,7 @@ from .runtime.random import seed  # noqa: E402
 
 __all__ = [
     "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
-    "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "Synapses", "TimedArray",
+    "NeuronGroup", "PoissonGroup", "PoissonInput", "linked_var", "SpikeGeneratorGroup", "Synapses", "TimedArray",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "Network", "run", "seed", "prefs", "defaultclock", "Clock", "network_operation", "NetworkOperation", "stop",
     "start_scope", "collect", "store", "restore",

@@ -523,10 +523,25 @@ def synapses(syn, prefix, run_namespace, check_nan):
     return part
 
 
+def poissoninput(obj, p, run_namespace):
+    tp = obj._target_prefix()
+    b, loads, target, value, once = obj.code(p, run_namespace, neuron_index=f"(_i % {tp}_N)")
+    part = CudaPart(args=b.args)
+    part.prologue = [f"{p}_N = {tp}_flags.shape[0] // _B", f"{tp}_N = {tp}_flags.shape[0] // _B"] + b.prologue()
+    if once:
+        code = ["if cuda.grid(1) != 0:", "    return", "_i = 0"] + loads + [f"{target} += {value}"]
+        part.add(obj.when, Kernel(f"{p}_input", code, "1", block=1), obj.order, obj.name)
+    else:
+        code = _each("_i", f"{tp}_N * _B") + loads + [f"{target} += {value}"]
+        part.add(obj.when, Kernel(f"{p}_input", code, f"{tp}_N * _B"), obj.order, obj.name)
+    return part
+
+
 def part_of(obj, prefix, run_namespace, check_nan):
     """The :class:`CudaPart` of any network object."""
     from ..groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
     from ..groups.neurongroup import NeuronGroup
+    from ..groups.poissoninput import PoissonInput
     from ..groups.spikegenerator import SpikeGeneratorGroup
     from ..groups.synapses import Synapses
 
@@ -542,7 +557,9 @@ def part_of(obj, prefix, run_namespace, check_nan):
         return statemonitor(obj, prefix)
     if isinstance(obj, PopulationRateMonitor):
         return ratemonitor(obj, prefix)
-    raise ModelError(f"the CUDA backend cannot simulate a {type(obj).__name__} yet")
+    if isinstance(obj, PoissonInput):
+        return poissoninput(obj, prefix, run_namespace)
+    raise ModelError(f"the CUDA backend cannot simulate a {type(obj).__name__} yet ({obj.name}); use backend='cpu'")
 
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")

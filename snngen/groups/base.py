@@ -149,6 +149,16 @@ class VariableOwner:
             return VariableView.of(self, var)
         if name.endswith("_") and name[:-1] in variables:
             return variables[name[:-1]].array
+        try:
+            equations = object.__getattribute__(self, "equations")
+        except AttributeError:
+            equations = None
+        raw = name[:-1] if name.endswith("_") else None
+        if equations is not None and (name in equations or raw in equations):
+            from ..runtime.initialise import evaluate
+
+            values = evaluate(self, raw or name, level=1)  # a subexpression, computed now
+            return np.asarray(values) if raw else values
         from ..equations.parser import suggest
 
         raise AttributeError(f"{type(self).__name__} '{self.__dict__.get('name', '?')}' has no variable "

@@ -125,6 +125,12 @@ class NeuronGroup(VariableOwner):
     def __len__(self):
         return self.N
 
+    def __getitem__(self, item):
+        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
+        from .subgroup import subgroup
+
+        return subgroup(self, item)
+
     def __repr__(self):
         return f"{type(self).__name__}({self.N}, name={self.name!r})"
 
@@ -326,7 +332,6 @@ class NeuronGroup(VariableOwner):
         if self._reset or self.has_refractory:
             reset = self._reset_code(b, prefix, subs)
         regular = self._regular_code(b, prefix, subs)
-        self._built_version = self._code_version
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
                                regular=regular, prologue=b.prologue(),
                                has_loop=bool(rhs) or threshold is not None or self.has_refractory)
@@ -361,10 +366,6 @@ class NeuronGroup(VariableOwner):
         for name, getter in args.items() if register else ():
             b.arg(name, getter)
         return b
-
-    def needs_rebuild(self, dt):
-        """True if code was added to the group (run_regularly) since the network was built."""
-        return self._code_version != getattr(self, "_built_version", None)
 
     def _not_refractory_code(self, b, subs):
         if self._refractory_expr is None:

@@ -85,3 +85,9 @@ class SpikeGeneratorGroup(VariableOwner):
 
     def __len__(self):
         return self.N
+
+    def __getitem__(self, item):
+        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
+        from .subgroup import subgroup
+
+        return subgroup(self, item)

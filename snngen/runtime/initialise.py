@@ -21,6 +21,27 @@ DEFAULT_DT = 1e-4
 
 def initialise(group, var, text, level=0, indices=None):
     """Set ``var`` of ``group`` (at ``indices``, default all) from the expression ``text``."""
+    out = compute(group, text, var.array.copy(), f"the initialiser of {group.name}.{var.name}", var, level + 1)
+    if indices is None:
+        var.array[...] = out
+    else:
+        var.array[indices] = out[indices]
+
+
+def evaluate(group, name, level=0):
+    """The values of subexpression ``name`` of ``group`` now (``G.alpha`` in Brian2), a Quantity."""
+    import numpy as np
+
+    from ..units import Quantity
+
+    dim = group.equations[name].dim
+    out = compute(group, name, np.zeros(len(group), dtype=np.float64), f"{group.name}.{name}", None, level + 1)
+    return out if dim.is_dimensionless else Quantity(out, dim)
+
+
+def compute(group, text, out, what, var=None, level=0):
+    """Fill ``out`` (one element per element of ``group``) with the expression ``text``, compiled; ``var``:
+    the variable it is for (its units are checked)."""
     parsed = parse_expression(text, line=1, line_text=text)
     if hasattr(group, "equations"):  # subexpressions are inlined, as everywhere else
         parsed.expr = parsed.expr.xreplace(group.equations.substituted()[1])
@@ -28,12 +49,12 @@ def initialise(group, var, text, level=0, indices=None):
     names = symbols_of([parsed.expr]) - group.own_names()
     extra = group.initialiser_names(names) if hasattr(group, "initialiser_names") else {}
     names -= set(extra)
-    externals = resolve(names, f"the initialiser of {group.name}.{var.name}", len(var.array),
-                        group.namespace, run_ns, locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})",
+    externals = resolve(names, what, len(out), group.namespace, run_ns,
+                        locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})",
                         called=called_names([parsed.expr]))
     lookup = group.dimension_lookup(externals)
     d = dimension_of(parsed.expr, lookup)
-    if d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
+    if var is not None and d != var.dim and var.dim is not None and not (parsed.expr.is_Number and parsed.expr == 0):
         raise UnitError(f"cannot set '{var.name}' of {group.name} to {text!r}: the expression has units {d}, "
                         f"'{var.name}' has units {var.dim}")
     used = symbols_of([parsed.expr])
@@ -55,10 +76,6 @@ def initialise(group, var, text, level=0, indices=None):
                               value=value))
     module = load_module(source)
     group._n_inits += 1
-    out = var.array.copy()
     module.initialise(_random.current_seed(), -group._n_inits, out, DEFAULT_DT, 0.0, *[g() for g in b.args.values()])
     after_call(module)
-    if indices is None:
-        var.array[...] = out
-    else:
-        var.array[indices] = out[indices]
+    return out

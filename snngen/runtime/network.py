@@ -129,10 +129,19 @@ class Network:
 
     # -- building ----------------------------------------------------------------
     def _ordered(self):
-        """The objects whose code runs in the compiled loop (network operations are Python)."""
+        """The objects whose code runs in the compiled loop (network operations are Python), with the
+        subgroups they use: groups and synapses first, then subgroups, then monitors."""
+        from ..groups.subgroup import Subgroup
+
         compiled = [o for o in self.objects if not isinstance(o, NetworkOperation)]
+        used = [getattr(o, attr, None) for o in compiled for attr in ("source", "target")]
+        for sub in used:
+            if isinstance(sub, Subgroup) and sub not in compiled:
+                compiled.append(sub)
+        subgroups = [o for o in compiled if isinstance(o, Subgroup)]
         monitors = [o for o in compiled if hasattr(o, "source") and not hasattr(o, "equations")]
-        return [o for o in compiled if o not in monitors] + monitors
+        rest = [o for o in compiled if o not in monitors and o not in subgroups]
+        return rest + subgroups + monitors
 
     def build(self, run_namespace):
         """Generate and compile the run function (cached on disk by its source)."""
@@ -143,6 +152,8 @@ class Network:
         self._preparing = [o for o in ordered if hasattr(o, "before_run")]
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
         self._args = None
+        # the code now includes what was added to the objects (run_regularly, links ...)
+        self._versions = {id(obj): getattr(obj, "_code_version", 0) for obj in ordered}
         if self.backend == "cuda":  # (a batch's copies were given to each object by add())
             from ..cuda.runtime import CudaRunner
 
@@ -175,9 +186,10 @@ class Network:
         """The objects in run order, each given its code prefix, id and the clock's dt."""
         ordered = self._ordered()
         for k, obj in enumerate(ordered):
-            obj._prefix = f"o{k}_"
-            obj._network_id = k
-            obj._net_dt = self.dt_
+            object.__setattr__(obj, "_prefix", f"o{k}_")
+            object.__setattr__(obj, "_network_id", k)
+            object.__setattr__(obj, "_network", self)
+            object.__setattr__(obj, "_net_dt", self.dt_)
         self._check_summed_targets(ordered)
         return ordered
 
@@ -298,6 +310,7 @@ class Network:
         if prefs.threads is not None:
             numba.set_num_threads(prefs.threads)
         if self._fn is None or any(o.needs_rebuild(self.dt_) for o in self._checking) \
+                or any(getattr(o, "_code_version", 0) != self._versions[id(o)] for o in self._ordered_objects) \
                 or self._refresh_externals(namespace):
             self.build(namespace)
 
