@@ -473,3 +473,34 @@ def test_writes_to_constant_or_shared_variables_are_errors_naming_the_line(code,
     with pytest.raises(sg.EquationError) as info:
         sg.Synapses(G, G, "w : 1 (constant)\ngain : 1 (shared)", on_pre=f"v_post += 1\n{code}")
     assert info.value.line == 2 and info.value.token == name and info.value.column == 1
+
+
+def test_connect_with_brian2s_generator_syntax():
+    """Brian2's j='EXPR for k in range(...)/sample(...) if COND' against the same rule written in numpy."""
+    G = sg.NeuronGroup(60, "v : 1")
+    S = sg.Synapses(G, G)
+    group_size = 10  # noqa: F841 (found in this frame)
+    S.connect(j="k for k in range((i//group_size + 1)*group_size, (i//group_size + 2)*group_size) "
+                "if i < N_pre - group_size")
+    pairs = {(i, k) for i in range(50) for k in range((i // 10 + 1) * 10, (i // 10 + 2) * 10)}
+    assert set(zip(S.i.tolist(), S.j.tolist())) == pairs
+    T = sg.Synapses(G, G)
+    T.connect(j="2*k + 1 for k in range(i - 2, i + 3) if j != i", skip_if_invalid=True)
+    pairs = {(i, 2 * k + 1) for i in range(60) for k in range(i - 2, i + 3) if 0 <= 2 * k + 1 < 60 and 2 * k + 1 != i}
+    assert set(zip(T.i.tolist(), T.j.tolist())) == pairs and T.N == len(pairs)
+    with pytest.raises(sg.ModelError, match="outside.*skip_if_invalid"):
+        sg.Synapses(G, G).connect(j="k for k in range(i - 2, i + 2)")
+
+
+def test_connect_sample_draws_with_probability_p():
+    sg.seed(3)
+    G = sg.NeuronGroup(400, "v : 1")
+    S = sg.Synapses(G, G)
+    w = 5  # noqa: F841
+    S.connect(j="k for k in sample(i + w, N_post, p=0.3)")
+    offsets = S.j - S.i
+    assert offsets.min() >= 5
+    n_candidates = sum(max(0, 400 - i - 5) for i in range(400))
+    assert abs(S.N - 0.3 * n_candidates) < 5 * np.sqrt(0.3 * 0.7 * n_candidates)
+    with pytest.raises(sg.ModelError, match="sample"):
+        S.connect(j="k for k in sample(i, N_post, size=3)")

@@ -124,6 +124,7 @@ _BINOPS = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
     ast.Mod: lambda a, b: sympy.Mod(a, b),
+    ast.FloorDiv: lambda a, b: sympy.floor(a / b),  # Brian2's //: floor of the quotient
 }
 _CMPOPS = {
     ast.Lt: sympy.StrictLessThan,

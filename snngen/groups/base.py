@@ -210,7 +210,14 @@ class VariableOwner:
 
 class VariableView(Quantity):
     """A variable of a group as a Quantity view of its array (writes go through), which also
-    takes expression strings: ``G.v[:10] = "v_rest + rand()*5*mV"``."""
+    takes expression strings: ``G.v[:10] = "v_rest + rand()*5*mV"``.  Hashable (by the variable), so
+    that it can key a dict, as Brian2's ``run_args={G.v: values}``."""
+
+    def __hash__(self):
+        owner, var = getattr(self, "_owner", None), getattr(self, "_var", None)
+        if owner is None:
+            raise TypeError("unhashable: a plain array")
+        return hash((id(owner), var.name))
 
     @classmethod
     def of(cls, owner, var):

@@ -221,12 +221,17 @@ class Network:
         return False
 
     # -- running -----------------------------------------------------------------
-    def run(self, duration, report=None, namespace=None, level=0):
+    def run(self, duration, report=None, namespace=None, level=0, report_period=None, _device=True):
         """Simulate ``duration`` (a time); names resolve from ``namespace`` or the caller's scope.
 
         ``report`` = ``"text"`` / ``"tqdm"`` shows a progress bar, or a callable
         ``report(elapsed_steps, total_steps)`` is called at chunk ends.
         """
+        if namespace is None:
+            frame = sys._getframe(level + 1)
+            namespace = collections.ChainMap(frame.f_locals, frame.f_globals)
+        if _device and device_hook is not None and device_hook(self, duration, report, namespace):
+            return  # recorded, to be run later (Brian2's standalone device with build_on_run=False)
         self._follow_default_clock()
         nsteps = _steps(duration, self.dt_)
         self._ensure_built(namespace, level + 1)
@@ -414,6 +419,11 @@ class Network:
     def load(self, path):
         with np.load(path, allow_pickle=False) as data:
             self.set_states({k: data[k] for k in data.files})
+
+
+# Set by snngen.brian2's device emulation: called at the start of every run(); True means "recorded, do not
+# run now".
+device_hook = None
 
 
 def _progress(report, total):

@@ -1,0 +1,1 @@
+"""``brian2.core``: the parts of it Brian2 scripts import directly."""
