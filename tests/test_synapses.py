@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import snngen as sg
-from snngen.units import ms, mV, second
+from snngen.units import Hz, ms, mV, second
 
 STDP = """
 w : 1
@@ -504,3 +504,56 @@ def test_connect_sample_draws_with_probability_p():
     assert abs(S.N - 0.3 * n_candidates) < 5 * np.sqrt(0.3 * 0.7 * n_candidates)
     with pytest.raises(sg.ModelError, match="sample"):
         S.connect(j="k for k in sample(i, N_post, size=3)")
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_timed_arrays_in_synaptic_code(backend):
+    values = sg.TimedArray(np.array([1.0, 2.0, 4.0, 8.0]), dt=1 * ms)
+    table = sg.TimedArray(np.arange(12.0).reshape(4, 3), dt=1 * ms)  # (time, presynaptic index)
+    src = sg.SpikeGeneratorGroup(3, [0, 1, 2, 0], [0.5, 1.5, 2.5, 3.5] * ms)
+    tgt = sg.NeuronGroup(1, "v : 1\nu : 1")
+    S = sg.Synapses(src, tgt, "w : 1", on_pre="v_post += w*values(t); u_post += table(t, i)",
+                    namespace={"values": values, "table": table})
+    S.connect()
+    S.w = "i + 1"
+    sg.Network(src, tgt, S, dt=0.1 * ms, backend=backend).run(5 * ms)
+    assert tgt.v_[0] == 1 * 1 + 2 * 2 + 3 * 4 + 1 * 8
+    assert tgt.u_[0] == 0 + 4 + 8 + 9  # table[k, i] = 3*k + i at the spike (k, i) = (0,0) (1,1) (2,2) (3,0)
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse"])
+def test_on_post_delays_homogeneous_and_per_synapse(storage):
+    def run(delay=None, per_synapse=None):
+        pre = sg.SpikeGeneratorGroup(2, [0, 1], [1, 1] * ms)
+        post = sg.SpikeGeneratorGroup(3, [0, 1, 2], [2, 3, 4] * ms)
+        S = sg.Synapses(pre, post, "x : 1", on_post="x = t/ms", storage=storage,
+                        delay=None if delay is None else {"post": delay})
+        S.connect()
+        if per_synapse is not None:
+            S.post.delay = per_synapse
+        sg.Network(pre, post, S, dt=0.1 * ms).run(10 * ms)
+        return S.i, S.j, S.x_
+
+    i, j, x = run()
+    np.testing.assert_allclose(x, 2 + j, atol=1e-9)  # on_post when the target spikes
+    i, j, x = run(delay=0.5 * ms)
+    np.testing.assert_allclose(x, 2.5 + j, atol=1e-9)
+    i, j, x = run(per_synapse="j*ms + i*0.3*ms")
+    np.testing.assert_allclose(x, 2 + j + j + 0.3 * i, atol=1e-9)
+    assert len(np.unique(x)) == 6
+
+
+def test_on_post_delays_on_the_cuda_backend():
+    def run(backend):
+        sg.seed(4)
+        pre = sg.PoissonGroup(5, 300 * Hz)
+        post = sg.PoissonGroup(4, 300 * Hz)
+        S = sg.Synapses(pre, post, """w : 1
+                        dapre/dt = -apre/(5*ms) : 1 (event-driven)""",
+                        on_pre="apre += 1", on_post="w += apre", delay={"post": 1 * ms})
+        S.connect(p=0.7)
+        S.post.delay = "rand()*2*ms"
+        sg.Network(pre, post, S, backend=backend).run(5 * ms)
+        return S.w_.copy()
+
+    np.testing.assert_allclose(run("cuda"), run("cpu"), rtol=1e-12)

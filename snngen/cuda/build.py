@@ -349,6 +349,8 @@ class CudaSynapseArrays:
             return
         i, j = syn._pre, syn._post
         for name, d in st.delays.items():
+            if name not in syn.pathways:
+                continue  # on_post's: read through flags (see synapses())
             dsyn = np.floor(syn.pathways[name].delays() / st.dt + 0.5).astype(np.int64)
             if dsyn.shape[0] != len(i):
                 dsyn = np.full(len(i), int(d.uniq[0]) if len(d.uniq) else 0, dtype=np.int64)
@@ -508,7 +510,29 @@ def synapses(syn, prefix, run_namespace, check_nan):
         body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000, batch=percopy) + tail
         code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ib", f"{src}_N * _B")
         code += [f"_b = _ib // {src}_N", f"_ip = _ib - _b * {src}_N"]
-        if dense:
+        d = state.delays["post"]
+        if d.max_delay > 0:  # the targets' spike flags of the last steps; a synapse reads its delay's row
+            q = f"{p}_post_"
+            nt = len(syn.target)
+            args[f"{q}histf"] = lambda d=d, shape=(d.max_delay + 1, B * nt): _history(d, "histf", shape, np.uint8)
+            args[f"{q}dsteps"] = lambda d=d: d.uniq
+            part.add("thresholds", Kernel(f"{q}flaghistory", _each("_i", f"{tgt}_N * _B") + [
+                f"{q}histf[_step % {q}histf.shape[0], _i] = {tgt}_flags[_i]"], f"{tgt}_N * _B"), 0,
+                f"{syn.name}_post_history")
+            if d.homogeneous:
+                spiked = f"{q}histf[(_step - {q}dsteps[0]) % {q}histf.shape[0], _jb]"
+            else:
+                args[f"{q}dsyn"] = lambda: np.floor(syn.post_pathway.delays() / dt + 0.5).astype(np.int32)
+                spiked = f"{q}histf[(_step - {q}dsyn[_s]) % {q}histf.shape[0], _jb]"
+            if dense:
+                code += [f"for _jp in range({tgt}_N):", "    " + jb, f"    _s = _ip * {tgt}_N + _jp",
+                         f"    if {spiked}:", "        " + sb] + ["        " + line for line in body]
+            else:
+                syn_of_q = "_q" if state.sorted else f"{p}_rowsyn[_q]"
+                code += [f"for _q in range({p}_rowptr[_ip], {p}_rowptr[_ip + 1]):", f"    _s = {syn_of_q}",
+                         f"    _jp = {p}_post[_s]", "    " + jb, f"    if {spiked}:", "        " + sb]
+                code += ["        " + line for line in body]
+        elif dense:
             code += [f"for _k in range({tgt}_nspikes[_b]):", f"    _jp = {tgt}_spikes[_b * {tgt}_N + _k]",
                      "    " + jb, f"    _s = _ip * {tgt}_N + _jp", "    " + sb] + ["    " + line for line in body]
         else:

@@ -46,6 +46,8 @@ class SynapseState:
         self._connectivity()
         for name, pathway in syn.pathways.items():
             self.delays.setdefault(name, DelayState()).update(syn, pathway, dt)
+        if syn.post_pathway is not None:
+            self.delays.setdefault("post", DelayState()).update(syn, syn.post_pathway, dt)
         self.version, self.dt = syn._structure_version, dt
         self.fresh = True  # arrays replaced: the run function's arguments must be gathered again
         return True
@@ -115,13 +117,14 @@ class DelayState:
         self.uniq = np.unique(steps) if len(steps) else np.zeros(1, dtype=np.int64)
         self.homogeneous = len(self.uniq) <= 1
         self.max_delay = int(self.uniq.max())
-        ns = len(syn.source)
+        post = pathway.prepost == "post"  # on_post: the target's spikes trigger it, grouped by target
+        ns = len(syn.target) if post else len(syn.source)
         if self.homogeneous:
             self.order = np.zeros(1, dtype=np.int64)
             self.rdptr = np.zeros((1, 1), dtype=np.int64)
         else:
             k = np.searchsorted(self.uniq, steps)
-            i = syn.i
+            i = syn.j if post else syn.i
             self.order = np.lexsort((np.arange(len(i)), k, i)).astype(np.int64)
             counts = np.zeros((ns, len(self.uniq)), dtype=np.int64)
             np.add.at(counts, (i, k), 1)
@@ -178,6 +181,8 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
             if suffix == "_post" and name not in names:  # unsuffixed: synaptic, else postsynaptic
                 names[name] = code
     for name, ext in externals.items():
+        if ext.kind == "function":
+            continue  # a TimedArray: printed as a call (see _printer)
         names[name] = f"{p}x_{name}" if ext.kind == "scalar" else (
             f"{q}rx_{name}[{jj}]" if rows else f"{p}x_{name}[{s_}]")
     for sym in hoister.hoisted.values():
@@ -196,7 +201,9 @@ def _index_names(p, rows):
 def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag="", batch=None):
     index = "_sb" if batch is not None else _index_names(p + tag, rows)[0]  # copies draw their own numbers
     rng = f"(_seed, {p}_stream, {index}, _step, {{draw}} + {draw_base})"
-    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rng=rng,
+    functions = {name: (lambda args, ext=ext, name=name: ext.value.code(f"{p}ta_{name}", f"{p}tadt_{name}", args))
+                 for name, ext in externals.items() if ext.kind == "function"}  # TimedArrays
+    return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rng=rng, functions=functions,
                         float_type=np.dtype(syn.dtype).name)
 
 
@@ -348,7 +355,9 @@ def synapse_args(syn, p, externals):
                  f"{p}_colsyn": lambda: state.colsyn, f"{p}_rowsyn": lambda: state.rowsyn})
     for name, ext in externals.items():
         if ext.kind == "function":
-            raise ModelError(f"{syn.name}: TimedArrays are not supported in synaptic code yet ('{name}')")
+            args[f"{p}ta_{name}"] = lambda ext=ext: ext.value.values
+            args[f"{p}tadt_{name}"] = lambda ext=ext: ext.value.dt
+            continue
         if ext.kind == "scalar" and syn.dtype == np.float32:
             # float32 synapses compute in float32: a float64 scalar would promote every row to float64
             args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
@@ -405,7 +414,13 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                  -1, f"{syn.name}_{pw_name}")
     if syn.on_post:
         body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
-        part.add("synapses", render("cpu/synapse_post.py.j2", body=body, **index), 1, f"{syn.name}_post")
+        d = state.delays["post"]
+        q = f"{p}_post_"  # on_post's ring buffer of the target's spike lists (delayed on_post)
+        args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
+                     f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
+                     f"{q}dsteps": lambda d=d: d.uniq})
+        part.add("synapses", render("cpu/synapse_post.py.j2", body=body, q=q, delayed=d.max_delay > 0,
+                                    homogeneous=d.homogeneous, **index), 1, f"{syn.name}_post")
     pr = _printer(syn, p, externals, hoister, 0)
     part.prologue = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args

@@ -57,11 +57,12 @@ class SynapticView(VariableView):
 
 
 class Pathway:
-    """One ``on_pre`` pathway: its statements and its delay (one value, or one per synapse)."""
+    """One pathway (an ``on_pre`` one, or ``on_post``): its statements and its delay (one value, or one
+    per synapse).  ``prepost``: whose spikes trigger it, the source's (``"pre"``) or the target's."""
 
-    def __init__(self, syn, name, statements, delay):
-        self.syn, self.name, self.statements = syn, name, statements
-        self.label = "on_pre" if name == "pre" else f"on_pre[{name!r}]"
+    def __init__(self, syn, name, statements, delay, prepost="pre"):
+        self.syn, self.name, self.statements, self.prepost = syn, name, statements, prepost
+        self.label = "on_post" if prepost == "post" else ("on_pre" if name == "pre" else f"on_pre[{name!r}]")
         self.delay_variable = "delay" if name == "pre" else f"delay_{name}"
         self.default_delay = 0.0
         if delay is not None:
@@ -154,16 +155,19 @@ class Synapses(VariableOwner):
         else:
             codes = {} if on_pre is None else {"pre": on_pre}
         delays = delay if isinstance(delay, dict) else ({name: delay for name in codes} if delay is not None else {})
-        unknown = set(delays) - set(codes)
+        unknown = set(delays) - set(codes) - ({"post"} if on_post is not None else set())
         if unknown:
             raise ModelError(f"{self.name}: delay given for unknown pathway(s) {sorted(unknown)}; "
-                             f"pathways: {sorted(codes)}")
+                             f"pathways: {sorted(codes) + (['post'] if on_post is not None else [])}")
         self.pathways = {}
         for name, code in codes.items():
             if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or name == "post":
                 raise ModelError(f"{self.name}: pathway names must be identifiers other than 'post', not {name!r}")
             self.pathways[name] = Pathway(self, name, self._statements(code, f"on_pre[{name!r}]"), delays.get(name))
         self.on_post = self._statements(on_post, "on_post")
+        # on_post's delay (Brian2's delay={"post": ...} or S.post.delay = ...)
+        self.post_pathway = Pathway(self, "post", self.on_post, delays.get("post"), prepost="post") \
+            if on_post is not None else None
         self._n_inits = 0
         self._check_model()
         for eq in self.equations:
@@ -363,6 +367,8 @@ class Synapses(VariableOwner):
         pathways = self.__dict__.get("pathways", {})
         if name in pathways:
             return pathways[name]
+        if name == "post" and self.__dict__.get("post_pathway") is not None:
+            return self.post_pathway
         return super().__getattr__(name)
 
     def indices(self, i, j):
