@@ -21,7 +21,7 @@ from .equations import Equations  # noqa: E402
 from .errors import EquationError, ModelError, SimulationError, UnitError  # noqa: E402
 from .groups.base import start_scope  # noqa: E402
 from .groups.linked import linked_var  # noqa: E402
-from .groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
+from .groups.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
 from .groups.neurongroup import NeuronGroup, PoissonGroup  # noqa: E402
 from .groups.poissoninput import PoissonInput  # noqa: E402
 from .groups.spikegenerator import SpikeGeneratorGroup  # noqa: E402
@@ -37,7 +37,7 @@ from .runtime.random import seed  # noqa: E402
 __all__ = [
     "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
     "NeuronGroup", "PoissonGroup", "PoissonInput", "linked_var", "SpikeGeneratorGroup", "Synapses", "TimedArray",
-    "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
+    "SpikeMonitor", "EventMonitor", "StateMonitor", "PopulationRateMonitor",
     "Network", "run", "seed", "prefs", "defaultclock", "Clock", "network_operation", "NetworkOperation", "stop",
     "start_scope", "collect", "store", "restore",
 ]  # fmt: skip

@@ -219,3 +219,78 @@ def test_a_subexpression_is_read_like_a_variable():
     c = 2.0  # noqa: F841 (found in this frame)
     np.testing.assert_allclose(G.alpha, [2.5, 4.5, 6.5])
     np.testing.assert_allclose(G[1:].alpha, [4.5, 6.5])
+
+
+# -- temporaries in statement code -----------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_statement_code_with_temporaries(backend):
+    """Brian2's Stimberg et al. (2018) synapse: r_S = u_S*x_S; x_S -= r_S; g_post += w*r_S — r_S is a local
+    of the code, computed before x_S changes."""
+    pre = sg.SpikeGeneratorGroup(1, [0, 0, 0], [1, 2, 3] * ms)
+    post = sg.NeuronGroup(1, "g : 1\ndv/dt = 1/ms : 1\nlast : 1", threshold="v > 1",
+                          reset="twice = 2*v; v = 0; last = twice + v")
+    S = sg.Synapses(pre, post, "x_S : 1\nu_S : 1\nw : 1", on_pre="r_S = u_S*x_S\nx_S -= r_S\ng_post += w*r_S")
+    S.connect()
+    S.x_S, S.u_S, S.w = 1.0, 0.5, 2.0
+    sg.Network(pre, post, S, dt=0.1 * ms, backend=backend).run(5 * ms)
+    assert post.g_[0] == pytest.approx(2.0 * (0.5 + 0.25 + 0.125))
+    assert S.x_S_[0] == pytest.approx(0.125)
+    assert post.last_[0] == pytest.approx(2 * 1.1)  # v crosses 1 at 1.1 (dt 0.1 ms): twice, taken before v = 0
+
+
+def test_temporaries_errors():
+    G = sg.NeuronGroup(1, "v : 1")
+    with pytest.raises(sg.EquationError, match="'vv'.*no statement after it reads it.*'v'"):
+        sg.NeuronGroup(1, "v : 1", threshold="v > 1", reset="vv = 0")
+    with pytest.raises(sg.EquationError, match="neither a variable nor a value"):
+        sg.Synapses(G, G, "w : 1", on_pre="q += 1")
+    S = sg.Synapses(G, G, "w : 1", on_pre="a = w*mV; v_post += a")
+    S.connect()
+    with pytest.raises(sg.UnitError, match="v_post"):
+        sg.Network(G, S).run(1 * ms)
+
+
+# -- custom events ---------------------------------------------------------------------------------
+def test_custom_events_trigger_code_pathways_and_monitors():
+    """Brian2's custom_events example, deterministic: an event 'half' when v first passes 0.5 after each
+    spike, recorded by an EventMonitor, counted by run_on_event and carried by a pathway on_event."""
+    G = sg.NeuronGroup(2, "dv/dt = drive/ms : 1\ndrive : 1\nallow : boolean\nhalves : 1", threshold="v > 1",
+                       reset="v = 0; allow = True", events={"half": "v > 0.5 and allow"}, name="G")
+    G.drive = [0.13, 0.21]
+    G.allow = True
+    G.run_on_event("half", "allow = False; halves += 1")
+    H = sg.NeuronGroup(2, "x : 1\ny : 1", name="H")
+    S = sg.Synapses(G, H, on_pre={"pre": "x_post += 1", "up": "y_post += 1"}, on_event={"up": "half"}, name="S")
+    S.connect(j="i")
+    M = sg.EventMonitor(G, "half", variables="v", name="M")
+    Ms = sg.SpikeMonitor(G, name="Ms")
+    sg.Network(G, H, S, M, Ms, dt=0.1 * ms).run(20 * ms)
+    # numpy transcription: update, event and threshold tests (thresholds slot), pathways, event code, reset
+    v, allow, halves = np.zeros(2), np.ones(2, bool), np.zeros(2)
+    events, spikes = [], []
+    for step in range(200):
+        v = v + 0.1 * np.array([0.13, 0.21])
+        half = np.flatnonzero((v > 0.5) & allow)
+        spike = np.flatnonzero(v > 1)
+        events += [(step, k, v[k]) for k in half]
+        spikes += [(step, k) for k in spike]
+        allow[half], halves[half] = False, halves[half] + 1
+        v[spike], allow[spike] = 0, True
+    assert [(int(round(t / 1e-4)), i) for t, i in zip(M.t_, M.i)] == [(s, k) for s, k, _ in events]
+    np.testing.assert_allclose(M.v_, [x for _, _, x in events], rtol=1e-12)
+    np.testing.assert_array_equal(G.halves_, halves)
+    np.testing.assert_array_equal(H.y_, np.bincount([k for _, k, _ in events], minlength=2))
+    np.testing.assert_array_equal(H.x_, np.bincount([k for _, k in spikes], minlength=2))
+    assert len(events) > 5
+
+
+def test_custom_event_errors():
+    G = sg.NeuronGroup(1, "v : 1", events={"e": "v > 1"})
+    with pytest.raises(sg.ModelError, match="no event 'f'"):
+        sg.EventMonitor(G, "f")
+    with pytest.raises(sg.ModelError, match="no event 'f'"):
+        G.run_on_event("f", "v = 0")
+    with pytest.raises(sg.ModelError, match="identifier other than 'spike'"):
+        sg.NeuronGroup(1, "v : 1", events={"spike": "v > 1"})
+    with pytest.raises(sg.ModelError, match="CUDA"):
+        sg.Network(G, sg.EventMonitor(G, "e"), backend="cuda").run(1 * ms)

@@ -177,7 +177,7 @@ def test_on_pre_units_are_checked_naming_the_synapse():
     syn.connect()
     with pytest.raises(sg.UnitError, match=r"syn_units on_pre: 'v_post \+= w'.*units 1.*units V"):
         sg.Network(src, tgt, syn).run(1 * ms)
-    with pytest.raises(sg.EquationError, match="neither a synaptic variable"):
+    with pytest.raises(sg.EquationError, match="vv_post.*neither a variable"):
         sg.Synapses(src, tgt, "w : 1", on_pre="vv_post += w")
 
 

@@ -25,6 +25,7 @@ from .. import (  # noqa: F401
     Clock,
     EquationError,
     Equations,
+    EventMonitor,
     ModelError,
     Network,
     NetworkOperation,
@@ -54,6 +55,7 @@ from ..groups.subgroup import Subgroup  # noqa: F401
 from ..units import *  # noqa: F403
 from ..units import DimensionMismatchError  # noqa: F401
 from .devices.device import device, get_device, reinit_devices, reset_device, set_device  # noqa: F401
+from .extras import BrianLogger, magic_network, profiling_summary  # noqa: F401
 from .preferences import prefs  # noqa: F401
 
 MagicError = ModelError  # what Brian2 raises when the magic run() cannot tell what to simulate

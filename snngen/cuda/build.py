@@ -115,6 +115,9 @@ def neurongroup(group, prefix, run_namespace, check_nan):
     part = CudaPart()
     if isinstance(group, PoissonGroup) and group._rates is not None:
         return poissongroup(group, p)
+    if group._events or any(op.event is not None for op in group._regular):
+        raise ModelError(f"{group.name}: custom events (events=, run_on_event) are not supported on the CUDA backend "
+                         "yet; use backend='cpu'")
     g = group.generate(p, run_namespace, nan_lines(p) if check_nan else None, batch=True)
     b = g.builder
     b.arg(f"{p}_flags", lambda: group._flags)
@@ -142,6 +145,8 @@ def neurongroup(group, prefix, run_namespace, check_nan):
         else:
             code += _each("_i", f"{p}_N * _B")
             threads, block = f"{p}_N * _B", 0
+            if op.span is not None:  # a subgroup's neurons only
+                code += [f"if _i % {p}_N < {op.span[0]} or _i % {p}_N >= {op.span[1]}:", "    return"]
         code += [f"if _step % {every} != 0:", "    return"] + loads + body
         part.add(op.when, Kernel(f"{p}_rr{k}", code, threads, block=block), op.order, op.name)
     return part
@@ -203,6 +208,8 @@ def spikegenerator(group, p):
 def spikemonitor(mon, p):
     from ..groups.monitors import value_code
 
+    if mon._event != "spike":
+        raise ModelError(f"{mon.name}: EventMonitor is not supported on the CUDA backend yet; use backend='cpu'")
     src = mon.source._prefix
     part = CudaPart(args={f"{p}_i": lambda: mon._i, f"{p}_step": lambda: mon._step, f"{p}_copy": lambda: mon._copy,
                           f"{p}_n": lambda: mon._n, f"{p}_count": lambda: mon._count}, flat={f"{p}_count"})
@@ -288,13 +295,16 @@ def ratemonitor(mon, p):
 
 # -- synapses -------------------------------------------------------------------------------
 def _post_writes(syn, statements):
-    return {syn._resolve_var(t)[1] for t, _op, _p in statements if syn._resolve_var(t)[0] == "post"}
+    return {syn._resolve_var(t)[1] for t, _op, _p in statements
+            if t not in syn._temporaries and syn._resolve_var(t)[0] == "post"}
 
 
 def _row_allowed(syn, statements):
     """Atomic adds are exact only for ``post += value`` where no value reads what the pathway writes."""
     written = _post_writes(syn, statements)
     for target, op, parsed in statements:
+        if target in syn._temporaries:
+            continue
         where, _var = syn._resolve_var(target)
         if where == "post" and op not in ("+=", "-="):
             return False
@@ -308,6 +318,8 @@ def _row_allowed(syn, statements):
 
 def _check_writes(syn, statements, what, allowed):
     for target, _op, _parsed in statements:
+        if target in syn._temporaries:
+            continue
         where, var = syn._resolve_var(target)
         owner = {"pre": syn.source, "post": syn.target}.get(where)
         if where not in allowed or (owner is not None and "shared" in owner.variables[var].flags):
@@ -322,8 +334,11 @@ def per_copy_variables(syn):
     weights, traces, clock-driven state) and those named in ``syn.batch_separate``; the others
     (fixed weights) are shared by all copies."""
     eqs = syn.equations
-    out = {t for _, pw in syn.pathways.items() for t, _op, _p in pw.statements if syn._resolve_var(t)[0] == "syn"}
-    out |= {t for t, _op, _p in syn.on_post if syn._resolve_var(t)[0] == "syn"}
+    def synaptic(t):
+        return t not in syn._temporaries and syn._resolve_var(t)[0] == "syn"
+
+    out = {t for _, pw in syn.pathways.items() for t, _op, _p in pw.statements if synaptic(t)}
+    out |= {t for t, _op, _p in syn.on_post if synaptic(t)}
     out |= set(eqs.diff_names)
     if "lastupdate" in syn.variables:
         out.add("lastupdate")
@@ -374,6 +389,10 @@ def synapses(syn, prefix, run_namespace, check_nan):
     p = prefix
     dt = syn._net_dt
     B = getattr(syn, "_batch", 1)
+    triggers = [pw.event for pw in syn.pathways.values()] + ([syn.post_pathway.event] if syn.post_pathway else [])
+    if any(event != "spike" for event in triggers):
+        raise ModelError(f"{syn.name}: pathways triggered by custom events (on_event) are not supported on the CUDA "
+                         "backend yet; use backend='cpu'")
     externals, state, hoister = sc.prepare(syn, run_namespace, dt)
     if not hasattr(syn, "_cuda_arrays"):
         syn._cuda_arrays = CudaSynapseArrays()

@@ -360,6 +360,21 @@ def parse_statements(text, *, rand_counter=None):
     return out
 
 
+def temporaries(statements, is_variable):
+    """Brian2's temporaries in statement code (``r = u*x; x -= r; g_post += w*r``): the names assigned with
+    ``=`` that are not variables (``is_variable(name)`` False).  They are locals of the code, holding a
+    value for the statements after them.  A name changed with ``+=`` etc. before any ``=`` is an error."""
+    temps = set()
+    for target, op, parsed in statements:
+        if is_variable(target) or target in temps:
+            continue
+        if op != "=":
+            raise EquationError(f"'{target} {op} ...' changes '{target}', which is neither a variable nor a value "
+                                "assigned before", text=parsed.line_text, line=parsed.line, token=target)
+        temps.add(target)
+    return temps
+
+
 def suggest(name, candidates):
     """' Did you mean ...?' for an unknown ``name``, or an empty string."""
     close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ModelError, UnitError
+from ..errors import EquationError, ModelError, UnitError
 from ..units import DIMENSIONLESS, Quantity, get_dimensions
 
 _counters: dict[str, itertools.count] = {}
@@ -226,8 +226,22 @@ class VariableView(Quantity):
         view._owner, view._var = owner, var
         return view
 
+    def __getitem__(self, key):
+        return super().__getitem__(self._condition(key, level=1))
+
     def __setitem__(self, key, value):
-        self._assign(key, value)
+        self._assign(self._condition(key, level=1), value)
+
+    def _condition(self, key, level):
+        """A string index is a condition on the elements (Brian2's ``S.w["i > j"] = ...``): their mask."""
+        owner = getattr(self, "_owner", None)
+        if not isinstance(key, str) or owner is None:
+            return key
+        from ..runtime.initialise import compute
+
+        n = self._var.array.shape[-1]
+        values = compute(owner, key, np.zeros(n), f"the condition {key!r} on {owner.name}", None, level + 1)
+        return values != 0
 
     def _assign(self, key, value):
         owner = getattr(self, "_owner", None)
@@ -235,6 +249,56 @@ class VariableView(Quantity):
             owner._initialise(self._var, value, level=2, indices=key)
             return
         super().__setitem__(key, value)
+
+
+def code_temporaries(statements, variables, what, is_variable=None):
+    """The temporaries of statement code (see :func:`snngen.equations.parser.temporaries`); one that is
+    assigned but never read is an error (most likely a misspelt variable).  ``is_variable`` decides what a
+    variable is (default: a non-internal name of ``variables``)."""
+    from ..equations.parser import suggest, temporaries
+
+    if is_variable is None:
+        def is_variable(name):
+            return name in variables and variables[name].kind != "internal"
+    temps = temporaries(statements, is_variable)
+    for name in temps:
+        position = next(k for k, (t, _, _) in enumerate(statements) if t == name)
+        if not any(name in {s.name for s in p.expr.free_symbols} for _, _, p in statements[position + 1:]):
+            _, _, parsed = statements[position]
+            raise EquationError(f"{what} assigns to '{name}', which is not a variable, and no statement after it "
+                                f"reads it.{suggest(name, variables)}", text=parsed.line_text, line=parsed.line,
+                                token=name)
+    return temps
+
+
+def object_dt(dt, clock, owner):
+    """An object's own time step (Brian2's ``dt=`` or ``clock=``), or None."""
+    if clock is not None:
+        if dt is not None:
+            raise ModelError(f"{owner}: give dt= or clock=, not both")
+        dt = clock.dt
+    if dt is None:
+        return None
+    from ..units import second
+
+    if get_dimensions(dt) is not second.dim or not float(np.asarray(dt)) > 0:
+        raise ModelError(f"{owner}: dt must be a positive time, not {dt!r}")
+    return dt
+
+
+def event_list(group, event):
+    """The names of the list of ``group``'s neurons that had ``event`` this step, in a network's code: a
+    prefix ``X`` of ``Xspikes`` (the indices) and ``Xnspk`` (how many).  ``"spike"`` is the threshold's."""
+    prefix = group._prefix
+    if event == "spike":
+        return f"{prefix}_"
+    events = getattr(group, "_events", {})
+    if event not in events:
+        from ..equations.parser import suggest
+
+        raise ModelError(f"{group.name} has no event '{event}' (its events: {['spike'] + list(events)})."
+                         f"{suggest(event, events)}")
+    return f"{prefix}_ev{list(events).index(event)}_"
 
 
 def check_size(n, what):

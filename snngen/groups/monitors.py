@@ -11,7 +11,7 @@ from ..equations.parser import suggest
 from ..errors import ModelError
 from ..runtime.schedule import check_order, check_when
 from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
-from .base import Part, object_name, register
+from .base import Part, event_list, object_name, register
 
 
 def _q(values, dim):
@@ -108,10 +108,12 @@ class SpikeMonitor(_Monitor):
     (default: after the thresholds, order of the source + 1).
     """
 
+    _event = "spike"
+
     def __init__(self, source, variables=None, record=True, when=None, order=None, name=None):
         self.source = source
         self.record = bool(record)
-        self.name = object_name(name, "spikemonitor")
+        self.name = object_name(name, f"{'spike' if self._event == 'spike' else 'event'}monitor")
         self._schedule(when, order, "thresholds", getattr(source, "order", 0) + 1)
         self.record_variables = [] if variables is None else _check_variables(self, source, variables)
         if self.record_variables and not self.record:
@@ -139,8 +141,9 @@ class SpikeMonitor(_Monitor):
         part.prologue += [f"{prefix}_nn = {prefix}_n[0]"]
         if self.record:
             part.capacity = [f"if {prefix}_nn + {src}_N > {prefix}_i.shape[0]:", "    break"]
-        part.add(self.when, render("cpu/spikemonitor.py.j2", p=prefix, src=src, name=self.name, record=self.record,
-                                   loads=loads, values=values), self.order, self.name)
+        part.add(self.when, render("cpu/spikemonitor.py.j2", p=prefix, sev=event_list(self.source, self._event),
+                                   name=self.name, record=self.record, loads=loads, values=values),
+                 self.order, self.name)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
@@ -250,6 +253,19 @@ class SpikeMonitor(_Monitor):
             self._values[v][:n] = state[f"var_{v}"]
         self._n[0] = n
         self._count[:] = state["count"]
+
+
+class EventMonitor(SpikeMonitor):
+    """Records a group's custom event (``events={"name": condition}``) as a SpikeMonitor records spikes:
+    ``EventMonitor(G, "name", variables=...)`` (Brian2's)."""
+
+    def __init__(self, source, event, variables=None, record=True, when=None, order=None, name=None):
+        if event != "spike" and event not in getattr(source, "_events", {}):
+            raise ModelError(f"{source.name} has no event '{event}' (its events: "
+                             f"{['spike'] + list(getattr(source, '_events', {}))})")
+        self._event = event
+        super().__init__(source, variables=variables, record=record, when=when, order=order, name=name)
+        self.event = event
 
 
 class StateMonitor(_Monitor):

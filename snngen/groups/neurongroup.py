@@ -11,7 +11,7 @@ from ..codegen.optimise import inline_temporaries
 from ..codegen.render import render
 from ..equations.dimensions import check_equation_units, dimension_of
 from ..equations.equations import NOISE_RE, Equations
-from ..equations.parser import parse_expression, parse_statements, suggest
+from ..equations.parser import NAME_RE, parse_expression, parse_statements, suggest
 from ..errors import EquationError, ModelError, UnitError
 from ..integrate import integrate, noise_symbols
 from ..prefs import prefs
@@ -19,7 +19,16 @@ from ..runtime.namespace import SPECIAL_DIMS, resolve
 from ..runtime.random import new_stream
 from ..runtime.schedule import check_order
 from ..units import DIMENSIONLESS, get_dimensions, hertz, second
-from .base import Part, VariableOwner, VariableView, check_size, object_name
+from .base import (
+    Part,
+    VariableOwner,
+    VariableView,
+    check_size,
+    code_temporaries,
+    event_list,
+    object_dt,
+    object_name,
+)
 
 _NEVER = np.int64(-(2**62))
 _DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
@@ -58,10 +67,11 @@ class NeuronGroup(VariableOwner):
     integration_method = None  # the method chosen when the group was last built
 
     def __init__(self, N, model="", threshold=None, reset=None, refractory=False, method=None,
-                 namespace=None, dtype=None, order=0, name=None):
+                 namespace=None, dtype=None, order=0, dt=None, clock=None, events=None, name=None):
         self._init_variables()
         self.name = object_name(name, "neurongroup")
         self.order = check_order(order, self.name)
+        self._own_dt = object_dt(dt, clock, self.name)  # the network's dt, when given
         self.N = check_size(N, f"the size of {self.name}")
         self.equations = model if isinstance(model, Equations) else Equations(model)
         self._method = method
@@ -77,6 +87,12 @@ class NeuronGroup(VariableOwner):
         if threshold is not None:
             self._threshold = parse_expression(threshold, line=1, line_text=threshold)
         self._reset = parse_statements(reset) if reset else []
+        self._events = {}  # custom events (Brian2's events={name: condition}), tested after the threshold
+        for event, condition in (events or {}).items():
+            if not isinstance(event, str) or not NAME_RE.match(event) or event == "spike":
+                raise ModelError(f"{self.name}: an event's name must be an identifier other than 'spike', not "
+                                 f"{event!r}")
+            self._events[event] = parse_expression(condition, line=1, line_text=condition)
         self._refractory = refractory
         self._refractory_expr = None
         if isinstance(refractory, str):
@@ -104,6 +120,7 @@ class NeuronGroup(VariableOwner):
         self._spikes = np.zeros(self.N, dtype=np.int32)
         self._flags = np.zeros(self.N, dtype=np.uint8)
         self._nspikes = np.zeros(1, dtype=np.int64)
+        self._event_arrays = {e: (np.zeros(self.N, dtype=np.int32), np.zeros(1, dtype=np.int64)) for e in self._events}
         self._check_reset_targets()
         self._check_attribute_clashes(self.variables)
         self._frozen = True
@@ -134,8 +151,18 @@ class NeuronGroup(VariableOwner):
     def __repr__(self):
         return f"{type(self).__name__}({self.N}, name={self.name!r})"
 
+    def _statement_temporaries(self):
+        """The temporaries of the reset and run_regularly code (names they assign that are not variables)."""
+        out = set()
+        for statements in [self._reset] + [op.statements for op in self._regular]:
+            out |= code_temporaries(statements, self.variables, f"the code of {self.name}")
+        return out
+
     def _check_reset_targets(self):
+        temps = code_temporaries(self._reset, self.variables, f"reset of {self.name}")
         for target, _op, parsed in self._reset:
+            if target in temps:
+                continue
             if target not in self.variables or self.variables[target].kind == "internal":
                 raise EquationError(f"reset of {self.name} assigns to '{target}', which is not a variable of "
                                     f"the group.{suggest(target, self.variables)}", line=parsed.line,
@@ -155,6 +182,7 @@ class NeuronGroup(VariableOwner):
             out.append(self._threshold)
         out += [p for _, _, p in self._reset]
         out += [p for op in self._regular for _, _, p in op.statements]
+        out += list(self._events.values())
         if self._refractory_expr is not None:
             out.append(self._refractory_expr)
         return out
@@ -173,7 +201,7 @@ class NeuronGroup(VariableOwner):
         """Names the model uses but does not define (computed once)."""
         if getattr(self, "_external_names", None) is None:
             used = symbols_of([parsed.expr for parsed in self._all_parsed()])
-            used -= self.own_names()
+            used -= self.own_names() | self._statement_temporaries()
             object.__setattr__(self, "_external_names", {n for n in used if not NOISE_RE.match(n)})
         return self._external_names
 
@@ -209,15 +237,11 @@ class NeuronGroup(VariableOwner):
                                  f"not {self._threshold.text!r}")
         code = [(f"reset of {self.name}", self._reset)] + [(op.name, op.statements) for op in self._regular]
         for what, statements in code:
-            for target, op, parsed in statements:
-                try:
-                    d = dimension_of(parsed.expr, lookup)
-                except UnitError as exc:
-                    raise UnitError(f"{what} ({parsed.text!r}): {exc}") from None
-                expected = self.variables[target].dim if op in ("=", "+=", "-=") else DIMENSIONLESS
-                if d != (expected or second.dim):
-                    raise UnitError(f"{what}: '{target} {op} {parsed.text}' assigns units {d} "
-                                    f"to '{target}', which has units {self.variables[target].dim}")
+            check_statement_units(what, statements, lookup, lambda t: self.variables[t].dim or second.dim)
+        for event, condition in self._events.items():
+            dimension_of(condition.expr, lookup)
+            if not isinstance(condition.expr, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
+                raise ModelError(f"event '{event}' of {self.name} must be a condition, not {condition.text!r}")
         if self._refractory_expr is not None:
             d = dimension_of(self._refractory_expr.expr, lookup)
             if d not in (second.dim, DIMENSIONLESS):
@@ -241,12 +265,26 @@ class NeuronGroup(VariableOwner):
         part.parallel = parallel
         b.arg(internal(prefix, "flags"), lambda: self._flags)
         if g.reset is not None:
-            part.add("resets", render("cpu/reset.py.j2", p=prefix, name=self.name, loads=g.reset[0],
+            part.add("resets", render("cpu/reset.py.j2", ev=f"{prefix}_", name=self.name, loads=g.reset[0],
                                       body=g.reset[1]), self.order, f"{self.name}_spike_resetter")
         for k, (op, loads, body) in enumerate(g.regular):
+            if op.event is not None:  # run_on_event: for the neurons that had the event this step
+                part.add(op.when, render("cpu/reset.py.j2", name=op.name, loads=loads, body=body,
+                                         ev=event_list(self, op.event)), op.order, op.name)
+                continue
             every = b.arg(internal(prefix, f"rr{k}_every"), lambda op=op: op.every(self._net_dt))
-            part.add(op.when, render("cpu/regular.py.j2", name=op.name, every=every, n=f"{prefix}_N", loads=loads,
-                                     body=body, once=op.shared_only), op.order, op.name)
+            span = op.span or (0, f"{prefix}_N")
+            part.add(op.when, render("cpu/regular.py.j2", name=op.name, every=every, start=span[0], stop=span[1],
+                                     loads=loads, body=body, once=op.shared_only), op.order, op.name)
+        for k, (event, (loads, condition)) in enumerate(g.events.items()):
+            ev = f"{prefix}_ev{k}_"
+            b.arg(f"{ev}spikes", lambda event=event: self._event_arrays[event][0])
+            b.arg(f"{ev}nspikes", lambda event=event: self._event_arrays[event][1])
+            part.prologue.append(f"{ev}nspk = {ev}nspikes[0]")
+            part.epilogue.append(f"{ev}nspikes[0] = {ev}nspk")
+            part.add("thresholds", render("cpu/event.py.j2", name=self.name, event=event, ev=ev, n=f"{prefix}_N",
+                                          loads=loads, condition=condition), self.order,
+                     f"{self.name}_{event}_thresholder")
         part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
                          + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
@@ -332,8 +370,15 @@ class NeuronGroup(VariableOwner):
         if self._reset or self.has_refractory:
             reset = self._reset_code(b, prefix, subs)
         regular = self._regular_code(b, prefix, subs)
+        events = {}
+        if "not_refractory" in self.variables:  # conditions may read it (Brian2's not_refractory)
+            b.extra_names["not_refractory"] = f"{variable(prefix, 'not_refractory')}[_i]"
+        for event, condition in self._events.items():
+            expr = condition.expr.xreplace(subs)
+            events[event] = (b.loads([expr]), b.expression(expr, draw_base=DRAW_THRESHOLD + 500))
+        b.extra_names.pop("not_refractory", None)
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
-                               regular=regular, prologue=b.prologue(),
+                               regular=regular, events=events, prologue=b.prologue(),
                                has_loop=bool(rhs) or threshold is not None or self.has_refractory)
 
     def code_builder(self, prefix, externals, noise_names=(), register=True):
@@ -395,22 +440,71 @@ class NeuronGroup(VariableOwner):
         from .regular import RegularOperation
 
         op = RegularOperation(self, code, dt, when, order, name)
+        self._add_code(op)
+        return op
+
+    def run_on_event(self, event, code, when="resets", order=None, name=None):
+        """Run the statements ``code`` for each neuron that had ``event`` in a step (Brian2's
+        ``run_on_event``; ``"spike"``: as a second reset)."""
+        from .regular import RegularOperation
+
+        if event != "spike" and event not in self._events:
+            raise ModelError(f"{self.name} has no event '{event}' (its events: {['spike'] + list(self._events)})"
+                             f".{suggest(event, self._events)}")
+        op = RegularOperation(self, code, None, when, self.order if order is None else order,
+                              name or f"{self.name}_{event}_resetter*", event=event)
+        self._add_code(op)
+        return op
+
+    def _add_code(self, op):
         self._regular.append(op)
         self._code_version += 1
         object.__setattr__(self, "_external_names", None)  # the new statements may use new names
-        return op
 
     def _regular_code(self, b, prefix, subs):
         """[(operation, loads, body)] of the group's run_regularly operations, for element ``_i``."""
         out = []
         for k, op in enumerate(self._regular):
+            saved = b.neuron_index, dict(b.extra_names)
+            if op.span is not None:  # a subgroup's: i and N are the subgroup's
+                b.neuron_index = f"({saved[0] or '_i'} - {op.span[0]})"
+                b.extra_names["N"] = f"{float(op.span[1] - op.span[0])!r}"
             out.append((op,) + statement_code(b, prefix, subs, op.statements, 7000 + 100 * k))
+            b.neuron_index, b.extra_names = saved
         return out
+
+
+def check_statement_units(what, statements, lookup, dim_of_target):
+    """Units of statement code: each statement's value against its target's units; a temporary (a target
+    ``dim_of_target`` does not know: it raises KeyError) takes its value's units."""
+    temps = {}
+
+    def look(name):
+        return temps[name] if name in temps else lookup(name)
+
+    for target, op, parsed in statements:
+        try:
+            d = dimension_of(parsed.expr, look)
+        except UnitError as exc:
+            raise UnitError(f"{what} ({parsed.text!r}): {exc}") from None
+        try:
+            target_dim = temps[target] if target in temps else dim_of_target(target)
+        except KeyError:
+            temps[target] = d  # a temporary: its value's units
+            continue
+        expected = target_dim if op in ("=", "+=", "-=") else DIMENSIONLESS
+        if d != expected:
+            raise UnitError(f"{what}: '{target} {op} {parsed.text}' assigns units {d} to '{target}', which has "
+                            f"units {target_dim}")
 
 
 def statement_code(b, prefix, subs, statements, draw_base):
     """``(loads, body)`` of statements ``[(target, op, parsed)]`` run in order for element ``_i``: each reads
-    the values the previous ones wrote, and every target is stored back at the end."""
+    the values the previous ones wrote, and every target is stored back at the end.  A target that is not
+    one of the builder's arrays is a temporary: a local of the code, never stored."""
+    temps = {t for t, _, _ in statements if t not in b.arrays}
+    for t in temps:
+        b.extra_names[t] = f"{b.local}{t}"
     stmts = []
     for target, op, parsed in statements:
         expr = parsed.expr.xreplace(subs)
@@ -418,12 +512,13 @@ def statement_code(b, prefix, subs, statements, draw_base):
             expr = {"+=": sympy.Add, "-=": lambda a, c: a - c, "*=": sympy.Mul,
                     "/=": lambda a, c: a / c}[op](sympy.Symbol(target, real=True), expr)
         stmts.append((target, expr))
-    loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts])
+    loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts if t not in temps])
     hoisted = [(t, b.hoister(e)) for t, e in stmts]
     pr = b.printer(draw_base)
     body = [f"{b.local}{t} = {pr.doprint(e)}" for t, e in hoisted]
     shared = b.shared
-    stores = sorted({f"{variable(prefix, t)}[{0 if t in shared else '_i'}] = {b.local}{t}" for t, _ in stmts})
+    stores = sorted({f"{variable(prefix, t)}[{0 if t in shared else '_i'}] = {b.local}{t}" for t, _ in stmts
+                     if t not in temps})
     return loads, body + stores
 
 
@@ -440,15 +535,15 @@ class PoissonGroup(NeuronGroup):
     ``rand() < rates*dt``).
     """
 
-    def __init__(self, N, rates, namespace=None, name=None, dtype=None, order=0):
+    def __init__(self, N, rates, namespace=None, name=None, dtype=None, order=0, dt=None, clock=None):
         name = object_name(name, "poissongroup")
         if isinstance(rates, str):
             super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace, name=name, dtype=dtype,
-                             order=order)
+                             order=order, dt=dt, clock=clock)
             object.__setattr__(self, "_rates", None)
             object.__setattr__(self, "_rates_expression", rates)
             return
-        super().__init__(N, "", namespace=namespace, name=name, dtype=dtype, order=order)
+        super().__init__(N, "", namespace=namespace, name=name, dtype=dtype, order=order, dt=dt, clock=clock)
         self._frozen = False
         self._add_variable("next_spike", None, self.N, np.int64, "internal", fill=-1)
         self.rates = rates

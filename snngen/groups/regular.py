@@ -8,7 +8,7 @@ from ..equations.parser import parse_statements, suggest
 from ..errors import EquationError, ModelError
 from ..runtime.schedule import check_order, check_when
 from ..units import get_dimensions, second
-from .base import object_name
+from .base import code_temporaries, object_name
 
 
 class RegularOperation:
@@ -19,8 +19,10 @@ class RegularOperation:
     run once per call instead of once per element.
     """
 
-    def __init__(self, group, code, dt=None, when="start", order=0, name=None):
+    def __init__(self, group, code, dt=None, when="start", order=0, name=None, event=None, span=None):
         self.group = group
+        self.event = event  # run for the neurons that had this event (run_on_event), not every dt
+        self.span = span  # (start, stop): a subgroup's neurons only, with i and N the subgroup's
         self.name = object_name(name, f"{group.name}_run_regularly")
         self.when = check_when(when, self.name)
         self.order = check_order(order, self.name)
@@ -35,7 +37,10 @@ class RegularOperation:
         self.code = code
         self.statements = parse_statements(code)
         variables = group.variables
+        temps = code_temporaries(self.statements, variables, self.name)
         for target, _op, parsed in self.statements:
+            if target in temps:
+                continue
             var = variables.get(target)
             if var is None or var.kind == "internal":
                 raise EquationError(f"{self.name} assigns to '{target}', which is not a variable of {group.name}."
@@ -44,8 +49,9 @@ class RegularOperation:
             if "constant" in var.flags:
                 raise EquationError(f"{self.name} assigns to '{target}', which is (constant)",
                                     text=parsed.line_text, line=parsed.line, token=target)
-        shared = [t for t, _, _ in self.statements if "shared" in variables[t].flags]
-        if shared and len(shared) != len(self.statements):
+        written = [t for t, _, _ in self.statements if t not in temps]
+        shared = [t for t in written if "shared" in variables[t].flags]
+        if shared and len(shared) != len(written):
             raise ModelError(f"{self.name}: statements write both (shared) variables ({', '.join(shared)}) and "
                              "per-element ones; split them into two run_regularly calls")
         self.shared_only = bool(shared)

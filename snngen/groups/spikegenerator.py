@@ -8,7 +8,7 @@ from ..codegen.render import render
 from ..errors import ModelError
 from ..runtime.schedule import check_order
 from ..units import get_dimensions, second
-from .base import Part, VariableOwner, check_size, object_name
+from .base import Part, VariableOwner, check_size, object_dt, object_name
 
 
 class SpikeGeneratorGroup(VariableOwner):
@@ -21,10 +21,14 @@ class SpikeGeneratorGroup(VariableOwner):
     >>> G = SpikeGeneratorGroup(3, [0, 2, 1], [1, 2, 5]*ms)
     """
 
-    def __init__(self, N, indices, times, order=0, name=None):
+    def __init__(self, N, indices, times, order=0, dt=None, clock=None, period=None, sorted=False, name=None):
         self._init_variables()
         self.name = object_name(name, "spikegeneratorgroup")
         self.order = check_order(order, self.name)
+        self._own_dt = object_dt(dt, clock, self.name)
+        if period is not None and float(np.asarray(period)) != 0:
+            raise ModelError(f"{self.name}: a repeating SpikeGeneratorGroup (period=) is not supported; give all "
+                             "the spike times")
         self.N = check_size(N, f"the size of {self.name}")
         self._spikes = np.zeros(self.N, dtype=np.int32)
         self._nspikes = np.zeros(1, dtype=np.int64)

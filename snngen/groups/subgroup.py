@@ -85,6 +85,15 @@ class Subgroup(VariableOwner):
     def __repr__(self):
         return f"<Subgroup {self.name!r} of {self.group.name!r} from {self.start} to {self.stop}>"
 
+    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
+        """The group's run_regularly for this subgroup's neurons (``i`` and ``N`` the subgroup's)."""
+        from .regular import RegularOperation
+
+        op = RegularOperation(self.group, code, dt, when, order, name or f"{self.name}_run_regularly*",
+                              span=(self.start, self.stop))
+        self.group._add_code(op)
+        return op
+
     def own_names(self):
         return self.group.own_names()
 

@@ -21,6 +21,7 @@ from ..codegen.render import render
 from ..errors import ModelError
 from ..integrate import DT, MethodNotApplicable, integrate
 from ..prefs import prefs
+from .base import event_list
 
 ELAPSED = sympy.Symbol("_elapsed", real=True)
 
@@ -71,8 +72,11 @@ class SynapseState:
         self.sorted = True
         if self.dense:  # indices are arithmetic: s = i*N_post + j
             self.rowptr = self.colptr = self.colsyn = self.rowsyn = np.zeros(1, dtype=np.int64)
+            self.n_incoming, self.n_outgoing = np.full(nt, ns, dtype=np.int64), np.full(ns, nt, dtype=np.int64)
             return
         i, j = syn._pre, syn._post
+        # synapses per target and per source (Brian2's N_incoming and N_outgoing)
+        self.n_incoming, self.n_outgoing = np.bincount(j, minlength=nt), np.bincount(i, minlength=ns)
         self.rowptr = np.zeros(ns + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=ns), out=self.rowptr[1:])
         # storage keeps creation order; rows are read through a permutation unless already sorted
@@ -163,7 +167,9 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
         ip, jp = "_ib", "_jb"
     names = {"t": "_t", "dt": "dt", "i": "float(_ip)" if batch is not None else f"float({ip})",
              "j": "float(_jp)" if batch is not None else f"float({jp})", "N_pre": f"float({src}_N)",
-             "N_post": f"float({tgt}_N)", "N": f"float({p}_nsyn)"}
+             "N_post": f"float({tgt}_N)", "N": f"float({p}_nsyn)",
+             "N_incoming": f"float({p}_nin[{'_jp' if batch is not None else jp}])",
+             "N_outgoing": f"float({p}_nout[{'_ip' if batch is not None else ip}])"}
     for name, var in syn.variables.items():
         names[name] = f"{variable(p, name)}[0]" if "shared" in var.flags else syn_at(name)
     names["_elapsed"] = f"(_t - {syn_at('lastupdate')})"
@@ -227,12 +233,17 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
                      batch=None):
     """Printed on_pre/on_post statements; ``atomic``: postsynaptic ``+=``/``-=`` as CUDA atomic adds."""
     hoisted = [(t, op, hoister(parsed.expr.xreplace(_subs(syn)))) for t, op, parsed in statements]
-    pr = _printer(syn, p, externals, hoister, draw_base, rows=rows, tag=tag, batch=batch)
+    # temporaries (names the code assigns that are not variables) are locals of this pathway's code
+    temps = {t: f"{p}{tag or '_'}t_{t}" for t, _, _ in statements if t in syn._temporaries}
+    pr = _printer(syn, p, externals, hoister, draw_base, extra=temps, rows=rows, tag=tag, batch=batch)
     cast = "np.float32" if pr.f32 else "np.float64"
     lines = []
     for target, op, expr in hoisted:
         lhs = pr.names[target]
         value = pr.doprint(expr)
+        if target in temps:
+            lines.append(f"{lhs} = {value}")
+            continue
         condition = _write_condition(syn, target)
         if atomic and syn._resolve_var(target)[0] == "post":
             array, index = lhs[:-1].split("[", 1)
@@ -325,6 +336,8 @@ def _chunk_safe(syn, statements):
     """True if the pathway writes only synaptic and (non-shared) postsynaptic variables, so that
     chunks of targets can run in parallel without two threads writing one element."""
     for target, _op, _parsed in statements:
+        if target in syn._temporaries:
+            continue
         where, var = syn._resolve_var(target)
         if where == "pre" or (where == "post" and "shared" in syn.target.variables[var].flags):
             return False
@@ -352,7 +365,8 @@ def synapse_args(syn, p, externals):
     args.update({f"{p}_stream": lambda: syn._stream,
                  f"{p}_pre": lambda: syn._pre, f"{p}_post": lambda: syn._post,
                  f"{p}_rowptr": lambda: state.rowptr, f"{p}_colptr": lambda: state.colptr,
-                 f"{p}_colsyn": lambda: state.colsyn, f"{p}_rowsyn": lambda: state.rowsyn})
+                 f"{p}_colsyn": lambda: state.colsyn, f"{p}_rowsyn": lambda: state.rowsyn,
+                 f"{p}_nin": lambda: state.n_incoming, f"{p}_nout": lambda: state.n_outgoing})
     for name, ext in externals.items():
         if ext.kind == "function":
             args[f"{p}ta_{name}"] = lambda ext=ext: ext.value.values
@@ -409,6 +423,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                     and _chunk_safe(syn, pathway.statements))
         part.parallel = part.parallel or parallel
         part.add("synapses", render("cpu/synapse_pre.py.j2", body=body, delayed=d.max_delay > 0,
+                                    sev=event_list(syn.source, pathway.event),
                                     homogeneous=d.homogeneous, rows=rows, parallel=parallel, q=q, label=pathway.label,
                                     row_views=views["r"], post_views=views["c"], ext_views=views["rx"], **index),
                  -1, f"{syn.name}_{pw_name}")
@@ -420,6 +435,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                      f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
                      f"{q}dsteps": lambda d=d: d.uniq})
         part.add("synapses", render("cpu/synapse_post.py.j2", body=body, q=q, delayed=d.max_delay > 0,
+                                    tev=event_list(syn.target, syn.post_pathway.event),
                                     homogeneous=d.homogeneous, **index), 1, f"{syn.name}_post")
     pr = _printer(syn, p, externals, hoister, 0)
     part.prologue = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from ..codegen.blocks import called_names, symbols_of
-from ..equations.dimensions import check_equation_units, dimension_of
+from ..equations.dimensions import check_equation_units
 from ..equations.equations import NOISE_RE, Equations
 from ..equations.parser import parse_statements
 from ..errors import EquationError, ModelError, UnitError
@@ -22,14 +22,16 @@ from ..prefs import prefs
 from ..runtime.namespace import resolve
 from ..runtime.random import new_stream
 from ..runtime.schedule import check_order
-from ..units import DIMENSIONLESS, get_dimensions, second
-from .base import VariableOwner, VariableView, object_name
+from ..units import DIMENSIONLESS, Quantity, get_dimensions, second
+from .base import VariableOwner, VariableView, code_temporaries, object_dt, object_name
 from .connect import Connector
+from .neurongroup import check_statement_units
 from .synapse_codegen import SynapseState
 
 _OPS = {"+=": lambda a, c: a + c, "-=": lambda a, c: a - c, "*=": lambda a, c: a * c, "/=": lambda a, c: a / c}
 _SPECIAL = {"t": second.dim, "dt": second.dim, "i": DIMENSIONLESS, "j": DIMENSIONLESS, "N": DIMENSIONLESS,
-            "N_pre": DIMENSIONLESS, "N_post": DIMENSIONLESS, "lastupdate": second.dim}
+            "N_pre": DIMENSIONLESS, "N_post": DIMENSIONLESS, "lastupdate": second.dim,
+            "N_incoming": DIMENSIONLESS, "N_outgoing": DIMENSIONLESS}
 
 
 def _match(idx, sel, size):
@@ -49,11 +51,11 @@ class SynapticView(VariableView):
 
     def __getitem__(self, key):
         k = self._pairs(key)
-        return super().__getitem__(key if k is None else k)
+        return Quantity.__getitem__(self, self._condition(key, level=1) if k is None else k)
 
     def __setitem__(self, key, value):
         k = self._pairs(key)
-        self._assign(key if k is None else k, value)
+        self._assign(self._condition(key, level=1) if k is None else k, value)
 
 
 class Pathway:
@@ -62,6 +64,7 @@ class Pathway:
 
     def __init__(self, syn, name, statements, delay, prepost="pre"):
         self.syn, self.name, self.statements, self.prepost = syn, name, statements, prepost
+        self.event = "spike"  # the event of its group that triggers it (on_event)
         self.label = "on_post" if prepost == "post" else ("on_pre" if name == "pre" else f"on_pre[{name!r}]")
         self.delay_variable = "delay" if name == "pre" else f"delay_{name}"
         self.default_delay = 0.0
@@ -136,12 +139,21 @@ class Synapses(VariableOwner):
     """
 
     def __init__(self, source, target=None, model="", on_pre=None, on_post=None, delay=None, method=None,
-                 namespace=None, dtype=None, storage="auto", order=0, name=None):
+                 namespace=None, dtype=None, storage="auto", order=0, dt=None, clock=None, on_event=None,
+                 name=None):
         self._init_variables()
         self.name = object_name(name, "synapses")
         self.order = check_order(order, self.name)
+        self._own_dt = object_dt(dt, clock, self.name)
         self.source = source
         self.target = source if target is None else target
+        for end, group in (("source", self.source), ("target", self.target)):
+            if isinstance(group, Synapses):
+                raise ModelError(f"{self.name}: the {end} is a Synapses object ({group.name}); synapses onto or from "
+                                 "synapses (Brian2's modulatory synapses) are not supported yet: give the variable "
+                                 "to a NeuronGroup with one neuron per synapse and link it")
+            if not hasattr(group, "variables") or not hasattr(group, "N"):
+                raise ModelError(f"{self.name}: the {end} must be a group of neurons, not {type(group).__name__}")
         self.equations = model if isinstance(model, Equations) else Equations(model)
         self._method = method
         self._stream = new_stream()
@@ -168,6 +180,14 @@ class Synapses(VariableOwner):
         # on_post's delay (Brian2's delay={"post": ...} or S.post.delay = ...)
         self.post_pathway = Pathway(self, "post", self.on_post, delays.get("post"), prepost="post") \
             if on_post is not None else None
+        # which event of the source (of the target, for on_post) triggers each pathway (Brian2's on_event)
+        events = on_event if isinstance(on_event, dict) else ({"pre": on_event} if on_event is not None else {})
+        for pathway, event in events.items():
+            known = list(self.pathways) + (["post"] if self.post_pathway is not None else [])
+            if pathway not in known:
+                raise ModelError(f"{self.name}: on_event names the pathway {pathway!r}, which does not exist "
+                                 f"(pathways: {known})")
+            (self.post_pathway if pathway == "post" else self.pathways[pathway]).event = event
         self._n_inits = 0
         self._check_model()
         for eq in self.equations:
@@ -212,8 +232,14 @@ class Synapses(VariableOwner):
                 if tv.dim != eq.dim:
                     raise UnitError(f"{self.name}: '{eq.name}' has units {eq.dim} but '{base}' of "
                                     f"{self.target.name} has units {tv.dim}")
+        self._temporaries = set()  # names the statement code assigns that are not variables (locals of the code)
         for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
+            temps = code_temporaries(code, {}, f"{self.name}: {what}",
+                                     is_variable=lambda n: self._resolve_var(n) is not None)
+            self._temporaries |= temps
             for target, _op, parsed in code:
+                if target in temps:
+                    continue
                 resolved = self._resolve_var(target)
                 column = parsed.line_text.find(target) + 1 or None
                 if resolved is None:
@@ -342,7 +368,8 @@ class Synapses(VariableOwner):
         return 0
 
     def initialiser_names(self, names):
-        """How ``i``, ``j``, ``x_pre``, ``x_post`` read in an initialiser of a synaptic variable (index ``_i``)."""
+        """How ``i``, ``j``, ``x_pre``, ``x_post``, ``N_incoming``, ``N_outgoing`` read in an initialiser of a
+        synaptic variable (index ``_i``)."""
         nt = len(self.target)
         if self._dense:
             pre, post = "(_i // o__nt)", "(_i % o__nt)"
@@ -350,6 +377,8 @@ class Synapses(VariableOwner):
         else:
             pre, post = "o__pre[_i]", "o__post[_i]"
             out = {"i": ("o__pre", self._pre, f"float({pre})"), "j": ("o__post", self._post, f"float({post})")}
+        for name in names & {"N_incoming", "N_outgoing"}:
+            out[name] = (f"o__{name}", self._counts(name).astype(np.float64), f"o__{name}[_i]")
         for name in names:
             resolved = self._resolve_var(name)
             if resolved is None or resolved[0] == "syn":
@@ -369,7 +398,25 @@ class Synapses(VariableOwner):
             return pathways[name]
         if name == "post" and self.__dict__.get("post_pathway") is not None:
             return self.post_pathway
+        if name in ("N_incoming", "N_outgoing", "N_incoming_post", "N_outgoing_pre"):
+            return self._counts(name)
+        resolved = self._resolve_var(name) if variables else None
+        if resolved is not None and resolved[0] != "syn":  # x_pre / x_post: the neuron's value per synapse
+            where, var = resolved
+            owner = self.source if where == "pre" else self.target
+            values = owner.variables[var].array[..., self.i if where == "pre" else self.j]
+            dim = owner.variables[var].dim
+            return values if dim is None or dim is DIMENSIONLESS else Quantity(values, dim)
         return super().__getattr__(name)
+
+    def _counts(self, name):
+        """Brian2's N_incoming (synapses onto each synapse's target), N_outgoing (from each synapse's
+        source), N_incoming_post / N_outgoing_pre (per neuron)."""
+        ns, nt = len(self.source), len(self.target)
+        i, j = self.i, self.j
+        incoming, outgoing = np.bincount(j, minlength=nt), np.bincount(i, minlength=ns)
+        return {"N_incoming": incoming[j], "N_outgoing": outgoing[i], "N_incoming_post": incoming,
+                "N_outgoing_pre": outgoing}[name]
 
     def indices(self, i, j):
         """Synapse numbers of the pairs ``(i, j)`` (ints, slices or arrays; all synapses per pair)."""
@@ -408,7 +455,7 @@ class Synapses(VariableOwner):
     def external_names(self):
         names = symbols_of([p.expr for p in self._parsed()])
         names = {n for n in names if self._resolve_var(n) is None and n not in _SPECIAL
-                 and not NOISE_RE.match(n) and n not in self.equations}
+                 and not NOISE_RE.match(n) and n not in self.equations and n not in self._temporaries}
         return names
 
     def externals(self, run_namespace, previous=None):
@@ -424,17 +471,13 @@ class Synapses(VariableOwner):
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)
         check_equation_units(self.name, self.equations, lookup)
+        def dim_of_target(name):
+            if name in self._temporaries:
+                raise KeyError(name)
+            return lookup(name)
+
         for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
-            for target, op, parsed in code:
-                try:
-                    d = dimension_of(parsed.expr, lookup)
-                except UnitError as exc:
-                    raise UnitError(f"{self.name} {what} ({parsed.line_text.strip()!r}): {exc}") from None
-                td = lookup(target)
-                ok = d == td if op in ("=", "+=", "-=") else d == DIMENSIONLESS
-                if not ok:
-                    raise UnitError(f"{self.name} {what}: '{target} {op} {parsed.text}' combines units {d} with "
-                                    f"'{target}', which has units {td}")
+            check_statement_units(f"{self.name} {what}", code, lookup, dim_of_target)
 
     # -- code generation ------------------------------------------------------------
     def build(self, prefix, run_namespace, check_nan=False):

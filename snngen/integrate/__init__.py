@@ -21,18 +21,20 @@ method                        order    noise                  reference
 ``improved_euler``            2        Stratonovich, strong 1 Heun's predictor-corrector
                                                               (Rümelin 1982 with noise)
 ``euler_maruyama``            1        Itô, strong 0.5        Kloeden & Platen 1992, 10.2
-``milstein``                  1        Itô, one noise source, Kloeden & Platen 1992, 10.3
-                                       strong 1
+``milstein`` (Brian2's)       1        Stratonovich,          Brian2's derivative-free
+                                       diagonal, strong 1/2   Milstein (Kloeden & Platen
+                                                              1992, 11.1, without -dt)
 ============================  =======  =====================  ==========================
 
-``heun`` means what it means in Brian2 (so ported scripts give Brian2's numbers): for
-deterministic equations it is Euler's method.  Heun's second-order predictor-corrector is
-``improved_euler``.
+``heun`` and ``milstein`` mean what they mean in Brian2 (so ported scripts give Brian2's
+numbers): for deterministic equations ``heun`` is Euler's method, and both read multiplicative
+noise in the Stratonovich sense, as Brian2 does (``euler`` refuses multiplicative noise, as in
+Brian2; ``euler_maruyama`` integrates it in the Itô sense).  Heun's second-order
+predictor-corrector is ``improved_euler``.
 
-The automatic choice follows Brian2's: ``exact`` where the system is linear with
-constant coefficients, else ``exponential_euler`` where each equation is linear
-in its own variable, else ``euler``; with noise, ``euler`` (additive noise) or
-``heun`` (multiplicative noise, read as Stratonovich).
+The automatic choice is Brian2's: ``exact`` where the system is linear with constant
+coefficients, else ``euler``; with noise, ``euler`` (additive noise) or ``heun``
+(multiplicative noise, read as Stratonovich).
 """
 
 from __future__ import annotations
@@ -164,21 +166,29 @@ def exact(rhs, constants=None):
 
 
 def exponential_euler(rhs, constants=None):
-    """x' = A x + B with A, B independent of x: x <- -B/A + (x + B/A) exp(A dt)."""
+    """Brian2's exponential Euler for conditionally linear equations: ``x' = A x + B`` (the expanded
+    right-hand side collected on ``x``; ``A`` and ``B`` may depend on ``x`` inside functions, and are
+    taken at the step's start): ``x <- (x + B/A) exp(A dt) - B/A``."""
     if noise_symbols(rhs):
         raise MethodNotApplicable("'exponential_euler' cannot integrate equations with noise")
     out = []
     for x, e in rhs.items():
         xs = sympy.Symbol(x, real=True)
-        A = sympy.diff(e, xs)
-        if A.has(xs):
-            raise MethodNotApplicable(f"'exponential_euler' needs each equation linear in its own variable; "
-                                      f"the equation for '{x}' is not linear in '{x}'")
-        B = e.xreplace({xs: 0})
+        expanded = e.expand()
+        if expanded.has(xs):
+            parts = sympy.collect(expanded, xs, evaluate=False)
+            if len(parts) > 2 or xs not in parts:
+                raise MethodNotApplicable(f"'exponential_euler' needs each equation of the form A*{x} + B; the "
+                                          f"equation for '{x}' cannot be separated that way")
+            A, B = parts[xs], parts.get(sympy.S.One, sympy.S.Zero)
+        else:
+            A, B = sympy.S.Zero, expanded
         if A == 0:
             new = xs + B * DT
+        elif B != 0:
+            new = (xs + B / A) * sympy.exp(A * DT) - B / A
         else:
-            new = -B / A + (xs + B / A) * sympy.exp(A * DT)
+            new = xs * sympy.exp(A * DT)
         out.append(("_new_" + x, new))
     return out
 
@@ -220,6 +230,13 @@ def _rk_method(name):
     def method(rhs, constants=None):
         if noise_symbols(rhs):
             if name == "euler":
+                _, diffusion = _split_noise(rhs)
+                state = set(_syms(list(rhs)).values())
+                if any(g.free_symbols & state for gs in diffusion.values() for g in gs.values()):
+                    raise MethodNotApplicable(
+                        "'euler' integrates additive noise only (Brian2's rule): multiplicative noise is read in "
+                        "the Stratonovich sense, integrated by 'heun' or 'milstein'; 'euler_maruyama' reads it "
+                        "in the Itô sense")
                 return euler_maruyama(rhs)
             if name == "improved_euler":
                 return stochastic_heun(rhs)
@@ -243,21 +260,33 @@ def euler_maruyama(rhs, constants=None):
 
 
 def milstein(rhs, constants=None):
-    """Itô Milstein for one noise source: adds 1/2 L g (dW^2 - dt), L = sum_j g_j d/dx_j."""
+    """Brian2's derivative-free Milstein scheme (Stratonovich, diagonal noise: each equation its own xi):
+
+    ``x_support = x + f dt + g sqrt(dt)``, ``x_new = x + f dt + g dW + (g(x_support) - g(x)) dW^2/(2 sqrt(dt))``.
+    """
     drift, diffusion = _split_noise(rhs)
-    noises = {n for g in diffusion.values() for n in g}
-    if len(noises) > 1:
-        raise MethodNotApplicable("'milstein' supports a single noise source (one xi name)")
-    if not noises:
+    used = [n for g in diffusion.values() for n in g]
+    if any(len(g) > 1 for g in diffusion.values()) or len(used) != len(set(used)):
+        raise MethodNotApplicable("'milstein' needs diagonal noise: each equation with a noise of its own "
+                                  "(one xi name per equation, not shared); use 'heun'")
+    if not used:
         return _rk_method("euler")(drift)
-    (n,) = noises
-    dW = sympy.sqrt(DT) * normal_symbol(n)
     sym = _syms(list(rhs))
+    support = {}
     out = []
     for x in rhs:
-        g = diffusion[x].get(n, sympy.S.Zero)
-        Lg = sum((diffusion[y].get(n, 0) * sympy.diff(g, sym[y]) for y in rhs), sympy.S.Zero)
-        out.append(("_new_" + x, sym[x] + drift[x] * DT + g * dW + _HALF * Lg * (dW**2 - DT)))
+        g = next(iter(diffusion[x].values()), sympy.S.Zero)
+        s = sympy.Symbol("_support_" + x, real=True)
+        out.append((s.name, sym[x] + drift[x] * DT + g * sympy.sqrt(DT)))
+        support[sym[x]] = s
+    for x in rhs:
+        if not diffusion[x]:
+            out.append(("_new_" + x, sym[x] + drift[x] * DT))
+            continue
+        (n, g), = diffusion[x].items()
+        dW = sympy.sqrt(DT) * normal_symbol(n)
+        k = dW**2 * (g.xreplace(support) - g) / (2 * sympy.sqrt(DT))
+        out.append(("_new_" + x, sym[x] + drift[x] * DT + g * dW + k))
     return out
 
 
@@ -399,7 +428,7 @@ def _integrate(rhs, method):
         additive = all(not (g.free_symbols & state) for gs in diffusion.values() for g in gs.values())
         candidates = ["euler"] if additive else ["heun"]
     else:
-        candidates = ["exact", "exponential_euler", "euler"]
+        candidates = ["exact", "euler"]  # Brian2's choice (exponential_euler only when asked for)
     for name in candidates:
         try:
             return METHODS[name](rhs), name

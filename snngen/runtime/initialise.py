@@ -47,7 +47,7 @@ def compute(group, text, out, what, var=None, level=0):
         parsed.expr = parsed.expr.xreplace(group.equations.substituted()[1])
     run_ns = caller_namespace(level + 1)
     names = symbols_of([parsed.expr]) - group.own_names()
-    extra = group.initialiser_names(names) if hasattr(group, "initialiser_names") else {}
+    extra = group.initialiser_names(symbols_of([parsed.expr])) if hasattr(group, "initialiser_names") else {}
     names -= set(extra)
     externals = resolve(names, what, len(out), group.namespace, run_ns,
                         locate=lambda n: f" (column {parsed.positions.get(n, 0) + 1})",

@@ -67,13 +67,18 @@ def magic_network(objects):
     return net
 
 
-def run(duration, report=None, namespace=None, level=0, report_period=None):
+def run(duration, report=None, namespace=None, level=0, report_period=None, profile=False):
     """Run every snngen object visible in the caller's scope (Brian2's ``run``); returns the network."""
     frame = sys._getframe(level + 1)
     scope = collections.ChainMap(frame.f_locals, frame.f_globals)
     net = magic_network(collect(level + 1))
-    net.run(duration, report=report, namespace=namespace if namespace is not None else scope)
+    net.run(duration, report=report, namespace=namespace if namespace is not None else scope, profile=profile)
     return net
+
+
+def current_magic_network():
+    """The network the magic ``run()`` used last (None before the first)."""
+    return _magic["net"]
 
 
 def store(name="default", level=0):

@@ -221,11 +221,14 @@ class Network:
         return False
 
     # -- running -----------------------------------------------------------------
-    def run(self, duration, report=None, namespace=None, level=0, report_period=None, _device=True):
+    def run(self, duration, report=None, namespace=None, level=0, report_period=None, profile=False,
+            _device=True):
         """Simulate ``duration`` (a time); names resolve from ``namespace`` or the caller's scope.
 
         ``report`` = ``"text"`` / ``"tqdm"`` shows a progress bar, or a callable
-        ``report(elapsed_steps, total_steps)`` is called at chunk ends.
+        ``report(elapsed_steps, total_steps)`` is called at chunk ends.  ``profile=True`` adds the time of
+        building and of simulating to ``profiling_info`` (the whole step is one compiled function, so
+        snngen cannot time each object as Brian2 does).
         """
         if namespace is None:
             frame = sys._getframe(level + 1)
@@ -234,7 +237,9 @@ class Network:
             return  # recorded, to be run later (Brian2's standalone device with build_on_run=False)
         self._follow_default_clock()
         nsteps = _steps(duration, self.dt_)
+        started = time.perf_counter()
         self._ensure_built(namespace, level + 1)
+        built = time.perf_counter()
         _running.append(self)
         self._stop_requested = False
         try:
@@ -246,19 +251,43 @@ class Network:
         finally:
             _running.pop()
             self._sync_clock()
+        if profile:
+            self._profile(f"{self.name}: code generation and compilation (or cache)", built - started)
+            self._profile(f"{self.name}: simulation (one compiled loop)", time.perf_counter() - built)
+
+    def _profile(self, what, seconds):
+        totals = dict(self.profiling_info)
+        totals[what] = totals.get(what, 0.0) + seconds
+        self.profiling_info = sorted(totals.items(), key=lambda item: item[1], reverse=True)
+
+    profiling_info = []  # (what, seconds) of the runs with profile=True, the longest first
 
     def stop(self):
         """Stop the running network at the end of the current step (from a network operation)."""
         self._stop_requested = True
 
     def _follow_default_clock(self):
-        if self._own_dt or defaultclock.dt_ == self.dt_:
+        """A network without dt= takes its objects' dt (Brian2's NeuronGroup(dt=...)), else the default
+        clock's, read at each run."""
+        if self._own_dt:
+            return
+        given = {}
+        for obj in self.objects:
+            value = getattr(obj, "_own_dt", None)
+            if value is not None:
+                given.setdefault(float(np.asarray(value)), []).append(obj.name)
+        if len(given) > 1:
+            listed = "; ".join(f"{', '.join(names)}: {dt:g} s" for dt, names in given.items())
+            raise ModelError(f"objects of {self.name} have different time steps ({listed}); snngen runs one clock "
+                             "per network: give them the same dt")
+        dt = next(iter(given)) * second if given else defaultclock.dt
+        if float(np.asarray(dt)) == self.dt_:
             return
         if self.step:
-            raise ModelError(f"defaultclock.dt changed ({self.dt_:g} s -> {defaultclock.dt_:g} s) after "
+            raise ModelError(f"the time step changed ({self.dt_:g} s -> {float(np.asarray(dt)):g} s) after "
                              f"{self.name} ran {self.step} steps; a network keeps its time step: make a new "
                              "network, or give this one dt= when it is made")
-        self._set_dt(defaultclock.dt)
+        self._set_dt(dt)
 
     def _sync_clock(self):
         if not self._own_dt:
