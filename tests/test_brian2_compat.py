@@ -83,13 +83,6 @@ def test_string_conditions_index_variables():
     np.testing.assert_allclose(S.w["j == 0 and i > 0"], np.exp(-np.arange(1, 5) ** 2 / 2.0) * mV)
 
 
-def test_synapses_between_synapses_are_a_clear_error():
-    G = sg.NeuronGroup(2, "v : 1")
-    S = sg.Synapses(G, G, "w : 1")
-    with pytest.raises(sg.ModelError, match="synapses onto or from synapses"):
-        sg.Synapses(G, S, on_pre="w += 1")
-
-
 def test_profile_and_magic_network():
     sg.start_scope()
     G = sg.NeuronGroup(2, "dv/dt = 1/ms : 1")  # noqa: F841 (found by run())
@@ -131,3 +124,81 @@ def test_a_brian2_script_runs_unmodified(tmp_path):
     first = [-10 * np.log((1.5 - 1) / (1.5 - 0.2 * k)) for k in range(5)]
     expected = sum(int((30 - f) // period) + 1 for f in first)
     assert abs(int(spikes) - expected) <= 5 and float(t) == pytest.approx(30.0) and same == "True"
+
+
+def test_state_monitor_on_synapses_records_their_neurons_variables():
+    """Brian2's synapses/nonlinear example records 'g', the target's variable, through the synapses."""
+    G = sg.NeuronGroup(2, "v : 1")
+    H = sg.NeuronGroup(3, "g : 1")
+    G.v, H.g = [1.0, 2.0], [10.0, 20.0, 30.0]
+    S = sg.Synapses(G, H, "w : 1")
+    S.connect(condition="i != j")
+    S.w = "i + 0.5*j"
+    M = sg.StateMonitor(S, ["g", "v_pre", "w"], record=True)
+    sg.Network(G, H, S, M).run(0.2 * ms)
+    np.testing.assert_array_equal(M.g_[:, 0], H.g_[S.j])
+    np.testing.assert_array_equal(M.v_pre_[:, 0], G.v_[S.i])
+    np.testing.assert_array_equal(M.w_[:, 1], S.w_)
+
+
+def test_pre_and_post_selections_of_synapse_indices():
+    G = sg.NeuronGroup(4, "x : 1")
+    S = sg.Synapses(G, G)
+    S.connect(condition="i != j")
+    for i in range(4):
+        np.testing.assert_array_equal(S.j[i, :], [j for j in range(4) if j != i])
+        np.testing.assert_array_equal(S[i, :], np.flatnonzero(S.i == i))
+    np.testing.assert_array_equal(S.indices["i > j"], np.flatnonzero(S.i > S.j))
+    np.testing.assert_array_equal(S.indices[1, 2], np.flatnonzero((S.i == 1) & (S.j == 2)))
+
+
+def test_timed_arrays_are_callable_from_python():
+    ta = sg.TimedArray([1.0, 2.0, 3.0] * mV, dt=1 * ms)
+    # Brian2's timestep(): times within 1e-3 dt below a step boundary count as that step.
+    np.testing.assert_allclose(ta(np.array([0.0, 0.99, 0.9995, 1.0, 2.5, 9.0]) * ms) / mV, [1, 1, 2, 2, 3, 3])
+    table = sg.TimedArray(np.arange(6.0).reshape(3, 2), dt=1 * ms)
+    assert table(1.5 * ms, 1) == 3.0
+
+
+@pytest.mark.parametrize("summed_into", ["synapses", "neurons"])
+def test_synapses_onto_and_from_synapses(summed_into):
+    """Brian2's Izhikevich (2007) dopamine: a group's spikes change a variable of another Synapses' synapses;
+    Stimberg et al. (2018): summed variables from and into synapses."""
+    src = sg.SpikeGeneratorGroup(1, [0, 0], [1, 3] * ms)
+    G = sg.NeuronGroup(3, "v : 1")
+    S1 = sg.Synapses(G, G, "d : 1\nw : 1\nboost : 1")
+    S1.connect(condition="i != j")
+    S1.w = "i + 10*j"
+    dopamine = sg.Synapses(src, S1, on_pre="d_post += 0.5")
+    dopamine.connect()
+    objects = [src, G, S1, dopamine]
+    if summed_into == "synapses":
+        A = sg.NeuronGroup(1, "level : 1")
+        A.level = 7.0
+        into = sg.Synapses(A, S1, "boost_post = level_pre : 1 (summed)")
+        into.connect()
+        objects += [A, into]
+    else:
+        B = sg.NeuronGroup(1, "total : 1")
+        out = sg.Synapses(S1, B, "total_post = w_pre : 1 (summed)")
+        out.connect()
+        objects += [B, out]
+    sg.Network(*objects, dt=0.1 * ms).run(5 * ms)
+    np.testing.assert_array_equal(S1.d_, np.full(6, 1.0))
+    if summed_into == "synapses":
+        np.testing.assert_array_equal(S1.boost_, np.full(6, 7.0))
+    else:
+        assert B.total_[0] == S1.w_.sum()
+    with pytest.raises(sg.ModelError, match="do not spike"):
+        sg.Synapses(S1, G, on_pre="v += 1")
+
+
+def test_features_snngen_leaves_out_are_clear_errors():
+    with pytest.raises(sg.ModelError, match="multicompartment"):
+        b2.Soma(50 * b2.umetre)
+    with pytest.raises(sg.ModelError, match="multicompartment"):
+        b2.SpatialNeuron()
+    with pytest.raises(sg.EquationError, match="point current.*SpatialNeuron"):
+        sg.Equations("I : amp (point current)")
+    b2.codegen.target = "numpy"
+    assert b2.prefs.codegen.target == "numpy"

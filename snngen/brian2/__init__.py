@@ -19,6 +19,7 @@ try:  # Brian2 exports pylab's names (numpy's and matplotlib.pyplot's); without 
     from pylab import *  # noqa: F403
 except ImportError:  # pragma: no cover - matplotlib is optional
     from numpy import *  # noqa: F403
+import numpy  # noqa: F401  (Brian2's star import gives the name numpy too)
 import numpy as np  # noqa: F401
 
 from .. import (  # noqa: F401
@@ -55,7 +56,17 @@ from ..groups.subgroup import Subgroup  # noqa: F401
 from ..units import *  # noqa: F403
 from ..units import DimensionMismatchError  # noqa: F401
 from .devices.device import device, get_device, reinit_devices, reset_device, set_device  # noqa: F401
-from .extras import BrianLogger, magic_network, profiling_summary  # noqa: F401
+from .extras import (  # noqa: F401
+    BrianLogger,
+    Cylinder,
+    Morphology,
+    Section,
+    Soma,
+    SpatialNeuron,
+    codegen,
+    magic_network,
+    profiling_summary,
+)
 from .preferences import prefs  # noqa: F401
 
 MagicError = ModelError  # what Brian2 raises when the magic run() cannot tell what to simulate

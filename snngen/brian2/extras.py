@@ -7,7 +7,8 @@ import logging
 from ..errors import ModelError
 from ..runtime.magic import current_magic_network
 
-__all__ = ["BrianLogger", "magic_network", "profiling_summary"]
+__all__ = ["BrianLogger", "Cylinder", "Morphology", "Section", "Soma", "SpatialNeuron", "codegen", "magic_network",
+           "profiling_summary"]
 
 
 class _NoMagicNetwork(ModelError, AttributeError):
@@ -53,6 +54,51 @@ def profiling_summary(net=None, show=None):
     if net is None:
         raise ModelError("profiling_summary(): no network has run")
     return ProfilingSummary(net.profiling_info, show)
+
+
+class _Multicompartment:
+    """Brian2's multicompartment neurons (SpatialNeuron and its morphologies), which snngen does not simulate."""
+
+    def __init__(self, *args, **kwargs):
+        raise ModelError(f"{type(self).__name__}: snngen does not simulate multicompartment neurons (Brian2's "
+                         "SpatialNeuron and morphologies) yet; model the neuron as a point neuron (NeuronGroup)")
+
+
+class SpatialNeuron(_Multicompartment):
+    pass
+
+
+class Morphology(_Multicompartment):
+    pass
+
+
+class Soma(Morphology):
+    pass
+
+
+class Cylinder(Morphology):
+    pass
+
+
+class Section(Morphology):
+    pass
+
+
+class _Codegen:
+    """Brian2's ``codegen`` (the package): ``codegen.target = ...`` sets ``prefs.codegen.target``."""
+
+    def __getattr__(self, name):
+        from .preferences import prefs
+
+        return getattr(prefs.codegen, name)
+
+    def __setattr__(self, name, value):
+        from .preferences import prefs
+
+        setattr(prefs.codegen, name, value)
+
+
+codegen = _Codegen()
 
 
 class BrianLogger:

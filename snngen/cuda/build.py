@@ -128,6 +128,9 @@ def neurongroup(group, prefix, run_namespace, check_nan):
         code += _each(g.index, f"{p}_N * _B") + g.loads + g.body
         if g.threshold is not None:
             code.append(f"{p}_flags[{g.index}] = 1 if ({g.threshold}) else 0")
+            on_spike = g.on_spike(g.index)
+            if on_spike:
+                code += [f"if {p}_flags[{g.index}]:"] + ["    " + line for line in on_spike]
         part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"), group.order, f"{group.name}_stateupdater")
     if g.threshold is not None:
         part.add("groups", compaction(p, group.name), group.order, f"{group.name}_stateupdater")
@@ -136,19 +139,18 @@ def neurongroup(group, prefix, run_namespace, check_nan):
         code = [f"# {group.name}: reset of the neurons that spiked"] + _each("_i", f"{p}_N * _B")
         code += [f"if {p}_flags[_i] == 0:", "    return"] + loads + body
         part.add("resets", Kernel(f"{p}_reset", code, f"{p}_N * _B"), group.order, f"{group.name}_spike_resetter")
-    for k, (op, loads, body) in enumerate(g.regular):
+    for k, (op, (scalar_loads, scalar), (loads, body)) in enumerate(g.regular):
         every = b.arg(f"{p}_rr{k}_every", lambda op=op: op.every(group._net_dt))
-        code = [f"# {op.name}: run regularly"]
-        if op.shared_only:  # (shared) variables: one thread, once
-            code += ["if cuda.grid(1) != 0:", "    return", "_i = 0"]
-            threads, block = "1", 1
-        else:
-            code += _each("_i", f"{p}_N * _B")
-            threads, block = f"{p}_N * _B", 0
+        if scalar:  # statements writing (shared) variables: one thread, once, before the others
+            code = [f"# {op.name}: run regularly, (shared) variables", "if cuda.grid(1) != 0:", "    return",
+                    "_i = 0", f"if _step % {every} != 0:", "    return"] + scalar_loads + scalar
+            part.add(op.when, Kernel(f"{p}_rr{k}s", code, "1", block=1), op.order, op.name)
+        if body:
+            code = [f"# {op.name}: run regularly"] + _each("_i", f"{p}_N * _B")
             if op.span is not None:  # a subgroup's neurons only
                 code += [f"if _i % {p}_N < {op.span[0]} or _i % {p}_N >= {op.span[1]}:", "    return"]
-        code += [f"if _step % {every} != 0:", "    return"] + loads + body
-        part.add(op.when, Kernel(f"{p}_rr{k}", code, threads, block=block), op.order, op.name)
+            code += [f"if _step % {every} != 0:", "    return"] + loads + body
+            part.add(op.when, Kernel(f"{p}_rr{k}", code, f"{p}_N * _B"), op.order, op.name)
     return part
 
 
@@ -254,6 +256,9 @@ def spikemonitor(mon, p):
 def statemonitor(mon, p):
     from ..groups.monitors import value_code
 
+    if hasattr(mon.source, "_resolve_var"):
+        raise ModelError(f"{mon.name}: recording a Synapses object is not supported on the CUDA backend yet; use "
+                         "backend='cpu'")
     src = mon.source._prefix
     b, loads, values = value_code(mon.source, mon.record_variables, neuron_index="_n")
     part = CudaPart(args=dict(b.args))
@@ -389,6 +394,11 @@ def synapses(syn, prefix, run_namespace, check_nan):
     p = prefix
     dt = syn._net_dt
     B = getattr(syn, "_batch", 1)
+    from ..groups.synapses import Synapses
+
+    if isinstance(syn.source, Synapses) or isinstance(syn.target, Synapses):
+        raise ModelError(f"{syn.name}: synapses from or onto synapses are not supported on the CUDA backend yet; use "
+                         "backend='cpu'")
     triggers = [pw.event for pw in syn.pathways.values()] + ([syn.post_pathway.event] if syn.post_pathway else [])
     if any(event != "spike" for event in triggers):
         raise ModelError(f"{syn.name}: pathways triggered by custom events (on_event) are not supported on the CUDA "

@@ -148,6 +148,10 @@ class Equations:
             )
         if name in RESERVED or NOISE_RE.match(name) or name.startswith("lastspike"):
             raise EquationError(f"'{name}' is a reserved name", text=raw, line=lineno, column=lhs_col, token=name)
+        if "point current" in flags:
+            raise EquationError("the flag (point current) belongs to Brian2's SpatialNeuron (multicompartment "
+                                "neurons), which snngen does not simulate yet", text=raw, line=lineno,
+                                column=tail_offset + 1, token="point current")
         bad = flags - FLAGS[kind]
         if bad:
             allowed = ", ".join(sorted(FLAGS[kind]))
@@ -265,23 +269,26 @@ _CONTINUES = ("+", "-", "*", "/", "(", ",", "\\", "=", "<", ">", "and", "or", "n
 
 def _logical_lines(model):
     """``(line number, code, text)`` of each logical line: a line whose code ends with an operator or
-    leaves a parenthesis open continues on the next (comments are dropped from the code)."""
-    pending = None
-    for lineno, raw in enumerate(model.split("\n"), start=1):
-        code = raw.split("#", 1)[0]
-        if pending is not None:
-            first, code_so_far, raw_so_far = pending
-            code, raw = code_so_far.rstrip().rstrip("\\") + " " + code.strip(), raw_so_far + " " + raw.strip()
-            lineno = first
+    leaves a parenthesis open continues on the next, as does one followed by a line starting with ``:``
+    or an operator (comments are dropped from the code)."""
+    lines = model.split("\n")
+    codes = [raw.split("#", 1)[0] for raw in lines]
+    pending = None  # (first line number, code so far, text so far)
+    for k, (raw, code) in enumerate(zip(lines, codes)):
         if not code.strip():
+            continue
+        if pending is None:
+            pending = (k + 1, code, raw)
+        else:
+            first, code_so_far, raw_so_far = pending
+            pending = (first, code_so_far.rstrip().rstrip("\\") + " " + code.strip(), raw_so_far + " " + raw.strip())
+        joined = pending[1]
+        following = next((c.strip() for c in codes[k + 1:] if c.strip()), "")
+        goes_on = (joined.count("(") > joined.count(")") or joined.rstrip().endswith(_CONTINUES)
+                   or (following.startswith((":", "+", "-", "*", "/")) and ":" not in joined.split("=", 1)[-1]))
+        if not goes_on:
+            yield pending
             pending = None
-            continue
-        stripped = code.rstrip()
-        if code.count("(") > code.count(")") or stripped.endswith(_CONTINUES):
-            pending = (lineno, code, raw)
-            continue
-        pending = None
-        yield lineno, code, raw
     if pending is not None:
         yield pending
 

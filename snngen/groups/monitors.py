@@ -60,8 +60,10 @@ def _check_variables(monitor, source, variables):
     if isinstance(variables, str):
         variables = [variables]
     variables = list(variables)
+    synaptic = hasattr(source, "_resolve_var")  # a Synapses object: its neurons' variables too (v_post, v)
     for v in variables:
-        if v not in known and v not in getattr(source, "variables", {}):
+        if v not in known and v not in getattr(source, "variables", {}) and not (
+                synaptic and source._resolve_var(v) is not None):
             raise ModelError(f"{monitor.name}: {source.name} has no variable '{v}'.{suggest(v, known)}")
     return variables
 
@@ -70,7 +72,9 @@ def _dimension(source, name):
     var = source.variables.get(name)
     if var is not None:
         return var.dim
-    return source.equations[name].dim
+    if name in source.equations:
+        return source.equations[name].dim
+    return source.dimension_lookup({})(name)  # a neuron variable read through synapses
 
 
 def value_code(source, names, neuron_index=None):
@@ -80,6 +84,8 @@ def value_code(source, names, neuron_index=None):
     import sympy
 
     src = source._prefix
+    if hasattr(source, "_resolve_var"):  # a Synapses object
+        return _synaptic_value_code(source, names)
     if hasattr(source, "code_builder"):
         b = source.code_builder(src, getattr(source, "_externals", {}), register=False)
     else:
@@ -96,6 +102,23 @@ def value_code(source, names, neuron_index=None):
               for n, e in zip(names, exprs)]
     b.args.clear()  # the group's own arguments: the monitor reads them, the group passes them
     return b, b.loads([e for e in exprs if e is not None]), values
+
+
+def _synaptic_value_code(syn, names):
+    """``value_code`` of a Synapses object: its variables and its neurons' (``x_pre``, ``x_post``, or
+    unsuffixed), for synapse ``_i``."""
+    import sympy
+
+    from ..codegen.optimise import Hoister
+    from .synapse_codegen import _printer, _subs
+
+    p, tgt = syn._prefix, syn.target._prefix
+    dense = syn._state.dense
+    pr = _printer(syn, p, getattr(syn, "_externals", {}), Hoister(lambda name: False), 0)
+    loads = ["_s = _i", f"_ip = {'_s // ' + tgt + '_N' if dense else p + '_pre[_s]'}",
+             f"_jp = {'_s % ' + tgt + '_N' if dense else p + '_post[_s]'}"]
+    values = [pr.doprint(sympy.Symbol(n, real=True).xreplace(_subs(syn))) for n in names]
+    return BlockBuilder(p, {}, {}), loads, values
 
 
 class SpikeMonitor(_Monitor):
@@ -266,6 +289,15 @@ class EventMonitor(SpikeMonitor):
         self._event = event
         super().__init__(source, variables=variables, record=record, when=when, order=order, name=name)
         self.event = event
+
+    @property
+    def num_events(self):
+        """The number of events recorded (counted) so far (Brian2's name; ``num_spikes`` is the same)."""
+        return self.num_spikes
+
+    def event_trains(self, copy=None):
+        """``{index: event times}`` for every neuron of the source (Brian2's name for spike_trains)."""
+        return self.spike_trains(copy)
 
 
 class StateMonitor(_Monitor):

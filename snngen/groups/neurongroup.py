@@ -126,6 +126,13 @@ class NeuronGroup(VariableOwner):
         self._frozen = True
 
     # -- description -----------------------------------------------------------
+    def unless_refractory(self):
+        """The variables that only change while a neuron is not refractory (``(unless refractory)``, with a
+        refractory period): Brian2 conditions every write to them on ``not_refractory``, except the reset's."""
+        if not self.has_refractory:
+            return set()
+        return {n for n in self.equations.diff_names if "unless refractory" in self.equations[n].flags}
+
     @property
     def has_refractory(self):
         """True if the group has a refractory period or condition."""
@@ -260,22 +267,27 @@ class NeuronGroup(VariableOwner):
         b, part = g.builder, Part()
         parallel = self.N >= prefs.parallel_threshold
         part.add("groups", render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=g.loads, idx=g.index,
-                                  body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop),
+                                  body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop,
+                                  on_spike=g.on_spike(g.index), on_spike_k=g.on_spike(f"{prefix}_k")),
                  self.order, f"{self.name}_stateupdater")
         part.parallel = parallel
         b.arg(internal(prefix, "flags"), lambda: self._flags)
         if g.reset is not None:
             part.add("resets", render("cpu/reset.py.j2", ev=f"{prefix}_", name=self.name, loads=g.reset[0],
                                       body=g.reset[1]), self.order, f"{self.name}_spike_resetter")
-        for k, (op, loads, body) in enumerate(g.regular):
+        part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
+                         + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
+        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
+        for k, (op, (scalar_loads, scalar), (loads, body)) in enumerate(g.regular):
             if op.event is not None:  # run_on_event: for the neurons that had the event this step
-                part.add(op.when, render("cpu/reset.py.j2", name=op.name, loads=loads, body=body,
-                                         ev=event_list(self, op.event)), op.order, op.name)
+                part.add(op.when, render("cpu/reset.py.j2", name=op.name, loads=scalar_loads + loads,
+                                         body=scalar + body, ev=event_list(self, op.event)), op.order, op.name)
                 continue
             every = b.arg(internal(prefix, f"rr{k}_every"), lambda op=op: op.every(self._net_dt))
             span = op.span or (0, f"{prefix}_N")
             part.add(op.when, render("cpu/regular.py.j2", name=op.name, every=every, start=span[0], stop=span[1],
-                                     loads=loads, body=body, once=op.shared_only), op.order, op.name)
+                                     scalar_loads=scalar_loads, scalar=scalar, loads=loads, body=body),
+                     op.order, op.name)
         for k, (event, (loads, condition)) in enumerate(g.events.items()):
             ev = f"{prefix}_ev{k}_"
             b.arg(f"{ev}spikes", lambda event=event: self._event_arrays[event][0])
@@ -285,9 +297,6 @@ class NeuronGroup(VariableOwner):
             part.add("thresholds", render("cpu/event.py.j2", name=self.name, event=event, ev=ev, n=f"{prefix}_N",
                                           loads=loads, condition=condition), self.order,
                      f"{self.name}_{event}_thresholder")
-        part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
-                         + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
-        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         part.args = b.args
         return part
 
@@ -367,8 +376,8 @@ class NeuronGroup(VariableOwner):
         if batch:
             b.neuron_index = f"(_i % {prefix}_N)"
         b.extra_names.pop("not_refractory", None)
-        if self._reset or self.has_refractory:
-            reset = self._reset_code(b, prefix, subs)
+        if self._reset:
+            reset = statement_code(b, prefix, subs, self._reset, DRAW_RESET)
         regular = self._regular_code(b, prefix, subs)
         events = {}
         if "not_refractory" in self.variables:  # conditions may read it (Brian2's not_refractory)
@@ -377,7 +386,14 @@ class NeuronGroup(VariableOwner):
             expr = condition.expr.xreplace(subs)
             events[event] = (b.loads([expr]), b.expression(expr, draw_base=DRAW_THRESHOLD + 500))
         b.extra_names.pop("not_refractory", None)
+        def on_spike(index):  # at the threshold, as Brian2: a neuron is refractory from the step it spikes
+            if not self.has_refractory or threshold is None:
+                return []
+            return [f"{variable(prefix, 'lastspike')}[{index}] = _step",
+                    f"{variable(prefix, 'not_refractory')}[{index}] = False"]
+
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
+                               on_spike=on_spike,
                                regular=regular, events=events, prologue=b.prologue(),
                                has_loop=bool(rhs) or threshold is not None or self.has_refractory)
 
@@ -423,14 +439,6 @@ class NeuronGroup(VariableOwner):
             return f"not ({code})"  # refractory while the condition holds (Brian2's semantics)
         return f"(_step - {variable(b.p, 'lastspike')}[{b.index}]) >= int(({code}) / dt + 0.001)"
 
-    def _reset_code(self, b, prefix, subs):
-        loads, body = statement_code(b, prefix, subs, self._reset, DRAW_RESET)
-        stores = []
-        if self.has_refractory:
-            stores += [f"{variable(prefix, 'lastspike')}[_i] = _step",
-                       f"{variable(prefix, 'not_refractory')}[_i] = False"]
-        return loads, body + stores
-
     # -- run_regularly -----------------------------------------------------------------
     def run_regularly(self, code, dt=None, when="start", order=0, name=None):
         """Run the statements ``code`` for every neuron every ``dt`` (every step if None), compiled into the
@@ -462,14 +470,23 @@ class NeuronGroup(VariableOwner):
         object.__setattr__(self, "_external_names", None)  # the new statements may use new names
 
     def _regular_code(self, b, prefix, subs):
-        """[(operation, loads, body)] of the group's run_regularly operations, for element ``_i``."""
+        """[(operation, (scalar loads, scalar body), (loads, body))] of the group's run_regularly and
+        run_on_event operations: the scalar part (statements writing (shared) variables) once, the rest for
+        element ``_i``."""
         out = []
         for k, op in enumerate(self._regular):
             saved = b.neuron_index, dict(b.extra_names)
             if op.span is not None:  # a subgroup's: i and N are the subgroup's
                 b.neuron_index = f"({saved[0] or '_i'} - {op.span[0]})"
                 b.extra_names["N"] = f"{float(op.span[1] - op.span[0])!r}"
-            out.append((op,) + statement_code(b, prefix, subs, op.statements, 7000 + 100 * k))
+            scalar = statement_code(b, prefix, subs, op.scalar, 7000 + 100 * k) if op.scalar else ([], [])
+            # Brian2's conditional write: run_regularly leaves (unless refractory) variables of refractory
+            # neurons alone; run_on_event code is a reset, which writes them
+            guarded = self.unless_refractory() if op.event is None else set()
+            vector = (statement_code(b, prefix, subs, op.vector, 7000 + 100 * k + 50,
+                                     {t: f"{variable(prefix, 'not_refractory')}[_i]" for t in guarded})
+                      if op.vector else ([], []))
+            out.append((op, scalar, vector))
             b.neuron_index, b.extra_names = saved
         return out
 
@@ -498,10 +515,12 @@ def check_statement_units(what, statements, lookup, dim_of_target):
                             f"units {target_dim}")
 
 
-def statement_code(b, prefix, subs, statements, draw_base):
+def statement_code(b, prefix, subs, statements, draw_base, conditions=None):
     """``(loads, body)`` of statements ``[(target, op, parsed)]`` run in order for element ``_i``: each reads
     the values the previous ones wrote, and every target is stored back at the end.  A target that is not
-    one of the builder's arrays is a temporary: a local of the code, never stored."""
+    one of the builder's arrays is a temporary: a local of the code, never stored.  ``conditions``: target ->
+    code of the condition under which a statement may change it (Brian2's conditional write)."""
+    conditions = conditions or {}
     temps = {t for t, _, _ in statements if t not in b.arrays}
     for t in temps:
         b.extra_names[t] = f"{b.local}{t}"
@@ -515,7 +534,8 @@ def statement_code(b, prefix, subs, statements, draw_base):
     loads = b.loads([e for _, e in stmts], extra=[t for t, _ in stmts if t not in temps])
     hoisted = [(t, b.hoister(e)) for t, e in stmts]
     pr = b.printer(draw_base)
-    body = [f"{b.local}{t} = {pr.doprint(e)}" for t, e in hoisted]
+    body = [f"{b.local}{t} = {pr.doprint(e)}" if t not in conditions else
+            f"{b.local}{t} = {pr.doprint(e)} if {conditions[t]} else {b.local}{t}" for t, e in hoisted]
     shared = b.shared
     stores = sorted({f"{variable(prefix, t)}[{0 if t in shared else '_i'}] = {b.local}{t}" for t, _ in stmts
                      if t not in temps})

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.names import LOCAL, internal, user
+from ..codegen.blocks import called_names, symbols_of
+from ..codegen.names import LOCAL, internal, user, variable
 from ..codegen.render import render
 from ..equations.dimensions import dimension_of
 from ..equations.parser import parse_expression, suggest
@@ -66,9 +67,9 @@ class PoissonInput:
         if self._weight is None:
             return {}
         target = self.target
-        names = {s.name for s in self._weight.expr.free_symbols} - target.own_names()
+        names = symbols_of([self._weight.expr]) - target.own_names()
         return resolve(names, f"the weight of {self.name}", len(target), target.namespace, run_namespace,
-                       previous=previous)
+                       previous=previous, called=called_names([self._weight.expr]))
 
     def build(self, prefix, run_namespace, check_nan=False):
         b, loads, target, value, once = self.code(prefix, run_namespace)
@@ -107,7 +108,13 @@ class PoissonInput:
         b.arg(internal(prefix, "stream"), lambda: self._stream)
         draw = (f"_binomial(_seed, {prefix}_stream, _i, _step, {_DRAW}, {prefix}_n, {prefix}_p)")
         shared = "shared" in var.flags
-        return b, loads, f"{b.arrays[self.target_var]}[{0 if shared else '_i'}]", f"{draw}*({code})", shared
+        value = f"{draw}*({code})"
+        owner = getattr(target, "group", target)  # a subgroup's variables are its group's
+        guarded = owner.unless_refractory() if hasattr(owner, "unless_refractory") else set()
+        if not shared and self.target_var in guarded:
+            # Brian2's conditional write: no input into an (unless refractory) variable of a refractory neuron
+            value = f"({value} if {variable(tp, 'not_refractory')}[_i] else 0.0)"
+        return b, loads, f"{b.arrays[self.target_var]}[{0 if shared else '_i'}]", value, shared
 
     def _target_prefix(self):
         prefix = getattr(self.target, "_prefix", None)

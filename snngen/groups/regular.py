@@ -49,12 +49,15 @@ class RegularOperation:
             if "constant" in var.flags:
                 raise EquationError(f"{self.name} assigns to '{target}', which is (constant)",
                                     text=parsed.line_text, line=parsed.line, token=target)
-        written = [t for t, _, _ in self.statements if t not in temps]
-        shared = [t for t in written if "shared" in variables[t].flags]
-        if shared and len(shared) != len(written):
-            raise ModelError(f"{self.name}: statements write both (shared) variables ({', '.join(shared)}) and "
-                             "per-element ones; split them into two run_regularly calls")
-        self.shared_only = bool(shared)
+        # as in Brian2: the statements writing (shared) variables come first and run once; the others run
+        # for each element, after them
+        is_shared = [t not in temps and "shared" in variables[t].flags for t, _, _ in self.statements]
+        k = next((n for n, shared in enumerate(is_shared) if not shared), len(is_shared))
+        if any(is_shared[k:]):
+            target = self.statements[k + is_shared[k:].index(True)][0]
+            raise ModelError(f"{self.name}: '{target}' is (shared): statements writing (shared) variables must "
+                             "come before the others (they run once, the others once per element)")
+        self.scalar, self.vector = self.statements[:k], self.statements[k:]
 
     def every(self, dt):
         """Steps of a network with time step ``dt`` between two runs of the statements."""

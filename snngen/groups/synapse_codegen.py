@@ -438,6 +438,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                                     tev=event_list(syn.target, syn.post_pathway.event),
                                     homogeneous=d.homogeneous, **index), 1, f"{syn.name}_post")
     pr = _printer(syn, p, externals, hoister, 0)
-    part.prologue = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
+    # {p}_N: the number of synapses, for synapses whose source or target is this object
+    hoisted = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
+    part.prologue = [f"{p}_N = {p}_nsyn"] + hoisted
     part.args = args
     return part

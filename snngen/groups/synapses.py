@@ -46,7 +46,7 @@ class SynapticView(VariableView):
     def _pairs(self, key):
         syn = getattr(self, "_owner", None)
         if syn is not None and isinstance(key, tuple) and len(key) == 2 and self.ndim == 1:
-            return syn.indices(*key)
+            return syn._pair_indices(*key)
         return None
 
     def __getitem__(self, key):
@@ -56,6 +56,56 @@ class SynapticView(VariableView):
     def __setitem__(self, key, value):
         k = self._pairs(key)
         self._assign(self._condition(key, level=1) if k is None else k, value)
+
+
+class _ByPair(np.ndarray):
+    """A per-synapse array that also takes Brian2's ``[i, j]`` (pre, post) selections."""
+
+    @classmethod
+    def of(cls, syn, values):
+        out = values.view(cls)
+        out._syn = syn
+        return out
+
+    def __array_finalize__(self, obj):
+        self._syn = getattr(obj, "_syn", None)
+
+    def __getitem__(self, key):
+        if self._syn is not None and isinstance(key, tuple) and len(key) == 2 and self.ndim == 1:
+            return np.asarray(self)[self._syn._pair_indices(*key)]
+        result = super().__getitem__(key)
+        return np.asarray(result) if isinstance(result, np.ndarray) else result
+
+
+class _Indexer:
+    """``S.indices[...]``: synapse numbers from (pre, post) selections or a condition."""
+
+    def __init__(self, syn):
+        self.syn = syn
+
+    def __call__(self, i, j):
+        return self.syn._pair_indices(i, j)
+
+    def __getitem__(self, key):
+        syn = self.syn
+        if isinstance(key, str):
+            from ..runtime.initialise import compute
+
+            values = compute(syn, key, np.zeros(syn.N), f"the condition {key!r} on {syn.name}", None, 1)
+            return np.flatnonzero(values != 0)
+        if isinstance(key, tuple) and len(key) == 2:
+            return syn._pair_indices(*key)
+        return np.arange(syn.N)[key]
+
+
+class _DelayView(SynapticView):
+    """A pathway's delays: writing into them changes the structure of the propagation code."""
+
+    def _assign(self, key, value):
+        super()._assign(key, value)
+        owner = getattr(self, "_owner", None)
+        if owner is not None:
+            owner._structure_version += 1
 
 
 class Pathway:
@@ -85,10 +135,16 @@ class Pathway:
 
     @property
     def delay(self):
+        """The delays, one per synapse (a view: ``S.delay["i == 0"] = ...`` sets some of them)."""
         var = self.syn.variables.get(self.delay_variable)
         if var is None:
-            return self.default_delay * second
-        return SynapticView.of(self.syn, var)
+            if self.syn.N == 0:
+                return self.default_delay * second
+            self.syn._add_variable(self.delay_variable, second.dim, self.syn.N, np.float64, "internal",
+                                   fill=self.default_delay)
+            var = self.syn.variables[self.delay_variable]
+            self.syn._structure_version += 1
+        return _DelayView.of(self.syn, var)
 
     @delay.setter
     def delay(self, value):
@@ -148,12 +204,10 @@ class Synapses(VariableOwner):
         self.source = source
         self.target = source if target is None else target
         for end, group in (("source", self.source), ("target", self.target)):
-            if isinstance(group, Synapses):
-                raise ModelError(f"{self.name}: the {end} is a Synapses object ({group.name}); synapses onto or from "
-                                 "synapses (Brian2's modulatory synapses) are not supported yet: give the variable "
-                                 "to a NeuronGroup with one neuron per synapse and link it")
+            # a Synapses object as an end (Brian2's synapses onto synapses): its synapses are the elements
             if not hasattr(group, "variables") or not hasattr(group, "N"):
-                raise ModelError(f"{self.name}: the {end} must be a group of neurons, not {type(group).__name__}")
+                raise ModelError(f"{self.name}: the {end} must be a group of neurons or a Synapses object, not "
+                                 f"{type(group).__name__}")
         self.equations = model if isinstance(model, Equations) else Equations(model)
         self._method = method
         self._stream = new_stream()
@@ -177,6 +231,12 @@ class Synapses(VariableOwner):
                 raise ModelError(f"{self.name}: pathway names must be identifiers other than 'post', not {name!r}")
             self.pathways[name] = Pathway(self, name, self._statements(code, f"on_pre[{name!r}]"), delays.get(name))
         self.on_post = self._statements(on_post, "on_post")
+        for end, group, code, what in (("source", self.source, codes, "on_pre"),
+                                       ("target", self.target, on_post, "on_post")):
+            if isinstance(group, Synapses) and code:
+                raise ModelError(f"{self.name}: the {end} is a Synapses object ({group.name}), whose synapses do not "
+                                 f"spike: there is nothing to trigger {what} (summed variables, clock-driven "
+                                 "equations and the other end's pathways work)")
         # on_post's delay (Brian2's delay={"post": ...} or S.post.delay = ...)
         self.post_pathway = Pathway(self, "post", self.on_post, delays.get("post"), prepost="post") \
             if on_post is not None else None
@@ -266,17 +326,21 @@ class Synapses(VariableOwner):
 
     @property
     def i(self):
-        """Presynaptic index of every synapse."""
+        """Presynaptic index of every synapse (a copy; ``S.i[i, j]`` selects by pre and post index)."""
         if self._dense:
-            return np.repeat(np.arange(len(self.source), dtype=np.int32), len(self.target))
-        return self._pre.copy()
+            values = np.repeat(np.arange(len(self.source), dtype=np.int32), len(self.target))
+        else:
+            values = self._pre.copy()
+        return _ByPair.of(self, values)
 
     @property
     def j(self):
-        """Postsynaptic index of every synapse."""
+        """Postsynaptic index of every synapse (a copy; ``S.j[i, :]``: the targets of neuron i)."""
         if self._dense:
-            return np.tile(np.arange(len(self.target), dtype=np.int32), len(self.source))
-        return self._post.copy()
+            values = np.tile(np.arange(len(self.target), dtype=np.int32), len(self.source))
+        else:
+            values = self._post.copy()
+        return _ByPair.of(self, values)
 
     @property
     def on_pre(self):
@@ -418,8 +482,18 @@ class Synapses(VariableOwner):
         return {"N_incoming": incoming[j], "N_outgoing": outgoing[i], "N_incoming_post": incoming,
                 "N_outgoing_pre": outgoing}[name]
 
-    def indices(self, i, j):
-        """Synapse numbers of the pairs ``(i, j)`` (ints, slices or arrays; all synapses per pair)."""
+    @property
+    def indices(self):
+        """Synapse numbers: ``S.indices[i, j]`` (ints, slices or arrays; all synapses of each pair),
+        ``S.indices["i > j"]`` (a condition), ``S.indices(i, j)``."""
+        return _Indexer(self)
+
+    def __getitem__(self, key):
+        """``S[i, j]`` or ``S["condition"]``: the synapse numbers (Brian2's synaptic subgroups; usable as a
+        StateMonitor's ``record=``)."""
+        return self.indices[key]
+
+    def _pair_indices(self, i, j):
         pre, post = self.i, self.j
         return np.flatnonzero(_match(pre, i, len(self.source)) & _match(post, j, len(self.target)))
 

@@ -37,6 +37,20 @@ class TimedArray:
     def nargs(self):
         return self.values.ndim
 
+    def __call__(self, t, i=None):
+        """The values at time(s) ``t`` (and index ``i`` for 2-D values), from Python: the same rule as in
+        model code (the sample of step ``floor(t/dt + 0.001)``, the last one past the end)."""
+        from ..units import Quantity
+
+        if get_dimensions(t) != get_dimensions(second):
+            raise ModelError(f"a TimedArray is called with a time, not {t!r}")
+        k = np.clip(np.floor(np.asarray(t, dtype=float) / self.dt + 0.001).astype(np.int64), 0,
+                    self.values.shape[0] - 1)
+        if (i is None) != (self.nargs == 1):
+            raise ModelError(f"this TimedArray takes {self.nargs} argument(s)")
+        out = self.values[k] if i is None else self.values[k, np.asarray(i, dtype=np.int64)]
+        return out if self.dim.is_dimensionless else Quantity(out, self.dim)
+
     def code(self, array_name, dt_name, args):
         """Numba code for a call with the printed ``args``."""
         if len(args) != self.nargs:

@@ -7,6 +7,7 @@ Order: the object's own ``namespace=`` dict, then the namespace given to
 from __future__ import annotations
 
 import numbers
+import os
 import sys
 
 import numpy as np
@@ -18,9 +19,16 @@ from ..units import DIMENSIONLESS, UNITS, Quantity, get_dimensions, second
 SPECIAL_DIMS = {"t": second.dim, "dt": second.dim, "i": DIMENSIONLESS, "N": DIMENSIONLESS}
 
 
-def caller_namespace(level):
-    """The locals and globals of the frame ``level`` frames above the caller."""
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def caller_namespace(level=0):
+    """The locals and globals of the user's code that called into snngen: the first frame, going up
+    from ``level`` frames above the caller, whose code is not snngen's own (however many of snngen's
+    functions, properties and setters lie between)."""
     frame = sys._getframe(level + 1)
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
     ns = dict(frame.f_globals)
     ns.update(frame.f_locals)
     return ns
