@@ -388,15 +388,22 @@ class Quantity(np.ndarray):
             return NotImplemented
         if out is not None:
             for o, d in zip(out, out_dims, strict=True):
-                if d is not DIMENSIONLESS and not isinstance(o, Quantity):
+                # a plain array that is also an input: numpy reusing a temporary (``a.flatten()*second``
+                # on a large a) or ``np.multiply(a, second, out=a)``: a holds the SI values and the
+                # result is a Quantity view of it
+                if d is not DIMENSIONLESS and not isinstance(o, Quantity) and not any(o is x for x in inputs):
                     raise UnitError(f"Cannot store a result in {d} in a plain array")
             kwargs["out"] = tuple(_plain(o) for o in out)
         result = getattr(ufunc, method)(*[_plain(x) for x in inputs], **kwargs)
         if out is not None:
+            results = []
             for o, d in zip(out, out_dims, strict=True):
                 if isinstance(o, Quantity):
                     o.dim = d
-            return out[0] if len(out) == 1 else out
+                elif d is not DIMENSIONLESS:
+                    o = _wrap(o.view(np.ndarray), d)
+                results.append(o)
+            return results[0] if len(results) == 1 else tuple(results)
         if method == "at" or ufunc.nout == 1:
             return None if method == "at" else _wrap(result, out_dims[0])
         return tuple(_wrap(r, d) for r, d in zip(result, out_dims, strict=True))

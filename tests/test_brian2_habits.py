@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import snngen as sg
-from snngen.units import ms
+from snngen.units import ms, mV
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +117,51 @@ def test_magic_store_and_restore():
     assert G.v_[0] == 0.0
     net = sg.run(2 * ms)
     assert G.v_[0] == first and float(net.t / ms) == pytest.approx(2.0)
+
+
+def test_state_monitor_rows_by_neuron_index_and_its_record_attribute():
+    """Brian2's M[i].v is the trace of neuron i (its index in the group, not its row); M.record lists them."""
+    G = sg.NeuronGroup(5, "dv/dt = (i + 1)/ms : 1", method="euler")
+    M = sg.StateMonitor(G, "v", record=[3, 1])
+    sg.Network(G, M, dt=0.1 * ms).run(0.5 * ms)
+    assert M.record.tolist() == [3, 1]
+    np.testing.assert_allclose(M[1].v_, 0.2 * np.arange(5), rtol=1e-12)
+    np.testing.assert_allclose(M[3].v_, 0.4 * np.arange(5), rtol=1e-12)
+    assert sg.StateMonitor(G, "v", record=True).record.tolist() == [0, 1, 2, 3, 4]
+    with pytest.raises((IndexError, sg.ModelError)):
+        M[2]
+
+
+def test_group_indices_and_get_set_states():
+    G = sg.NeuronGroup(3, "v : volt\nk : integer")
+    G.v = [1, 2, 3] * mV
+    assert G.i.tolist() == [0, 1, 2]
+    states = G.get_states()
+    assert set(states) == {"v", "k", "i", "N"} and states["N"] == 3
+    np.testing.assert_allclose(states["v"] / mV, [1, 2, 3])
+    G.set_states({"v": [4, 5, 6] * mV, "k": [1, 2, 3]})
+    np.testing.assert_allclose(G.get_states(["v"], units=False)["v"], [0.004, 0.005, 0.006])
+    assert G.k.tolist() == [1, 2, 3]
+    with pytest.raises(sg.UnitError):
+        G.set_states({"v": [1, 2, 3]})
+    with pytest.raises(sg.ModelError, match="no variable 'w'"):
+        G.set_states({"w": 1})
+
+
+def test_spike_monitor_count_is_a_copy_it_and_variables_and_state_monitor_when():
+    """Brian2's Diehl & Cook script compares count[:] before and after a run (a copy); M.it; values at the
+    spikes (SpikeMonitor(variables=)); StateMonitor(when="thresholds") sees the state before the reset."""
+    G = sg.NeuronGroup(2, "dv/dt = (i + 1)*1.25/ms : 1", threshold="v > 1", reset="v = 0", method="euler")
+    M = sg.SpikeMonitor(G, variables="v")
+    S = sg.StateMonitor(G, "v", record=True, when="thresholds")
+    net = sg.Network(G, M, S, dt=0.1 * ms)
+    net.run(1 * ms)
+    before = M.count[:]
+    net.run(1 * ms)
+    assert before.tolist() == [1, 2] and M.count.tolist() == [2, 4]  # the copy did not move
+    i, t = M.it
+    assert list(zip(i.tolist(), np.round(t / ms, 6).tolist())) == [
+        (1, 0.4), (0, 0.8), (1, 0.9), (1, 1.4), (0, 1.7), (1, 1.9)]
+    assert M.v_.tolist() == [1.25, 1.125, 1.25, 1.25, 1.125, 1.25]  # after the update, before the reset
+    assert S.v_[0, :10].tolist() == [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 0.125]
+    assert S.v_[1, 4] == 1.25 and S.v_[1, 5] == 0.25  # recorded at its spike, before the reset

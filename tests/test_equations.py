@@ -46,6 +46,7 @@ def test_rand_call_sites_are_distinct():
         ("dv/dt = -v/tau : volt (unles refractory)", 1, None, "unles refractory"),
         ("x : volt\nx : volt", 2, None, "x"),
         ("dt/dt = 1 : 1", 1, None, "t"),
+        ("v : 1\ndx/dt = (v > 0)*x/second : 1", 2, 10, "v > 0"),  # a condition in arithmetic: int(...)
     ],
 )
 def test_malformed_lines_name_line_column_and_token(model, line, column, token):

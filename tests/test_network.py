@@ -121,6 +121,24 @@ def test_spike_generator_times_are_exact_and_duplicates_rejected():
         sg.Network(bad, dt=0.1 * ms).run(1 * ms)
 
 
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_spike_generator_repeats_every_period(backend):
+    """Brian2's period=: the pattern starts again every period, also across runs that end mid-period."""
+    G = sg.SpikeGeneratorGroup(3, [2, 0, 1], [0.0, 0.3, 0.3] * ms, period=0.5 * ms)
+    m = sg.SpikeMonitor(G)
+    net = sg.Network(G, m, dt=0.1 * ms, backend=backend)
+    net.run(0.7 * ms)
+    net.run(1.1 * ms)
+    got = sorted(zip(np.round(m.t_ / 1e-4).astype(int).tolist(), m.i.tolist()))
+    assert got == sorted((5 * k + s, i) for k in range(4) for s, i in [(0, 2), (3, 0), (3, 1)] if 5 * k + s < 18)
+    with pytest.raises(sg.ModelError, match="before the period"):
+        sg.Network(sg.SpikeGeneratorGroup(1, [0], [0.5] * ms, period=0.5 * ms), dt=0.1 * ms).run(1 * ms)
+    with pytest.raises(sg.ModelError, match="whole number of steps"):
+        sg.Network(sg.SpikeGeneratorGroup(1, [0], [0.1] * ms, period=0.55 * ms), dt=0.1 * ms).run(1 * ms)
+    with pytest.raises(sg.ModelError, match="period must be a time"):
+        sg.SpikeGeneratorGroup(1, [0], [0.1] * ms, period=5)
+
+
 def test_state_monitor_records_subexpressions_subsets_and_coarser_dt():
     G = sg.NeuronGroup(3, "dv/dt = -v/tau : 1\nw = 2*v : 1", namespace={"tau": 10 * ms})
     G.v_ = [1.0, 2.0, 3.0]
@@ -243,13 +261,43 @@ def test_magic_run_and_progress_report():
     assert calls and calls[-1] == (100, 100)
 
 
+def test_durations_that_are_not_whole_steps_end_where_brian2_ends():
+    """Brian2 rounds the end time of a run up to a step (the nearest one when within 1e-4 dt), so
+    repeated runs of 56.67 ms (Clopath et al. 2010) neither drift nor rerun a step."""
+    G = sg.NeuronGroup(1, "dn/dt = 1/second : 1", method="euler")  # n counts the steps taken (in dt units)
+    net = sg.Network(G, dt=0.1 * ms)
+    steps = []
+    for duration in [0.25 * ms, 0.25 * ms, 0.1000001 * ms, 0.05 * ms, 0 * ms, 56.666666 * ms, 56.666666 * ms]:
+        before = net.step
+        net.run(duration)
+        steps.append(net.step - before)
+    # ends: 2.5 -> 3, 5.5 -> 6, 7.000001 -> 7 (within 1e-4), 7.5 -> 8, 8, 574.67 -> 575, 1141.67 -> 1142
+    assert steps == [3, 3, 1, 1, 0, 567, 567]
+    assert G.n_[0] * 1e4 == pytest.approx(1142, rel=1e-12)
+
+
+def test_brian2_report_callbacks_get_elapsed_completed_start_and_duration():
+    G = sg.NeuronGroup(1, "v : 1")
+    net = sg.Network(G, dt=0.1 * ms)
+    net.run(1 * ms)
+    calls = []
+
+    def report(elapsed, completed, start, duration):  # Brian2's signature
+        calls.append((elapsed, completed, start, duration))
+
+    net.run(2 * ms, report=report, report_period=0 * second)
+    assert calls[0][1] == 0.0 and calls[-1][1] == 1.0
+    assert all(float(c[0] / second) >= 0 and c[0].dim == second.dim for c in calls)
+    assert float(calls[-1][2] / ms) == pytest.approx(1.0) and float(calls[-1][3] / ms) == pytest.approx(2.0)
+
+
 def test_bad_durations_and_prefs():
     G = sg.NeuronGroup(1, "v : 1")
     net = sg.Network(G, dt=0.1 * ms)
     with pytest.raises(sg.ModelError, match="time"):
         net.run(5 * mV)
-    with pytest.raises(sg.ModelError, match="multiple of dt"):
-        net.run(0.05 * ms)
+    with pytest.raises(sg.ModelError, match="negative"):
+        net.run(-1 * ms)
     with pytest.raises(AttributeError, match="dtype"):
         sg.prefs.dtyp = "float32"
 

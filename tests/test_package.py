@@ -109,3 +109,68 @@ def test_installed_wheel_runs_the_cuda_backend_on_the_simulator(venv_python, tmp
         print("ok")
         """, tmp_path)
     assert out.strip() == "ok"
+
+
+def test_installed_wheel_meets_the_engine_soundness_bar(venv_python, tmp_path):
+    """Issue 10's bar, from the installed wheel outside the checkout: names that cannot inject or collide,
+    calls of numbers as clear errors, seeds that reproduce, random delays, HH through its removable
+    singularities, and a Brian2 script run unmodified with ``python -m snngen.brian2``."""
+    out = _run(venv_python, """
+        import numpy as np
+        import snngen as sg
+        from snngen import models
+        from snngen.units import Hz, ms, mV
+        try:
+            sg.NeuronGroup(1, "v : 1", name="g\\nimport os")
+            print("name accepted")
+        except sg.ModelError as e:
+            print("name error ok")
+        try:
+            G = sg.NeuronGroup(2, "dv/dt = 1/ms : 1\\nspikes : 1", threshold="v > 1", reset="v = 0; spikes += 1")
+            print("spikes accepted")
+        except sg.ModelError as e:
+            print("spikes error ok" if "my_spikes" in str(e) else str(e))
+        try:
+            H = sg.NeuronGroup(1, "dv/dt = -v/tau(t) : 1", namespace={"tau": 10 * ms})
+            sg.Network(H).run(1 * ms)
+            print("tau(t) accepted")
+        except sg.ModelError as e:
+            print("tau(t) error ok")
+        def build():
+            P = sg.PoissonGroup(50, 100 * Hz)
+            Q = sg.NeuronGroup(5, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+            S = sg.Synapses(P, Q, on_pre="v += 0.3")
+            S.connect(p=0.5)
+            S.delay = "rand()*5*ms"
+            M = sg.SpikeMonitor(Q)
+            sg.Network(P, Q, S, M).run(50 * ms)
+            return M.i.tolist(), M.t_.tolist()
+        sg.seed(7); first = build()
+        build()
+        sg.seed(7); second = build()
+        print("seed", first == second and len(first[0]) > 0)
+        for v0 in (-40, -55):
+            hh = models.HH(1)
+            hh.v = v0 * mV
+            sg.Network(hh, check_nan=True).run(5 * ms)
+            print("HH", v0, bool(np.isfinite(hh.v_).all()))
+        """, tmp_path)
+    lines = out.strip().splitlines()
+    assert lines[0] == "name error ok" and lines[2] == "tau(t) error ok", out
+    assert lines[1] == "spikes error ok", out  # G.spikes is the group's own: a clear error naming a new name
+    assert lines[3:] == ["seed True", "HH -40 True", "HH -55 True"], out
+    script = tmp_path / "brian2_script.py"
+    script.write_text(textwrap.dedent("""
+        from brian2 import *
+        G = NeuronGroup(10, 'dv/dt = (1.2 - v)/(10*ms) : 1 (unless refractory)', threshold='v > 1', reset='v = 0',
+                        refractory=2*ms, method='exact')
+        M = SpikeMonitor(G)
+        run(50*ms)
+        print(M.num_spikes)
+        """))
+    env = dict(os.environ, SNNGEN_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH="")
+    ran = subprocess.run([str(venv_python), "-m", "snngen.brian2", str(script)], cwd=tmp_path, capture_output=True,
+                         text=True, env=env, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    # v reaches 1 after 10 ms * ln(6) = 17.9 ms, then every 2 ms + 17.9 ms: spikes at 17.9 and 37.8 ms, for 10
+    assert int(ran.stdout.split()[-1]) == 20

@@ -60,3 +60,16 @@ def test_objects_created_before_and_after_a_seed_draw_independent_numbers():
     C.v = "rand()"
     A.v = "rand()"
     assert A._stream == C._stream and not np.array_equal(A.v_, B.v_)
+
+
+def test_without_seed_numpy_seed_reproduces_a_run(monkeypatch):
+    """Brian2's targets draw from numpy's global generator, so Brian2 scripts call np.random.seed(n)
+    (advanced/stochastic_odes.py): until snngen.seed() is called, streams come from numpy's generator."""
+    from snngen.runtime import random as _random
+
+    monkeypatch.setitem(_random._state, "seed", None)
+    np.random.seed(12347)
+    first = _network()
+    np.random.seed(12347)
+    assert _network() == first and len(first[0]) > 20
+    assert _network() != first  # numpy's generator moved on: fresh draws

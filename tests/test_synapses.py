@@ -490,6 +490,16 @@ def test_connect_with_brian2s_generator_syntax():
     assert set(zip(T.i.tolist(), T.j.tolist())) == pairs and T.N == len(pairs)
     with pytest.raises(sg.ModelError, match="outside.*skip_if_invalid"):
         sg.Synapses(G, G).connect(j="k for k in range(i - 2, i + 2)")
+    # 'EXPR if COND' (Stimberg et al. 2018): one target per i where COND holds; N_post is no post variable
+    H = sg.NeuronGroup(25, "v : 1")
+    U = sg.Synapses(G, H)
+    U.connect(j="i if i < N_post")
+    assert U.i.tolist() == U.j.tolist() == list(range(25))
+    V = sg.Synapses(G, H)
+    V.connect(j="24 - i//2 if i % 3 == 0 and i < 50")
+    assert list(zip(V.i.tolist(), V.j.tolist())) == [(i, 24 - i // 2) for i in range(0, 50, 3)]
+    with pytest.raises(sg.ModelError, match="j = '24 - i//2 if i % 3 == 0' gives a target outside"):
+        sg.Synapses(G, H).connect(j="24 - i//2 if i % 3 == 0")
 
 
 def test_connect_sample_draws_with_probability_p():
@@ -557,3 +567,38 @@ def test_on_post_delays_on_the_cuda_backend():
         return S.w_.copy()
 
     np.testing.assert_allclose(run("cuda"), run("cpu"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_synaptic_code_reads_the_neurons_subexpressions(backend):
+    """Tetzlaff et al. (2015): F_pre and F_post name the neurons' subexpression F in a clock-driven
+    synaptic equation, a summed variable and on_pre code; i inside F is the neuron's own index."""
+    G = sg.NeuronGroup(3, "dv/dt = -v/(10*ms) : 1\nF = 2*v + c + i : 1\nc : 1\nI : 1", name="G")
+    G.v = [1.0, 2.0, 3.0]
+    G.c = [10.0, 20.0, 30.0]
+    src = sg.SpikeGeneratorGroup(3, [0, 2], [0.2, 0.3] * ms)
+    S = sg.Synapses(G, G, "dw/dt = F_pre*F_post/second : 1 (clock-driven)\nI_post = w*F_pre : 1 (summed)",
+                    method="euler", name="S")
+    S.connect(condition="i != j")
+    T = sg.Synapses(src, G, "x : 1", on_pre="x += F", name="T")  # unsuffixed: the target's
+    T.connect(j="i")
+    sg.Network(G, src, S, T, dt=0.1 * ms, backend=backend).run(0.5 * ms)
+    v, c, k = np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0]), np.arange(3.0)
+    pairs = [(a, b) for a in range(3) for b in range(3) if a != b]
+    w, x, I = np.zeros(len(pairs)), np.zeros(3), np.zeros(3)
+    for step in range(5):  # groups slot: the summed I, G's update, then S's (names); synapses slot: T
+        F = 2 * v + c + k
+        I = np.array([sum(w[n] * F[a] for n, (a, b) in enumerate(pairs) if b == post) for post in range(3)])
+        v = v * np.exp(-0.01)
+        F = 2 * v + c + k
+        w = w + 1e-4 * np.array([F[a] * F[b] for a, b in pairs])
+        if step == 2:
+            x[0] += F[0]
+        if step == 3:
+            x[2] += F[2]
+    np.testing.assert_allclose(S.w_, w, rtol=1e-12)
+    np.testing.assert_allclose(G.I_, I, rtol=1e-12)
+    np.testing.assert_allclose(T.x_, x, rtol=1e-12)
+    assert x[0] > 10 and x[2] > 30
+    with pytest.raises(sg.EquationError, match="'F_post', which is a subexpression of G"):
+        sg.Synapses(G, G, on_pre="F_post += 1")

@@ -850,3 +850,15 @@ def test_get_unit_and_other_helpers():
     assert units.exprel(0.0) == 1.0 and units.exprel(1.0) == pytest.approx(math.e - 1)
     with pytest.raises(UnitError):
         units.exprel(1 * mV)
+
+
+def test_numpy_reusing_a_temporary_as_the_output_keeps_the_units():
+    """For large arrays numpy computes ``temporary * quantity`` in place in the temporary (Nicola &
+    Clopath 2017's ``omega.flatten()*second``): the result must still carry the units."""
+    x = np.full((600, 600), 2.0).flatten() * second
+    assert isinstance(x, Quantity) and x.dim == second.dim and float(x[5] / second) == 2.0
+    a = np.ones(3)
+    y = np.multiply(a, 5 * ms, out=a)  # explicitly in place: a holds SI values, y is a Quantity view
+    assert float(y[0] / ms) == 5.0 and a[0] == 0.005
+    with pytest.raises(UnitError, match="plain array"):
+        np.multiply(np.ones(3), ms, out=np.ones(3))  # a plain array that is not an input

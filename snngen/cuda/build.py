@@ -184,7 +184,8 @@ def spikegenerator(group, p):
     part = CudaPart()
     part.args = {f"{p}_spikes": lambda: group._spikes, f"{p}_nspikes": lambda: group._nspikes,
                  f"{p}_evstep": lambda: group._evstep, f"{p}_evidx": lambda: group._evidx,
-                 f"{p}_ptrarr": lambda: group._ptr, f"{p}_flags": lambda: group._flags}
+                 f"{p}_ptrarr": lambda: group._ptr, f"{p}_flags": lambda: group._flags,
+                 f"{p}_period": lambda: group._period_steps}
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
     part.add("groups", Kernel(f"{p}_clear", _each("_i", f"{p}_N * _B") + [f"{p}_flags[_i] = 0"], f"{p}_N * _B"),
              group.order, group.name)
@@ -194,8 +195,12 @@ def spikegenerator(group, p):
         "_n = 0",
         f"_base = _b * {p}_N",
         f"_ptr = {p}_ptrarr[_b]",
-        f"while _ptr < {p}_evstep.shape[0] and {p}_evstep[_ptr] <= _step:",
-        f"    if {p}_evstep[_ptr] == _step:",
+        f"_P = {p}_period[0]",
+        "_ls = _step % _P if _P > 0 else _step",
+        "if _P > 0 and _ls == 0:",
+        "    _ptr = 0",
+        f"while _ptr < {p}_evstep.shape[0] and {p}_evstep[_ptr] <= _ls:",
+        f"    if {p}_evstep[_ptr] == _ls:",
         f"        {p}_spikes[_base + _n] = {p}_evidx[_ptr]",
         f"        {p}_flags[_base + {p}_evidx[_ptr]] = 1",
         "        _n += 1",

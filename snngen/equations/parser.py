@@ -211,6 +211,11 @@ class _Builder:
         if op is None:
             self.fail(f"operator {type(node.op).__name__} is not allowed", node)
         left, right = self.build(node.left), self.build(node.right)
+        for side, value in (("left", left), ("right", right)):
+            if isinstance(value, (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,
+                                  sympy.logic.boolalg.BooleanAtom)):
+                self.fail(f"arithmetic on a condition (the {side} operand is true or false): write int(...) "
+                          "around it to count it as 1 or 0", node.left if side == "left" else node.right)
         if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number:
             # fold in floating point: sympy would compute 9**9**9 exactly (and never finish)
             try:

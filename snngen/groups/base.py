@@ -129,7 +129,8 @@ class VariableOwner:
             if not hasattr(type(self), name) and name not in self.__dict__:
                 continue
             attr = getattr(type(self), name, None)
-            doc = (getattr(attr, "__doc__", None) or "").strip().split("\n")[0] if attr is not None else ""
+            doc = (getattr(attr, "__doc__", None) or "").strip().split("\n\n")[0] if attr is not None else ""
+            doc = " ".join(doc.split()).split(". ")[0]  # the first sentence of the first paragraph
             meaning = f" ({doc.rstrip('.')})" if doc and not isinstance(attr, (int, float, str)) else ""
             raise ModelError(f"{type(self).__name__} '{self.name}': '{name}' cannot be the name of a {what}: "
                              f"{self.name}.{name} is the {type(self).__name__}'s own attribute{meaning}. "
@@ -149,6 +150,8 @@ class VariableOwner:
             return VariableView.of(self, var)
         if name.endswith("_") and name[:-1] in variables:
             return variables[name[:-1]].array
+        if name == "i" and "N" in self.__dict__:  # Brian2's G.i: the indices
+            return np.arange(self.__dict__["N"])
         try:
             equations = object.__getattribute__(self, "equations")
         except AttributeError:
@@ -201,6 +204,35 @@ class VariableOwner:
                 raise UnitError(f"cannot set '{var.name}' of {self.name}: it has units {var.dim}, "
                                 f"the value has units {got}")
         var.array[...] = np.asarray(value)
+
+    def get_states(self, vars=None, units=True, format="dict", level=0):
+        """Brian2's ``get_states``: ``{name: values}`` of the variables (all that the model declares when
+        ``vars`` is None, and ``i``, ``N``); ``units=False`` gives plain arrays in SI units."""
+        if format != "dict":
+            raise ModelError(f"get_states: only format='dict' is supported, not {format!r}")
+        variables = self.__dict__.get("variables", {})
+        names = [n for n, v in variables.items() if v.kind not in ("internal", "linked")] + ["i", "N"] \
+            if vars is None else list(vars)
+        out = {}
+        for name in names:
+            if name == "N":
+                out[name] = self.N
+                continue
+            value = getattr(self, name if units else (name + "_" if name in variables else name))
+            out[name] = value.copy() if isinstance(value, np.ndarray) else value
+        return out
+
+    def set_states(self, values, units=True, format="dict", level=0):
+        """Brian2's ``set_states``: set variables from ``{name: values}`` (``units=False``: plain SI values)."""
+        if format != "dict":
+            raise ModelError(f"set_states: only format='dict' is supported, not {format!r}")
+        variables = self.__dict__.get("variables", {})
+        for name, value in values.items():
+            if name not in variables:
+                from ..equations.parser import suggest
+
+                raise ModelError(f"set_states: {self.name} has no variable '{name}'.{suggest(name, variables)}")
+            self._set_variable(variables[name], value, raw=not units, level=level + 1)
 
     def _initialise(self, var, text, level, indices=None):
         from ..runtime.initialise import initialise

@@ -38,7 +38,7 @@ def parse_generator(text, owner):
         raise ModelError(f"{owner}.connect: j = {text!r}: {why} (expected 'k for k in range(a, b[, step]) "
                          "[if condition]' or 'k for k in sample(a, b, p=p) [if condition]')")
 
-    m = re.match(r"^\s*(?P<expr>.+?)\s+for\s+(?P<var>[A-Za-z]\w*)\s+in\s+(?P<fn>range|sample)\s*\(", text)
+    m = re.match(r"^\s*(?P<expr>.+?)\s+for\s+(?P<var>[A-Za-z_]\w*)\s+in\s+(?P<fn>range|sample)\s*\(", text)
     if m is None:
         fail("not a generator expression")
     depth, end = 1, m.end()
@@ -112,7 +112,14 @@ class Connector:
             syn._append(ii, jj)
             return
         self.calls += 1
+        text = j
+        if isinstance(j, str) and " for " not in f" {j} " and " if " in j and " else " not in f" {j} ":
+            # Brian2's 'EXPR if COND': the target EXPR, only where COND holds (one candidate per i)
+            expr, _, cond = j.partition(" if ")
+            j = f"{expr} for _one in range(1) if {cond}"
         generator = parse_generator(j, syn.name) if isinstance(j, str) and " for " in f" {j} " else None
+        if generator is not None:
+            generator["text"] = text  # what the user wrote, for messages
         if generator is not None and condition is not None:
             raise ModelError(f"{syn.name}.connect: with j given as a generator, put the condition into it "
                              f"('{generator['var']} for {generator['var']} in ... if condition')")
@@ -198,7 +205,7 @@ class Connector:
             if "gen_condition" in parsed:  # Brian2's order of the checks (which index the condition reads)
                 cond = parsed["gen_condition"].expr
                 syms = {s.name for s in cond.free_symbols}
-                gen["uses_j"] = "j" in syms or any(s.endswith("_post") for s in syms)
+                gen["uses_j"] = "j" in syms or any(s.endswith("_post") and s != "N_post" for s in syms)
                 gen["outer"] = not gen["uses_j"] and gen_var not in syms and not cond.atoms(Rand, Randn)
             if gen["kind"] == "range":
                 gen = {k: (f"int({v})" if k in ("lo", "hi", "step") else v) for k, v in gen.items()}

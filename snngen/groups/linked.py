@@ -18,6 +18,11 @@ class LinkedVariable:
 
     def __init__(self, group, name, index=None):
         variables = getattr(group, "variables", None)
+        eqs = getattr(group, "equations", None)
+        if eqs is not None and name in eqs.subexpr_names:
+            raise ModelError(f"linked_var: '{name}' of {group.name} is a subexpression; linking to a subexpression "
+                             "is not supported yet: link its variables and write the expression in the linking "
+                             "group's model")
         if variables is None or name not in variables:
             raise ModelError(f"linked_var: {getattr(group, 'name', group)!r} has no variable '{name}'")
         if variables[name].kind == "linked":

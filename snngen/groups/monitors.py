@@ -326,6 +326,11 @@ class StateMonitor(_Monitor):
         self._steps = np.zeros(0, dtype=np.int64)
         self._buffers = {v: np.zeros((0, len(self.indices))) for v in self.record_variables}
 
+    @property
+    def record(self):
+        """The recorded indices (Brian2's ``record``; ``record=True`` gives every index)."""
+        return self.indices.copy()
+
     def _dims(self, v):
         return _dimension(self.source, v)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..equations.parser import parse_statements, suggest
 from ..errors import EquationError, ModelError
-from ..runtime.schedule import check_order, check_when
+from ..runtime.schedule import check_order, check_when, every_steps
 from ..units import get_dimensions, second
 from .base import code_temporaries, object_name
 
@@ -61,12 +61,7 @@ class RegularOperation:
 
     def every(self, dt):
         """Steps of a network with time step ``dt`` between two runs of the statements."""
-        if self.dt is None:
-            return 1
-        k = int(round(float(np.asarray(self.dt)) / dt))
-        if k < 1 or abs(k * dt - float(np.asarray(self.dt))) > 1e-9 * k * dt:
-            raise ModelError(f"{self.name}: its dt ({self.dt}) must be a multiple of the network's dt ({dt:g} s)")
-        return k
+        return every_steps(self.name, self.dt, dt)
 
     def __repr__(self):
         return f"RegularOperation({self.name!r}, {self.code!r}, dt={self.dt!r})"

@@ -15,7 +15,8 @@ class SpikeGeneratorGroup(VariableOwner):
     """``N`` neurons emitting the spikes ``(indices[k], times[k])``.
 
     Times are rounded to the network's time step; two spikes of one neuron in
-    one step are an error.
+    one step are an error.  ``period``: the pattern repeats every ``period`` (a whole
+    number of steps, after the last spike time), as in Brian2.
 
     >>> from snngen.units import ms
     >>> G = SpikeGeneratorGroup(3, [0, 2, 1], [1, 2, 5]*ms)
@@ -26,9 +27,11 @@ class SpikeGeneratorGroup(VariableOwner):
         self.name = object_name(name, "spikegeneratorgroup")
         self.order = check_order(order, self.name)
         self._own_dt = object_dt(dt, clock, self.name)
-        if period is not None and float(np.asarray(period)) != 0:
-            raise ModelError(f"{self.name}: a repeating SpikeGeneratorGroup (period=) is not supported; give all "
-                             "the spike times")
+        self.period = 0.0 if period is None else period
+        value = np.asarray(self.period, dtype=float)
+        if value.shape != () or value < 0 or (value != 0 and get_dimensions(self.period) != second.dim):
+            raise ModelError(f"{self.name}: period must be a time (or 0: no repetition), not {period!r}")
+        self._period_steps = np.zeros(1, dtype=np.int64)  # 0: no repetition
         self.N = check_size(N, f"the size of {self.name}")
         self._spikes = np.zeros(self.N, dtype=np.int32)
         self._nspikes = np.zeros(1, dtype=np.int64)
@@ -53,6 +56,18 @@ class SpikeGeneratorGroup(VariableOwner):
 
     def _events(self, dt):
         if self._dt != dt:
+            period = float(np.asarray(self.period))
+            if period:
+                steps = round(period / dt)
+                if steps < 1 or abs(steps * dt - period) > 1e-4 * dt:
+                    raise ModelError(f"{self.name}: the period ({period:g} s) must be a whole number of steps "
+                                     f"(dt = {dt:g} s)")
+                if len(self._times) and np.floor(self._times.max() / dt + 1e-3) >= steps:
+                    raise ModelError(f"{self.name}: every spike time must lie before the period ({period:g} s); "
+                                     f"the last is at {self._times.max():g} s")
+                self._period_steps[0] = steps
+            else:
+                self._period_steps[0] = 0
             steps = np.floor(self._times / dt + 1e-3).astype(np.int64)
             order = np.lexsort((self._indices, steps))
             steps, idx = steps[order], self._indices[order].astype(np.int32)
@@ -68,9 +83,9 @@ class SpikeGeneratorGroup(VariableOwner):
         part = Part()
         part.args = {f"{prefix}_spikes": lambda: self._spikes, f"{prefix}_nspikes": lambda: self._nspikes,
                      f"{prefix}_evstep": lambda: self._evstep, f"{prefix}_evidx": lambda: self._evidx,
-                     f"{prefix}_ptrarr": lambda: self._ptr}
+                     f"{prefix}_ptrarr": lambda: self._ptr, f"{prefix}_period": lambda: self._period_steps}
         part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_ptr = {prefix}_ptrarr[0]",
-                         f"{prefix}_nspk = {prefix}_nspikes[0]"]
+                         f"{prefix}_nspk = {prefix}_nspikes[0]", f"{prefix}_P = {prefix}_period[0]"]
         part.add("groups", render("cpu/spikegenerator.py.j2", p=prefix, name=self.name), self.order, self.name)
         part.epilogue = [f"{prefix}_ptrarr[0] = {prefix}_ptr", f"{prefix}_nspikes[0] = {prefix}_nspk"]
         return part
@@ -78,7 +93,8 @@ class SpikeGeneratorGroup(VariableOwner):
     def before_run(self, net, step0, nsteps):
         old = getattr(self, "_evstep", None)
         evstep, _ = self._events(net.dt_)
-        self._ptr[:] = np.searchsorted(evstep, step0)
+        period = int(self._period_steps[0])
+        self._ptr[:] = np.searchsorted(evstep, step0 % period if period else step0)
         return evstep is not old
 
     def get_state(self):

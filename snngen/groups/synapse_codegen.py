@@ -260,8 +260,12 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
 
 
 def _subs(syn):
+    """Subexpressions to inline: the synapses' own and those of their neurons that the code reads."""
     if not hasattr(syn, "_subexpr_subs"):
-        syn._subexpr_subs = syn.equations.substituted()[1]
+        neuron = syn._neuron_subexpressions()
+        subs = {k: v.xreplace(neuron) for k, v in syn.equations.substituted()[1].items()}
+        subs.update(neuron)
+        syn._subexpr_subs = subs
     return syn._subexpr_subs
 
 
@@ -271,7 +275,7 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=No
     if not ed:
         return []
     rhs_all, subs = eqs.substituted()
-    rhs = {n: rhs_all[n] for n in ed}
+    rhs = {n: rhs_all[n].xreplace(_subs(syn)) for n in ed}
     for n, e in rhs.items():
         others = {s.name for s in e.free_symbols} & (set(eqs.diff_names) - set(ed))
         for name in {s.name for s in e.free_symbols}:
@@ -306,7 +310,7 @@ def _clock_driven(syn, p, externals, hoister, batch=None):
     if not cd:
         return []
     rhs_all, _ = eqs.substituted()
-    stmts, method = integrate({n: rhs_all[n] for n in cd}, syn._method)
+    stmts, method = integrate({n: rhs_all[n].xreplace(_subs(syn)) for n in cd}, syn._method)
     syn.integration_method = method
     stmts = inline_temporaries(stmts)
     temps = {n: f"{p}_cd_{n.lstrip('_')}" for n, _ in stmts}

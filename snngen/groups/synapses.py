@@ -29,6 +29,14 @@ from .neurongroup import check_statement_units
 from .synapse_codegen import SynapseState
 
 _OPS = {"+=": lambda a, c: a + c, "-=": lambda a, c: a - c, "*=": lambda a, c: a * c, "/=": lambda a, c: a / c}
+def _has_name(group, name):
+    """``name`` is a variable or a subexpression of ``group``."""
+    if name in getattr(group, "variables", {}):
+        return True
+    eqs = getattr(group, "equations", None)
+    return eqs is not None and name in eqs.subexpr_names
+
+
 _SPECIAL = {"t": second.dim, "dt": second.dim, "i": DIMENSIONLESS, "j": DIMENSIONLESS, "N": DIMENSIONLESS,
             "N_pre": DIMENSIONLESS, "N_post": DIMENSIONLESS, "lastupdate": second.dim,
             "N_incoming": DIMENSIONLESS, "N_outgoing": DIMENSIONLESS}
@@ -209,6 +217,11 @@ class Synapses(VariableOwner):
                 raise ModelError(f"{self.name}: the {end} must be a group of neurons or a Synapses object, not "
                                  f"{type(group).__name__}")
         self.equations = model if isinstance(model, Equations) else Equations(model)
+        linked = [eq.name for eq in self.equations if "linked" in eq.flags]
+        if linked:
+            raise ModelError(f"{self.name}: (linked) variables in Synapses ({', '.join(linked)}) are not supported "
+                             "yet; read the other group's variable through the pre- or postsynaptic group (x_pre, "
+                             "x_post), or link it into one of them")
         self._method = method
         self._stream = new_stream()
         self.namespace = {**self.equations.values, **(namespace or {})} or None
@@ -309,6 +322,10 @@ class Synapses(VariableOwner):
                 where, name = resolved
                 owner = {"syn": self, "pre": self.source, "post": self.target}[where]
                 owner_eqs = getattr(owner, "equations", None)
+                if owner_eqs is not None and name in owner_eqs.subexpr_names:
+                    raise EquationError(f"{self.name}: {what} assigns to '{target}', which is a subexpression "
+                                        f"of {owner.name}: it is computed, not stored", text=parsed.line_text,
+                                        line=parsed.line, column=column, token=target)
                 flags = owner_eqs[name].flags if owner_eqs is not None and name in owner_eqs else frozenset()
                 for flag, meaning in (("constant", "it does not change during a run"),
                                       ("shared", "it has one value for all elements")):
@@ -374,13 +391,51 @@ class Synapses(VariableOwner):
             return ("syn", name)
         if name in self.equations:
             return ("syn", name)
-        if name.endswith("_pre") and name[:-4] in getattr(self.source, "variables", {}):
+        if name.endswith("_pre") and _has_name(self.source, name[:-4]):
             return ("pre", name[:-4])
-        if name.endswith("_post") and name[:-5] in getattr(self.target, "variables", {}):
+        if name.endswith("_post") and _has_name(self.target, name[:-5]):
             return ("post", name[:-5])
-        if name in getattr(self.target, "variables", {}):
+        if _has_name(self.target, name):
             return ("post", name)
         return None
+
+    def _neuron_subexpressions(self):
+        """``{Symbol("F_post"): expression}`` for the source's and target's subexpressions that synaptic code
+        reads (``F_pre``, ``F_post``, or ``F`` for the target's): each expression written in the neurons'
+        suffixed names, so that it prints as a read of their arrays."""
+        import sympy
+
+        out = {}
+        used = symbols_of([p.expr for p in self._parsed()])
+        for name in sorted(used):
+            resolved = self._resolve_var(name)
+            if resolved is None or resolved[0] == "syn":
+                continue
+            where, var = resolved
+            owner = self.source if where == "pre" else self.target
+            if var in owner.variables:
+                continue
+            eq = owner.equations[var]
+            if "constant over dt" in eq.flags:
+                raise ModelError(f"{self.name}: '{name}' reads {owner.name}'s (constant over dt) subexpression "
+                                 f"'{var}', which synaptic code cannot read yet; make it a variable set by "
+                                 "run_regularly")
+            expr = owner.equations.substituted()[1][sympy.Symbol(var, real=True)]
+            suffix = "_pre" if where == "pre" else "_post"
+            mapping = {}
+            for sym in expr.free_symbols:
+                n = sym.name
+                if n in owner.variables:
+                    mapping[sym] = sympy.Symbol(n + suffix, real=True)
+                elif n == "i":
+                    mapping[sym] = sympy.Symbol("i" if where == "pre" else "j", real=True)
+                elif n == "N":
+                    mapping[sym] = sympy.Symbol("N" + suffix, real=True)
+                elif n not in ("t", "dt") and (n in self.own_names() or self._resolve_var(n) is not None):
+                    raise ModelError(f"{self.name}: '{name}' is {owner.name}'s subexpression '{var}', whose "
+                                     f"name '{n}' means something else in the synapses' code; rename one of them")
+            out[sympy.Symbol(name, real=True)] = expr.xreplace(mapping)
+        return out
 
     # -- connectivity ------------------------------------------------------------
     def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False):
@@ -527,7 +582,7 @@ class Synapses(VariableOwner):
         return out
 
     def external_names(self):
-        names = symbols_of([p.expr for p in self._parsed()])
+        names = symbols_of([p.expr for p in self._parsed()] + list(self._neuron_subexpressions().values()))
         names = {n for n in names if self._resolve_var(n) is None and n not in _SPECIAL
                  and not NOISE_RE.match(n) and n not in self.equations and n not in self._temporaries}
         return names

@@ -72,7 +72,8 @@ def run(duration, report=None, namespace=None, level=0, report_period=None, prof
     frame = sys._getframe(level + 1)
     scope = collections.ChainMap(frame.f_locals, frame.f_globals)
     net = magic_network(collect(level + 1))
-    net.run(duration, report=report, namespace=namespace if namespace is not None else scope, profile=profile)
+    net.run(duration, report=report, namespace=namespace if namespace is not None else scope,
+            report_period=report_period, profile=profile)
     return net
 
 

@@ -8,6 +8,8 @@ are its arguments, so changing them never recompiles.
 from __future__ import annotations
 
 import collections
+import inspect
+import math
 import sys
 import time
 
@@ -26,15 +28,27 @@ from .operations import NetworkOperation, _running
 from .schedule import SLOTS, sort_key
 
 
-def _steps(duration, dt, what="duration"):
+def _steps(duration, dt, what="duration", start=None):
+    """The steps of ``duration``; with ``start`` (the current step), the steps to the end time
+    ``start*dt + duration`` as Brian2 counts them: the nearest step when within 1e-4 dt of it, else
+    the next one (so runs of 56.67 ms at dt = 0.1 ms end where Brian2's end).  Without ``start``
+    the duration must be a whole number of steps."""
     if get_dimensions(duration) != second.dim:
         raise ModelError(f"the {what} must be a time, it has units {get_dimensions(duration)}")
-    n = float(np.asarray(duration)) / dt
+    value = float(np.asarray(duration))
+    if not np.isfinite(value):
+        raise ModelError(f"the {what} must be finite, not {value}")
+    if value < 0:
+        raise ModelError(f"the {what} must not be negative")
+    if start is not None:
+        end = (start * dt + value) / dt  # Brian2 rounds the end time, not the duration
+        nearest = round(end)
+        end_step = nearest if abs(end - nearest) <= 1e-4 else math.ceil(end)
+        return max(0, int(end_step) - start)
+    n = value / dt
     steps = int(round(n))
     if abs(steps - n) > 1e-6 * max(1.0, n):
-        raise ModelError(f"the {what} ({float(np.asarray(duration))} s) is not a multiple of dt ({dt} s)")
-    if steps < 0:
-        raise ModelError(f"the {what} must not be negative")
+        raise ModelError(f"the {what} ({value} s) is not a multiple of dt ({dt} s)")
     return steps
 
 
@@ -226,9 +240,12 @@ class Network:
         """Simulate ``duration`` (a time); names resolve from ``namespace`` or the caller's scope.
 
         ``report`` = ``"text"`` / ``"tqdm"`` shows a progress bar, or a callable
-        ``report(elapsed_steps, total_steps)`` is called at chunk ends.  ``profile=True`` adds the time of
-        building and of simulating to ``profiling_info`` (the whole step is one compiled function, so
-        snngen cannot time each object as Brian2 does).
+        ``report(elapsed_steps, total_steps)`` is called at chunk ends (a callable of four arguments is
+        Brian2's ``report(elapsed, completed, start, duration)``, called every ``report_period`` of wall
+        time, 10 s by default).  A duration that is not a whole number of steps ends at the first step
+        at or after the end time (Brian2's rule: within 1e-4 dt of a step counts as that step).
+        ``profile=True`` adds the time of building and of simulating to ``profiling_info`` (the whole step
+        is one compiled function, so snngen cannot time each object as Brian2 does).
         """
         if namespace is None:
             frame = sys._getframe(level + 1)
@@ -236,7 +253,9 @@ class Network:
         if _device and device_hook is not None and device_hook(self, duration, report, namespace):
             return  # recorded, to be run later (Brian2's standalone device with build_on_run=False)
         self._follow_default_clock()
-        nsteps = _steps(duration, self.dt_)
+        nsteps = _steps(duration, self.dt_, start=self.step)
+        if report is not None:
+            report = _Reporter(report, self.step * self.dt_, nsteps * self.dt_, report_period)
         started = time.perf_counter()
         self._ensure_built(namespace, level + 1)
         built = time.perf_counter()
@@ -455,23 +474,60 @@ class Network:
 device_hook = None
 
 
+class _Reporter:
+    """Progress of one run: a tqdm bar (``"text"``, ``"stdout"``, ``"tqdm"``), snngen's callable
+    ``report(done_steps, total_steps)`` at chunk ends, or Brian2's ``report(elapsed, completed, start,
+    duration)`` (a callable of four arguments) at the start, every ``report_period`` of wall time and at
+    the end."""
+
+    def __init__(self, report, start_t, duration, period):
+        if not (callable(report) or report in ("text", "stdout", "tqdm")):
+            raise ModelError(f"report must be None, 'text', 'stdout', 'tqdm' or a callable, not {report!r}")
+        self.report, self.start_t, self.duration = report, start_t, duration
+        self.period = float(np.asarray(period)) if period is not None else prefs.report_period
+        self.brian2 = callable(report) and _positional_arity(report) >= 4
+        self.wall0 = self.last = time.perf_counter()
+        self.bar = None
+        if self.brian2:
+            self.report(0.0 * second, 0.0, self.start_t * second, self.duration * second)
+
+    def __call__(self, done, total, close=False):
+        now = time.perf_counter()
+        if self.brian2:
+            if close or now - self.last >= self.period:
+                self.last = now
+                self.report((now - self.wall0) * second, done / total if total else 1.0, self.start_t * second,
+                            self.duration * second)
+            return
+        if callable(self.report):
+            self.report(done, total)
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="step", file=sys.stdout if self.report == "stdout" else None)
+            self.n = 0
+        self.bar.update(done - self.n)
+        self.n = done
+        if close:
+            self.bar.close()
+
+
+def _positional_arity(fn):
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 2
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return 4
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
 def _progress(report, total):
+    """The progress callback ``(done, total, close=False)`` of a run's ``report`` (a :class:`_Reporter`
+    made by :meth:`Network.run`, or None)."""
     if report is None:
         return None
-    if callable(report):
-        def call(done, total_, close=False):
-            report(done, total_)
-        return call
-    if report in ("text", "stdout", "tqdm"):
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, unit="step", file=sys.stdout if report == "stdout" else None)
-        state = {"n": 0}
-
-        def update(done, total_, close=False):
-            bar.update(done - state["n"])
-            state["n"] = done
-            if close:
-                bar.close()
-        return update
-    raise ModelError(f"report must be None, 'text', 'stdout', 'tqdm' or a callable, not {report!r}")
+    if not isinstance(report, _Reporter):
+        report = _Reporter(report, 0.0, 0.0, None)
+    return report

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import inspect
 
-import numpy as np
-
 from ..errors import ModelError
 from ..units import get_dimensions, second
-from .schedule import SLOTS, check_order, check_when
+from .schedule import SLOTS, check_order, check_when, every_steps
 
 _START = {"before_start", "start", "after_start"}
 _END = {"before_end", "end", "after_end"}
@@ -66,12 +64,7 @@ class NetworkOperation:
 
     def every(self, dt):
         """Steps of the network (time step ``dt``) between two calls."""
-        if self.dt is None:
-            return 1
-        k = int(round(float(np.asarray(self.dt)) / dt))
-        if k < 1 or abs(k * dt - float(np.asarray(self.dt))) > 1e-9 * k * dt:
-            raise ModelError(f"{self.name}: its dt ({self.dt}) must be a multiple of the network's dt ({dt} s)")
-        return k
+        return every_steps(self.name, self.dt, dt)
 
     def key(self):
         return (SLOTS.index(self.when), self.order, self.name)

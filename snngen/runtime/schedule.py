@@ -15,6 +15,8 @@ writes a group's variables.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ModelError
 
 BASE = ("start", "groups", "thresholds", "synapses", "resets", "end")
@@ -45,3 +47,15 @@ def check_order(order, owner):
 def sort_key(slot, order, name):
     """Where a piece of work runs in a step."""
     return (SLOTS.index(slot), order, name)
+
+
+def every_steps(name, own_dt, dt):
+    """Steps of a network with time step ``dt`` (seconds) between two runs of an operation ``name`` that
+    runs every ``own_dt`` (a time; None: every step); ``own_dt`` must be a whole number of steps."""
+    if own_dt is None:
+        return 1
+    value = float(np.asarray(own_dt))
+    k = int(round(value / dt))
+    if k < 1 or abs(k * dt - value) > 1e-9 * k * dt:
+        raise ModelError(f"{name}: its dt ({own_dt}) must be a multiple of the network's dt ({dt:g} s)")
+    return k
