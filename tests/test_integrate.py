@@ -7,7 +7,7 @@ import sympy
 import snngen as sg
 from snngen.equations.parser import parse_expression
 from snngen.integrate import integrate, normal_symbol
-from snngen.units import ms, second
+from snngen.units import ms, second, umolar
 
 TAU = 10 * ms
 
@@ -210,3 +210,84 @@ def test_exponential_euler_takes_brian2s_conditionally_linear_equations():
     assert new == pytest.approx((V + B / A) * np.exp(A * p["dt"]) - B / A, rel=1e-13)
     with pytest.raises(sg.ModelError, match="A\\*V \\+ B"):
         integrate({"V": parse_expression("-V**2/tau").expr}, "exponential_euler")
+
+
+ASTROCYTE = """
+dGamma_A/dt = O_N * Y_S * (1 - Gamma_A) - Omega_N*(1 + zeta * C/(C + K_KC)) * Gamma_A : 1
+Y_S : mmolar (constant)
+dI/dt = J_beta + J_delta - J_3K - J_5P + J_ex : mmolar
+J_beta = O_beta * Gamma_A : mmolar/second
+J_delta = O_delta/(1 + I/kappa_delta) * C**2/(C**2 + K_delta**2) : mmolar/second
+J_3K = O_3K * C**4/(C**4 + K_D**4) * I/(I + K_3K) : mmolar/second
+J_5P = Omega_5P*I : mmolar/second
+delta_I_bias = I - I_bias : mmolar
+J_ex = -F_ex/2*(1 + tanh((abs(delta_I_bias) - I_Theta)/omega_I)) *
+       sign(delta_I_bias) : mmolar/second
+I_bias : mmolar (constant)
+dC/dt = (Omega_C * m_inf**3 * h**3 + Omega_L) * (C_T - (1 + rho_A)*C) - O_P * C**2/(C**2 + K_P**2) : mmolar
+dh/dt = (h_inf - h)/tau_h : 1
+m_inf = I/(I + d_1) * C/(C + d_5) : 1
+h_inf = Q_2/(Q_2 + C) : 1
+tau_h = 1/(O_2 * (Q_2 + C)) : second
+Q_2 = d_2 * (I + d_1)/(I + d_3) : mmolar
+"""
+# Stimberg et al. 2018's astrocyte (their example 4), concentrations in µM and times in s
+ASTRO_PARAMS = dict(O_P=0.9, K_P=0.05, C_T=2.0, rho_A=0.18, Omega_C=6.0, Omega_L=0.1, d_1=0.13, d_2=1.05, O_2=0.2,
+                    d_3=0.9434, d_5=0.08, O_delta=0.6, kappa_delta=1.5, K_delta=0.1, Omega_5P=0.05, K_D=0.7,
+                    K_3K=1.0, O_3K=4.5, F_ex=2.0, I_Theta=0.3, omega_I=0.05, O_N=0.3, Omega_N=0.5, zeta=10,
+                    K_KC=0.5, O_beta=3.2)
+ASTRO_UNITS = dict(O_P=umolar / second, K_P=umolar, C_T=umolar, rho_A=1, Omega_C=1 / second, Omega_L=1 / second,
+                   d_1=umolar, d_2=umolar, O_2=1 / umolar / second, d_3=umolar, d_5=umolar, O_delta=umolar / second,
+                   kappa_delta=umolar, K_delta=umolar, Omega_5P=1 / second, K_D=umolar, K_3K=umolar,
+                   O_3K=umolar / second, F_ex=umolar / second, I_Theta=umolar, omega_I=umolar,
+                   O_N=1 / umolar / second, Omega_N=1 / second, zeta=1, K_KC=umolar, O_beta=umolar / second)
+
+
+def _astrocyte_rhs(y, I_bias, Y_S, p):
+    """The same model in plain numpy (µM, s)."""
+    Gamma_A, I, C, h = y
+    dGamma_A = p["O_N"] * Y_S * (1 - Gamma_A) - p["Omega_N"] * (1 + p["zeta"] * C / (C + p["K_KC"])) * Gamma_A
+    J_delta = p["O_delta"] / (1 + I / p["kappa_delta"]) * C**2 / (C**2 + p["K_delta"] ** 2)
+    J_3K = p["O_3K"] * C**4 / (C**4 + p["K_D"] ** 4) * I / (I + p["K_3K"])
+    J_5P = p["Omega_5P"] * I
+    d = I - I_bias
+    J_ex = -p["F_ex"] / 2 * (1 + np.tanh((np.abs(d) - p["I_Theta"]) / p["omega_I"])) * np.sign(d)
+    m_inf = I / (I + p["d_1"]) * C / (C + p["d_5"])
+    Q_2 = p["d_2"] * (I + p["d_1"]) / (I + p["d_3"])
+    h_inf = Q_2 / (Q_2 + C)
+    tau_h = 1 / (p["O_2"] * (Q_2 + C))
+    dC = (p["Omega_C"] * m_inf**3 * h**3 + p["Omega_L"]) * (p["C_T"] - (1 + p["rho_A"]) * C) \
+        - p["O_P"] * C**2 / (C**2 + p["K_P"] ** 2)
+    return np.array([dGamma_A, p["O_beta"] * Gamma_A + J_delta - J_3K - J_5P + J_ex, dC, (h_inf - h) / tau_h])
+
+
+def test_rk4_of_an_astrocyte_with_abs_sign_and_tanh_matches_numpy():
+    """abs() and sign() inside tanh() in an rk4 step: sympy's own Abs and sign asked assumptions
+    of the nested stage trees each time one was rebuilt, and building this model took hours
+    (Stimberg et al. 2018's example 4). Now it builds at once and integrates as a plain-numpy
+    RK4 transcription does."""
+    namespace = {k: v * ASTRO_UNITS[k] for k, v in ASTRO_PARAMS.items()}
+    G = sg.NeuronGroup(3, ASTROCYTE, method="rk4", namespace=namespace)
+    I_bias = np.array([0.0, 1.0, 0.2])
+    G.I_bias = I_bias * umolar
+    G.h = 0.9
+    G.I = np.array([0.05, 0.3, 0.5]) * umolar
+    G.C = 0.1 * umolar
+    Y_S = np.array([0.0, 0.5, 2.0])
+    G.Y_S = Y_S * umolar
+    dt, steps = 1e-3, 3000
+    sg.Network(G, dt=dt * second).run(steps * dt * second)
+    y = np.array([[0.0] * 3, [0.05, 0.3, 0.5], [0.1] * 3, [0.9] * 3])
+    for _ in range(steps):
+        k1 = _astrocyte_rhs(y, I_bias, Y_S, ASTRO_PARAMS)
+        k2 = _astrocyte_rhs(y + dt / 2 * k1, I_bias, Y_S, ASTRO_PARAMS)
+        k3 = _astrocyte_rhs(y + dt / 2 * k2, I_bias, Y_S, ASTRO_PARAMS)
+        k4 = _astrocyte_rhs(y + dt * k3, I_bias, Y_S, ASTRO_PARAMS)
+        y = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    np.testing.assert_allclose(np.asarray(G.Gamma_A), y[0], rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(G.I / umolar), y[1], rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(G.C / umolar), y[2], rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(G.h), y[3], rtol=1e-9)
+    # the exogenous flow pulls I towards I_bias, and the receptors are activated by Y_S
+    assert abs(y[1][1] - 1.0) < abs(0.3 - 1.0)
+    assert y[0][0] == 0 and y[0][2] > y[0][1] > 0.01

@@ -77,6 +77,11 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_sign(self, expr):
         return f"np.sign({self._print(expr.args[0])})"
 
+    _print_SignOf = _print_sign
+
+    def _print_AbsOf(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
     def _print_floor(self, expr):
         return f"np.floor({self._print(expr.args[0])})"
 

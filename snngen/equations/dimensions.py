@@ -7,7 +7,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from ..errors import UnitError
 from ..units import DIMENSIONLESS, UNITS, Dimension, get_dimensions, second
-from .parser import Clip, Exprel, IntCast, Log10, Poisson, Rand, Randn, Timestep, parse_expression
+from .parser import AbsOf, Clip, Exprel, IntCast, Log10, Poisson, Rand, Randn, SignOf, Timestep, parse_expression
 
 SECOND = get_dimensions(second)
 
@@ -87,12 +87,12 @@ def dimension_of(expr, lookup) -> Dimension:
         if not exponent.is_Number:
             raise UnitError(f"'{base}' has units {bd}: it can only be raised to a fixed number, not '{exponent}'")
         return bd ** float(exponent)
-    if isinstance(expr, (sympy.Abs, sympy.floor, sympy.ceiling)):
+    if isinstance(expr, (AbsOf, sympy.Abs, sympy.floor, sympy.ceiling)):
         return dimension_of(expr.args[0], lookup)
     if isinstance(expr, (sympy.Max, sympy.Min, Clip)):
         args = expr.args
         return _same([dimension_of(a, lookup) for a in args], args, f"inconsistent units in '{expr}'")
-    if isinstance(expr, (sympy.sign, IntCast, Rand, Randn)):
+    if isinstance(expr, (SignOf, sympy.sign, IntCast, Rand, Randn)):
         for a in expr.args:
             dimension_of(a, lookup)
         return DIMENSIONLESS

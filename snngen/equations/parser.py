@@ -17,6 +17,7 @@ import warnings
 
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
+from sympy.core.logic import fuzzy_and, fuzzy_or
 
 from ..errors import EquationError
 
@@ -27,24 +28,36 @@ class Rand(sympy.Function):
     """``rand()``: a uniform draw in (0, 1); the argument numbers the call site."""
 
     nargs = 1
+    is_extended_real = True
+    is_finite = True
 
 
 class Randn(sympy.Function):
     """``randn()``: a standard normal draw; the argument numbers the call site."""
 
     nargs = 1
+    is_extended_real = True
+    is_finite = True
 
 
 class IntCast(sympy.Function):
     """``int(x)``: truncation towards zero (``int(True) == 1``)."""
 
     nargs = 1
+    is_extended_real = True
+    is_finite = True
 
 
 class Clip(sympy.Function):
     """``clip(x, low, high)``."""
 
     nargs = 3
+
+    def _eval_is_extended_real(self):
+        return fuzzy_and(a.is_extended_real for a in self.args)
+
+    def _eval_is_finite(self):
+        return fuzzy_or(a.is_finite for a in self.args[1:]) if self.args[0].is_extended_real else None
 
 
 class Log10(sympy.Function):
@@ -57,6 +70,9 @@ class Exprel(sympy.Function):
 
     nargs = 1
 
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
     def fdiff(self, argindex=1):
         x = self.args[0]
         return (x * sympy.exp(x) - sympy.exp(x) + 1) / x**2
@@ -67,10 +83,50 @@ class Exprel(sympy.Function):
             return sympy.S.One
 
 
+class AbsOf(sympy.Function):
+    """``abs(x)``.  Kept as written: sympy's ``Abs`` asks its argument's assumptions (is it real,
+    odd, zero ...) each time a tree is rebuilt, which grows exponentially with the depth of the
+    nested trees a Runge–Kutta step makes (an astrocyte model's rk4 step took hours)."""
+
+    nargs = 1
+    # an argument's assumptions are the ones sympy would query: answer them cheaply
+    is_extended_real = True
+    is_extended_nonnegative = True
+
+    def _eval_is_finite(self):
+        return self.args[0].is_finite
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return abs(x)
+
+    def fdiff(self, argindex=1):
+        return SignOf(self.args[0])
+
+
+class SignOf(sympy.Function):
+    """``sign(x)``: -1, 0 or 1; kept as written, as :class:`AbsOf`."""
+
+    nargs = 1
+    is_extended_real = True
+    is_finite = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return sympy.sign(x)
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
 class Timestep(sympy.Function):
     """``timestep(t, dt)``: the integer step of time ``t`` (Brian2's ``int((t + 1e-3*dt)/dt)``)."""
 
     nargs = 2
+    is_extended_real = True
+    is_finite = True
 
 
 class Poisson(sympy.Function):
@@ -78,10 +134,8 @@ class Poisson(sympy.Function):
     the call site (as ``rand()``'s)."""
 
     nargs = 2
-
-
-class TimedArrayCall(sympy.Function):
-    """A call of a user's :class:`~snngen.TimedArray`; ``func`` name is the array's name."""
+    is_extended_real = True
+    is_finite = True
 
 
 # name -> builder taking sympy args
@@ -96,8 +150,8 @@ FUNCTIONS = {
     "tanh": sympy.tanh,
     "sinh": sympy.sinh,
     "cosh": sympy.cosh,
-    "abs": sympy.Abs,
-    "sign": sympy.sign,
+    "abs": AbsOf,
+    "sign": SignOf,
     "floor": sympy.floor,
     "ceil": sympy.ceiling,
     "clip": Clip,
@@ -279,7 +333,7 @@ class _Builder:
             return FUNCTIONS[fname](*args)
         # a user's function (TimedArray): resolved later against the namespace
         self.positions.setdefault(fname, node.func.col_offset)
-        return sympy.Function(fname)(*args)
+        return sympy.Function(fname, real=True)(*args)  # a table of floats
 
     def visit_IfExp(self, node):
         return sympy.Piecewise(
