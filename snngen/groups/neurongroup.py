@@ -210,12 +210,13 @@ class NeuronGroup(VariableOwner):
             used = symbols_of([parsed.expr for parsed in self._all_parsed()])
             used -= self.own_names() | self._statement_temporaries()
             object.__setattr__(self, "_external_names", {n for n in used if not NOISE_RE.match(n)})
+            object.__setattr__(self, "_called_names", called_names(parsed.expr for parsed in self._all_parsed()))
         return self._external_names
 
     def externals(self, run_namespace, previous=None):
         return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace,
                        run_namespace, locate=self._locate, previous=previous,
-                       called=called_names(parsed.expr for parsed in self._all_parsed()))
+                       called=self._called_names)
 
     def dimension_lookup(self, externals):
         def lookup(name):

@@ -582,10 +582,14 @@ class Synapses(VariableOwner):
         return out
 
     def external_names(self):
-        names = symbols_of([p.expr for p in self._parsed()] + list(self._neuron_subexpressions().values()))
-        names = {n for n in names if self._resolve_var(n) is None and n not in _SPECIAL
-                 and not NOISE_RE.match(n) and n not in self.equations and n not in self._temporaries}
-        return names
+        """Names the code uses but does not define (the code is fixed at construction: computed once)."""
+        if getattr(self, "_external_names", None) is None:
+            names = symbols_of([p.expr for p in self._parsed()] + list(self._neuron_subexpressions().values()))
+            names = {n for n in names if self._resolve_var(n) is None and n not in _SPECIAL
+                     and not NOISE_RE.match(n) and n not in self.equations and n not in self._temporaries}
+            object.__setattr__(self, "_external_names", names)
+            object.__setattr__(self, "_called_names", called_names(p.expr for p in self._parsed()))
+        return self._external_names
 
     def externals(self, run_namespace, previous=None):
         def locate(name):
@@ -595,7 +599,7 @@ class Synapses(VariableOwner):
             return ""
 
         return resolve(self.external_names(), f"Synapses '{self.name}'", self.N, self.namespace, run_namespace,
-                       locate=locate, previous=previous, called=called_names(p.expr for p in self._parsed()))
+                       locate=locate, previous=previous, called=self._called_names)
 
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)
