@@ -115,6 +115,14 @@ def test_unit_mismatch_names_both_sides():
     assert "V s" in msg and "'v_rest' has units V" in msg
 
 
+def test_messages_show_abs_and_sign_as_written():
+    from snngen.units import ms
+
+    G = sg.NeuronGroup(1, "dv/dt = (abs(v) + sign(v)*1)/(10*ms) : volt")
+    with pytest.raises(sg.UnitError, match=r"'abs\(v\)' has units V"):
+        sg.Network(G).run(1 * ms)
+
+
 def test_rhs_units_must_match_derivative():
     from snngen.units import mV
 

@@ -17,7 +17,7 @@ import warnings
 
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
-from sympy.core.logic import fuzzy_and, fuzzy_or
+from sympy.core.logic import fuzzy_and
 
 from ..errors import EquationError
 
@@ -57,7 +57,7 @@ class Clip(sympy.Function):
         return fuzzy_and(a.is_extended_real for a in self.args)
 
     def _eval_is_finite(self):
-        return fuzzy_or(a.is_finite for a in self.args[1:]) if self.args[0].is_extended_real else None
+        return fuzzy_and(a.is_finite for a in self.args)
 
 
 class Log10(sympy.Function):
@@ -104,6 +104,9 @@ class AbsOf(sympy.Function):
     def fdiff(self, argindex=1):
         return SignOf(self.args[0])
 
+    def _sympystr(self, printer):  # messages show what the user wrote
+        return f"abs({printer._print(self.args[0])})"
+
 
 class SignOf(sympy.Function):
     """``sign(x)``: -1, 0 or 1; kept as written, as :class:`AbsOf`."""
@@ -119,6 +122,9 @@ class SignOf(sympy.Function):
 
     def fdiff(self, argindex=1):
         return sympy.S.Zero
+
+    def _sympystr(self, printer):
+        return f"sign({printer._print(self.args[0])})"
 
 
 class Timestep(sympy.Function):
