@@ -176,6 +176,31 @@ def test_timed_array_drives_the_input():
     assert G.v_[0] == pytest.approx(2.0)  # 4 steps of 0.5 ms at slope 1/ms
 
 
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_timed_array_samples_hold_from_their_start_to_the_next_whatever_the_table_step(backend):
+    """values[k] holds from k*dt_table to (k+1)*dt_table, read at each step's t = n*dt.  A table of
+    coarse samples (Tetzlaff et al. 2015's gates change every 5000 steps) was read up to
+    0.001*dt_table early: here 3 steps before each boundary; a table finer than the step gives the
+    sample that t falls in.  Python calls give what the model reads."""
+    dt = 0.1 * ms
+    coarse = sg.TimedArray(np.arange(4.0), dt=3000 * dt)
+    fine = sg.TimedArray(np.arange(400.0) * 10, dt=0.3 * dt)
+    G = sg.NeuronGroup(1, "a = coarse(t) : 1\nb = fine(t) : 1\nv : 1", namespace={"coarse": coarse, "fine": fine})
+    M = sg.StateMonitor(G, ["a", "b"], record=0)
+    net = sg.Network(G, M, dt=dt, backend=backend)
+    net.run(9000 * dt)
+    n = np.arange(9000)
+    np.testing.assert_array_equal(M.a[0], n // 3000)
+    expected_fine = np.minimum(np.floor(n / 0.3 + 1e-9), 399) * 10  # sample k from 0.3*k steps on
+    np.testing.assert_array_equal(M.b[0], expected_fine)
+    sg.defaultclock.dt = dt
+    try:
+        np.testing.assert_array_equal(coarse(n * float(dt) * second), n // 3000)
+        np.testing.assert_array_equal(fine(n * float(dt) * second), expected_fine)
+    finally:
+        sg.defaultclock.dt = 0.1 * ms
+
+
 def test_store_restore_and_npz_round_trip(tmp_path):
     sg.seed(9)
     P = sg.PoissonGroup(100, 100 * Hz)
