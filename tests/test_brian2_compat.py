@@ -157,7 +157,7 @@ def test_pre_and_post_selections_of_synapse_indices():
 
 def test_timed_arrays_are_callable_from_python():
     ta = sg.TimedArray([1.0, 2.0, 3.0] * mV, dt=1 * ms)
-    # Brian2's rule: t on a grid at most 1/8 of the default clock's step, then floored to the sample
+    # the sample t falls in, with 1/16 of the default clock's step of tolerance (Brian2's: 1/16 to 1/8)
     np.testing.assert_allclose(ta(np.array([0.0, 0.99, 0.9995, 1.0, 2.5, 9.0]) * ms) / mV, [1, 1, 2, 2, 3, 3])
     table = sg.TimedArray(np.arange(6.0).reshape(3, 2), dt=1 * ms)
     assert table(1.5 * ms, 1) == 3.0

@@ -39,15 +39,14 @@ class TimedArray:
 
     def __call__(self, t, i=None):
         """The values at time(s) ``t`` (and index ``i`` for 2-D values), from Python: the rule of model
-        code (:meth:`code`) with the default clock's step, as Brian2's."""
+        code (:meth:`code`) with the default clock's step."""
         from ..runtime.clock import defaultclock
         from ..units import Quantity
 
         if get_dimensions(t) != get_dimensions(second):
             raise ModelError(f"a TimedArray is called with a time, not {t!r}")
-        K = max(2.0 ** np.ceil(np.log2(8.0 * self.dt / float(defaultclock.dt))), 1.0)
-        k = np.clip(((np.asarray(t, dtype=float) * K / self.dt + 0.5) / K).astype(np.int64), 0,
-                    self.values.shape[0] - 1)
+        k = np.clip(np.floor((np.asarray(t, dtype=float) + float(defaultclock.dt) / 16) / self.dt).astype(np.int64),
+                    0, self.values.shape[0] - 1)
         if (i is None) != (self.nargs == 1):
             raise ModelError(f"this TimedArray takes {self.nargs} argument(s)")
         out = self.values[k] if i is None else self.values[k, np.asarray(i, dtype=np.int64)]
@@ -56,16 +55,14 @@ class TimedArray:
     def code(self, array_name, dt_name, args):
         """Numba code for a call with the printed ``args``.
 
-        Brian2's rule: ``t`` is rounded to a grid K times finer than the table's (K the power of two
-        that makes the grid at most 1/8 of the simulation step ``dt``), then floored to the table's
-        sample.  A sample so starts exactly at its step, and a table coarser than the step is not
-        read early: a tolerance of a fraction of the *table's* dt (0.001 of it, as here before) read
-        a table of 2.5 s samples five 0.5 ms steps early."""
+        The sample ``t`` falls in, with a tolerance of 1/16 of the simulation step ``dt`` against
+        rounding: a sample starts exactly at its step, as in Brian2 (which rounds ``t`` to a grid of
+        1/16 to 1/8 of the step, then floors).  A tolerance of a fraction of the *table's* dt (0.001
+        of it, as here before) read a table of 2.5 s samples five 0.5 ms steps early."""
         if len(args) != self.nargs:
             raise ModelError(f"this TimedArray takes {self.nargs} argument(s) (t{', i' if self.nargs == 2 else ''}), "
                              f"got {len(args)}")
-        K = f"max(2.0 ** math.ceil(math.log2(8.0 * {dt_name} / dt)), 1.0)"
-        k = f"min(max(int((({args[0]}) * {K} / {dt_name} + 0.5) / {K}), 0), {array_name}.shape[0] - 1)"
+        k = f"min(max(int(math.floor((({args[0]}) + 0.0625*dt)/{dt_name})), 0), {array_name}.shape[0] - 1)"
         if self.nargs == 1:
             return f"{array_name}[{k}]"
         return f"{array_name}[{k}, int({args[1]})]"
