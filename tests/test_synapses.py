@@ -602,3 +602,15 @@ def test_synaptic_code_reads_the_neurons_subexpressions(backend):
     assert x[0] > 10 and x[2] > 30
     with pytest.raises(sg.EquationError, match="'F_post', which is a subexpression of G"):
         sg.Synapses(G, G, on_pre="F_post += 1")
+
+
+def test_a_neuron_subexpression_that_calls_a_timed_array_is_read_by_synaptic_code():
+    """F = 2*stim(t) read as F_post in on_pre: the TimedArray call inside the neurons' subexpression
+    is a call in the synapses' code too (it was refused as an uncalled TimedArray)."""
+    stim = sg.TimedArray([1.0, 5.0], dt=1 * ms)
+    G = sg.NeuronGroup(1, "F = 2*stim(t) : 1")
+    H = sg.NeuronGroup(1, "v : 1", threshold="abs(t - 0.5*ms) < 0.01*ms or abs(t - 1.5*ms) < 0.01*ms")
+    S = sg.Synapses(H, G, "w : 1", on_pre="w += F_post")
+    S.connect()
+    sg.Network(G, H, S, dt=0.1 * ms).run(2 * ms, namespace={"stim": stim})
+    assert S.w_[0] == pytest.approx(2 * 1.0 + 2 * 5.0)

@@ -29,14 +29,6 @@ from .neurongroup import check_statement_units
 from .synapse_codegen import SynapseState
 
 _OPS = {"+=": lambda a, c: a + c, "-=": lambda a, c: a - c, "*=": lambda a, c: a * c, "/=": lambda a, c: a / c}
-def _has_name(group, name):
-    """``name`` is a variable or a subexpression of ``group``."""
-    if name in getattr(group, "variables", {}):
-        return True
-    eqs = getattr(group, "equations", None)
-    return eqs is not None and name in eqs.subexpr_names
-
-
 _SPECIAL = {"t": second.dim, "dt": second.dim, "i": DIMENSIONLESS, "j": DIMENSIONLESS, "N": DIMENSIONLESS,
             "N_pre": DIMENSIONLESS, "N_post": DIMENSIONLESS, "lastupdate": second.dim,
             "N_incoming": DIMENSIONLESS, "N_outgoing": DIMENSIONLESS}
@@ -47,6 +39,13 @@ def _match(idx, sel, size):
         return np.isin(idx, np.arange(size)[sel])
     return np.isin(idx, np.atleast_1d(sel))
 
+
+def _has_name(group, name):
+    """``name`` is a variable or a subexpression of ``group``."""
+    if name in getattr(group, "variables", {}):
+        return True
+    eqs = getattr(group, "equations", None)
+    return eqs is not None and name in eqs.subexpr_names
 
 class SynapticView(VariableView):
     """A synaptic variable: a view over synapses that also takes ``[i, j]`` (pre, post) indices."""
@@ -584,11 +583,11 @@ class Synapses(VariableOwner):
     def external_names(self):
         """Names the code uses but does not define (the code is fixed at construction: computed once)."""
         if getattr(self, "_external_names", None) is None:
-            names = symbols_of([p.expr for p in self._parsed()] + list(self._neuron_subexpressions().values()))
-            names = {n for n in names if self._resolve_var(n) is None and n not in _SPECIAL
+            exprs = [p.expr for p in self._parsed()] + list(self._neuron_subexpressions().values())
+            names = {n for n in symbols_of(exprs) if self._resolve_var(n) is None and n not in _SPECIAL
                      and not NOISE_RE.match(n) and n not in self.equations and n not in self._temporaries}
             object.__setattr__(self, "_external_names", names)
-            object.__setattr__(self, "_called_names", called_names(p.expr for p in self._parsed()))
+            object.__setattr__(self, "_called_names", called_names(exprs))
         return self._external_names
 
     def externals(self, run_namespace, previous=None):
