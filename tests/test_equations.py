@@ -228,3 +228,14 @@ def test_an_equation_continues_after_an_operator_or_an_open_parenthesis():
     assert eqs.diff_names == ["v"] and eqs.subexpr_names == ["w"]
     assert str(eqs["v"].expr.expr) == "(a + b)/tau" and str(eqs["w"].expr.expr) == "a*b"
     assert eqs["w"].line == 4
+
+
+def test_a_number_in_and_or_not_is_true_where_it_is_not_zero():
+    """Python's truth of a number in a condition (a fuzzer found '1e400 and v' raising sympy's TypeError)."""
+    for condition, expected in [("1e400 and v > 0.5", [1, 2]), ("2 and v", [1, 2]), ("0 or v > 1.5", [2]),
+                                ("0 and v", []), ("not v", [0]), ("not 2*v or v > 1.5", [0, 2])]:
+        G = sg.NeuronGroup(3, "v : 1", threshold=condition)
+        G.v = [0, 1, 2]
+        M = sg.SpikeMonitor(G)
+        sg.Network(G, M).run(sg.defaultclock.dt)
+        assert list(M.i) == expected, condition

@@ -23,6 +23,7 @@ from ..errors import ModelError
 
 def apply(obj, B):
     """Give ``obj`` the arrays of ``B`` copies (once; values set so far go to every copy)."""
+    from ..groups.inputs import SpikeArrayGroup
     from ..groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
     from ..groups.neurongroup import NeuronGroup
     from ..groups.spikegenerator import SpikeGeneratorGroup
@@ -35,7 +36,7 @@ def apply(obj, B):
     if old != 1:
         raise ModelError(f"{obj.name} already belongs to a network with batch={old}; it cannot run with "
                          f"batch={B}")
-    if isinstance(obj, (NeuronGroup, SpikeGeneratorGroup)):
+    if isinstance(obj, (NeuronGroup, SpikeGeneratorGroup, SpikeArrayGroup)):
         n = obj.N
         for var in getattr(obj, "variables", {}).values():
             if "shared" not in var.flags and var.kind != "linked" and var._array.ndim == 1:

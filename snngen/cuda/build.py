@@ -151,6 +151,40 @@ def neurongroup(group, prefix, run_namespace, check_nan):
                 code += [f"if _i % {p}_N < {op.span[0]} or _i % {p}_N >= {op.span[1]}:", "    return"]
             code += [f"if _step % {every} != 0:", "    return"] + loads + body
             part.add(op.when, Kernel(f"{p}_rr{k}", code, f"{p}_N * _B"), op.order, op.name)
+    for name, inp in group._inputs.items():
+        inp.check_batch(getattr(group, "_batch", 1))
+        arr, origin = b.arg(f"{p}_in_{name}", lambda inp=inp: inp.values), b.arg(f"{p}_inorigin_{name}",
+                                                                                   lambda inp=inp: inp.origin)
+        col = "_i" if inp.per_copy else f"_i % {p}_N"
+        code = [f"# {group.name}: '{name}' from row (_step - origin) of its input array (0 after its last row)"]
+        code += _each("_i", f"{p}_N * _B") + [f"_row = _step - {origin}[0]",
+                                              f"if _row >= 0 and _row < {arr}.shape[0]:",
+                                              f"    {variable(p, name)}[_i] = {arr}[_row, {col}]",
+                                              "else:",
+                                              f"    {variable(p, name)}[_i] = 0.0"]
+        part.add("before_start", Kernel(f"{p}_feed_{name}", code, f"{p}_N * _B"), group.order,
+                 f"{group.name}_input_{name}")
+    return part
+
+
+def spikearray(group, p):
+    inp = group._input
+    if inp.values is None:
+        raise ModelError(f"{group.name} has no input: give it one with {group.name}.set_input(array)")
+    inp.check_batch(getattr(group, "_batch", 1))
+    part = CudaPart()
+    part.args = {f"{p}_spikes": lambda: group._spikes, f"{p}_nspikes": lambda: group._nspikes,
+                 f"{p}_flags": lambda: group._flags, f"{p}_in": lambda: inp.values, f"{p}_origin": lambda: inp.origin}
+    part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
+    col = "_i" if inp.per_copy else f"_i % {p}_N"
+    code = [f"# {group.name}: the spikes of row (_step - origin) of the input array (none after its last row)"]
+    code += _each("_i", f"{p}_N * _B") + [f"_row = _step - {p}_origin[0]",
+                                          f"if _row >= 0 and _row < {p}_in.shape[0] and {p}_in[_row, {col}]:",
+                                          f"    {p}_flags[_i] = 1",
+                                          "else:",
+                                          f"    {p}_flags[_i] = 0"]
+    part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"), group.order, group.name)
+    part.add("groups", compaction(p, group.name), group.order, group.name)
     return part
 
 
@@ -349,6 +383,7 @@ def per_copy_variables(syn):
 
     out = {t for _, pw in syn.pathways.items() for t, _op, _p in pw.statements if synaptic(t)}
     out |= {t for t, _op, _p in syn.on_post if synaptic(t)}
+    out |= {t for op in getattr(syn, "_regular", ()) for t, _op, _p in op.statements if synaptic(t)}
     out |= set(eqs.diff_names)
     if "lastupdate" in syn.variables:
         out.add("lastupdate")
@@ -575,6 +610,21 @@ def synapses(syn, prefix, run_namespace, check_nan):
                      f"    _jp = {p}_post[_s]", "    " + jb, f"    if {tgt}_flags[_jb]:", "        " + sb]
             code += ["        " + line for line in body]
         part.add("synapses", Kernel(f"{p}_on_post", code, f"{src}_N * _B"), 1, f"{syn.name}_post")
+    for k, op in enumerate(syn._regular):
+        _check_writes(syn, op.statements, op.name, {"syn", "post"})
+        if not _row_allowed(syn, op.statements):
+            raise ModelError(f"{syn.name}: {op.name} writes postsynaptic variables with something other than '+=' "
+                             "or '-=' of values that read nothing it writes; on the CUDA backend its synapses run "
+                             "at once (atomic adds), so this is not supported. Use backend='cpu'.")
+        every = f"{p}_rr{k}_every"
+        args[every] = lambda op=op: op.every(syn._net_dt)
+        code = [f"# {op.name}: run regularly, for every synapse (postsynaptic sums by atomic adds)"]
+        code += _each("_sb", f"{p}_nsyn * _B") + [f"if _step % {every} != 0:", "    return",
+                                                  f"_b = _sb // {p}_nsyn", f"_s = _sb - _b * {p}_nsyn",
+                                                  f"_ip = {pre_of_s}", f"_jp = {post_of_s}", ib, jb]
+        code += sc._statement_lines(syn, p, externals, hoister, op.statements, 7000 + 100 * k, atomic=True,
+                                    batch=percopy)
+        part.add(op.when, Kernel(f"{p}_rr{k}", code, f"{p}_nsyn * _B"), op.order, op.name)
     pr = sc._printer(syn, p, externals, hoister, 0, batch=percopy)
     part.prologue += [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.args = args
@@ -597,6 +647,7 @@ def poissoninput(obj, p, run_namespace):
 
 def part_of(obj, prefix, run_namespace, check_nan):
     """The :class:`CudaPart` of any network object."""
+    from ..groups.inputs import SpikeArrayGroup
     from ..groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
     from ..groups.neurongroup import NeuronGroup
     from ..groups.poissoninput import PoissonInput
@@ -607,6 +658,8 @@ def part_of(obj, prefix, run_namespace, check_nan):
         return neurongroup(obj, prefix, run_namespace, check_nan)
     if isinstance(obj, SpikeGeneratorGroup):
         return spikegenerator(obj, prefix)
+    if isinstance(obj, SpikeArrayGroup):
+        return spikearray(obj, prefix)
     if isinstance(obj, Synapses):
         return synapses(obj, prefix, run_namespace, check_nan)
     if isinstance(obj, SpikeMonitor):

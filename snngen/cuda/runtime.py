@@ -92,6 +92,9 @@ def plan(ordered, run_namespace, check_nan, batch):
     kernels = [kernel for _key, _n, kernel in sorted(placed, key=lambda x: x[:2])]
     defined = {line.split("=", 1)[0].strip() for line in prologue}
     known = (set(args) | defined) - set(_FIXED)
+    clash = {k.name for k in kernels} & (set(args) | defined)
+    if clash:  # a kernel's name would be shadowed by an argument of launches()
+        raise ModelError(f"internal error: generated kernels and arguments share the names {sorted(clash)}")
     block = 32 if simulator() and prefs.cuda_block > 32 else prefs.cuda_block
     for k in kernels:
         code = []

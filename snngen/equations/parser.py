@@ -349,10 +349,12 @@ class _Builder:
 
 
 def _as_bool(expr):
-    if isinstance(expr, sympy.Symbol):
-        # boolean variables are stored as 0/1
-        return sympy.Ne(expr, 0, evaluate=False)
-    return expr
+    """A condition from ``expr``: a comparison or logic as it is; any other value (a boolean variable, stored
+    as 0/1, or a number) is true where it is not 0, as in Python."""
+    if not isinstance(expr, sympy.Symbol) and isinstance(expr, (sympy.logic.boolalg.Boolean,
+                                                                 sympy.core.relational.Relational)):
+        return expr
+    return sympy.Ne(expr, 0, evaluate=False)
 
 
 def parse_expression(text, *, line=None, offset=0, line_text=None, rand_counter=None):

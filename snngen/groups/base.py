@@ -234,6 +234,39 @@ class VariableOwner:
                 raise ModelError(f"set_states: {self.name} has no variable '{name}'.{suggest(name, variables)}")
             self._set_variable(variables[name], value, raw=not units, level=level + 1)
 
+    # -- samples, one after another (Network.reset_state) ------------------------------
+    _RESET_INTERNALS = {"lastspike": -(2**62), "not_refractory": True, "next_spike": -1}
+
+    def initial_state(self):
+        """Copies of the variables :meth:`Network.reset_state` returns to: every variable an equation
+        changes over time (``dx/dt = ...``).  Parameters (weights among them) are not in it: a reset
+        keeps them."""
+        return {name: var.array.copy() for name, var in self.variables.items() if var.kind == "differential"}
+
+    def reset_state(self, initial, t_, keep=()):
+        """State back to ``initial`` (from :meth:`initial_state`), except the variables named in ``keep``;
+        the last spike times, refractoriness, Poisson gaps and spike lists cleared; the time of the
+        last event-driven update set to ``t_`` (now)."""
+        for name, values in initial.items():
+            if name in keep:
+                continue
+            var = self.variables[name]
+            if var.array.shape != values.shape:
+                raise ModelError(f"reset_state: '{name}' of {self.name} has shape {var.array.shape} now, "
+                                 f"{values.shape} when the initial state was taken (the network's first run); "
+                                 "call net.take_initial_state() after changing the network's structure")
+            var.array[...] = values
+        for name, fill in self._RESET_INTERNALS.items():
+            if name in self.variables:
+                self.variables[name].array[...] = fill
+        if "lastupdate" in self.variables:
+            self.variables["lastupdate"].array[...] = t_
+        nspikes = self.__dict__.get("_nspikes")
+        if nspikes is not None:
+            nspikes[...] = 0
+        for _spikes, n in self.__dict__.get("_event_arrays", {}).values():
+            n[...] = 0
+
     def _initialise(self, var, text, level, indices=None):
         from ..runtime.initialise import initialise
 

@@ -258,6 +258,11 @@ class SpikeMonitor(_Monitor):
         out.update({v: self.values(v, copy) for v in self.record_variables})
         return out
 
+    def clear(self):
+        """Forget what was recorded (the buffers are kept for the next recordings)."""
+        self._n[...] = 0
+        self._count[...] = 0
+
     def get_state(self):
         out = {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self._count.copy(), "copy": self.copy}
         out.update({f"var_{v}": a[: self._n[0]].copy() for v, a in self._values.items()})
@@ -403,6 +408,10 @@ class StateMonitor(_Monitor):
             return data if raw else _q(data, self._dims(key))
         raise AttributeError(f"{type(self).__name__} has no attribute '{name}'")
 
+    def clear(self):
+        """Forget what was recorded (the buffers are kept for the next recordings)."""
+        self._n[...] = 0
+
     def get_state(self):
         out = {"steps": self._steps[: self._n[0]].copy()}
         out.update({f"var_{v}": b[: self._n[0]].copy() for v, b in self._buffers.items()})
@@ -503,6 +512,10 @@ class PopulationRateMonitor(_Monitor):
             raise ModelError(f"unknown window {window!r}: use 'gaussian' or 'flat'")
         kernel /= kernel.sum()
         return _q(np.convolve(self.rate_, kernel, mode="same"), second.dim ** -1)
+
+    def clear(self):
+        """Forget what was recorded (the buffers are kept for the next recordings)."""
+        self._n[...] = 0
 
     def get_state(self):
         return {"counts": self._counts[: self._n[0]].copy(), "steps": self._steps[: self._n[0]].copy()}

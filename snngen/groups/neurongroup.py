@@ -29,6 +29,7 @@ from .base import (
     object_dt,
     object_name,
 )
+from .inputs import input_code, on_device
 
 _NEVER = np.int64(-(2**62))
 _DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
@@ -80,6 +81,7 @@ class NeuronGroup(VariableOwner):
         self.dtype = np.dtype(dtype or prefs.dtype).type
         self._stream = new_stream()
         self._regular = []  # run_regularly operations
+        self._inputs = {}  # variable name -> InputArray (set_input)
         self._code_version = 0
         self._n_inits = 0
         self._rand = [0]
@@ -298,8 +300,45 @@ class NeuronGroup(VariableOwner):
             part.add("thresholds", render("cpu/event.py.j2", name=self.name, event=event, ev=ev, n=f"{prefix}_N",
                                           loads=loads, condition=condition), self.order,
                      f"{self.name}_{event}_thresholder")
+        for name, inp in self._inputs.items():
+            if on_device(inp.values):
+                raise ModelError(f"{self.name}: the input of '{name}' is a device array (CuPy, torch): an input for "
+                                 "backend='cuda' only")
+            inp.check_batch(1)
+            args, lines = input_code(self, prefix, name, inp)
+            for arg, getter in args.items():
+                b.arg(arg, getter)
+            part.add("before_start", lines, self.order, f"{self.name}_input_{name}")
         part.args = b.args
         return part
+
+    # -- inputs, one sample after another ----------------------------------------------
+    def set_input(self, name, values, raw=False):
+        """Make variable ``name`` take, at the start of each step, a row of ``values``: an array ``(time, N)``
+        (``(time, batch, N)`` in a batched network: one input per copy), with the variable's units
+        (``raw=True``: a plain array in SI units).  Row ``k`` is read at the ``k``-th step after this call or
+        after ``Network.reset_state()``; after the last row the variable is 0.  The array is read in place;
+        a new array of the same dtype and shape kind does not recompile.  ``values=None`` removes the
+        input (the variable keeps its last value)."""
+        from .inputs import InputArray, check_input_variable
+
+        if values is None:
+            if self._inputs.pop(name, None) is not None:
+                self._code_version += 1
+            return
+        check_input_variable(self, name, values, raw)
+        inp = self._inputs.get(name) or InputArray(self, f"the input of {self.name}.{name}")
+        if inp.set(values, self.N) or name not in self._inputs:
+            self._inputs[name] = inp
+            self._code_version += 1
+
+    def before_run(self, net, step0, nsteps):
+        return any([inp.start(step0) for inp in self._inputs.values()])
+
+    def rewind(self):
+        """Inputs start again at their first row (``Network.reset_state``)."""
+        for inp in self._inputs.values():
+            inp.rewind()
 
     def generate(self, prefix, run_namespace, nan_lines=None, batch=False):
         """The per-neuron code of this group, for any backend's loop or kernel.

@@ -19,7 +19,8 @@ class RegularOperation:
     run once per call instead of once per element.
     """
 
-    def __init__(self, group, code, dt=None, when="start", order=0, name=None, event=None, span=None):
+    def __init__(self, group, code, dt=None, when="start", order=0, name=None, event=None, span=None,
+                 synaptic=False):
         self.group = group
         self.event = event  # run for the neurons that had this event (run_on_event), not every dt
         self.span = span  # (start, stop): a subgroup's neurons only, with i and N the subgroup's
@@ -36,6 +37,9 @@ class RegularOperation:
             raise ModelError(f"{self.name}: the code must be a string of statements")
         self.code = code
         self.statements = parse_statements(code)
+        if synaptic:  # statements for every synapse, which may write pre- and postsynaptic variables: the
+            self.scalar, self.vector = [], self.statements  # Synapses object checks them
+            return
         variables = group.variables
         temps = code_temporaries(self.statements, variables, self.name)
         for target, _op, parsed in self.statements:

@@ -89,23 +89,37 @@ class SynapseState:
     def get_state(self):
         out = {}
         for name, d in self.delays.items():
-            out[f"hist_{name}"], out[f"histn_{name}"] = d.hist.copy(), d.histn.copy()
-            if getattr(d, "histf", None) is not None:  # the CUDA backend's spike-flag history
-                out[f"histf_{name}"] = d.histf.copy()
+            for kind, h in d.histories():
+                out[f"{kind}_{name}"] = h.copy()
         return out
 
     def set_state(self, state):
         for name, d in self.delays.items():
-            if f"hist_{name}" in state:
-                d.hist, d.histn = state[f"hist_{name}"].copy(), state[f"histn_{name}"].copy()
-            if f"histf_{name}" in state:
-                d.histf = state[f"histf_{name}"].copy()
+            for kind in HISTORIES:
+                if f"{kind}_{name}" in state:
+                    setattr(d, kind, state[f"{kind}_{name}"].copy())
         self.fresh = True
+
+    def clear_histories(self):
+        """Drop the spikes in flight (new arrays: the run's arguments are gathered again)."""
+        for d in self.delays.values():
+            for kind, h in d.histories():
+                setattr(d, kind, np.zeros_like(h))
+        self.fresh = True
+
+
+# a pathway's ring buffers of past spikes: the CPU's spike lists (hist, histn); the CUDA backend's spike
+# flags (histf) and per-copy spike lists (histb, histnb)
+HISTORIES = ("hist", "histn", "histf", "histb", "histnb")
 
 
 class DelayState:
     """One pathway's delays in steps, grouped for the propagation loop, and its ring buffer of past
     spike lists (slot = step modulo max delay + 1)."""
+
+    def histories(self):
+        """``[(kind, array)]`` of the ring buffers this pathway has."""
+        return [(kind, getattr(self, kind)) for kind in HISTORIES if getattr(self, kind, None) is not None]
 
     def __init__(self):
         self.hist = np.zeros((1, 1), dtype=np.int32)
@@ -441,6 +455,12 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         part.add("synapses", render("cpu/synapse_post.py.j2", body=body, q=q, delayed=d.max_delay > 0,
                                     tev=event_list(syn.target, syn.post_pathway.event),
                                     homogeneous=d.homogeneous, **index), 1, f"{syn.name}_post")
+    for k, op in enumerate(syn._regular):
+        every = f"{p}_rr{k}_every"
+        args[every] = lambda op=op: op.every(syn._net_dt)
+        body = _statement_lines(syn, p, externals, hoister, op.statements, 7000 + 100 * k)
+        part.add(op.when, render("cpu/synapse_regular.py.j2", every=every, body=body, label=op.name, **index),
+                 op.order, op.name)
     pr = _printer(syn, p, externals, hoister, 0)
     # {p}_N: the number of synapses, for synapses whose source or target is this object
     hoisted = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]

@@ -261,6 +261,8 @@ class Synapses(VariableOwner):
                                  f"(pathways: {known})")
             (self.post_pathway if pathway == "post" else self.pathways[pathway]).event = event
         self._n_inits = 0
+        self._regular = []  # run_regularly operations: statements for every synapse, every dt
+        self._code_version = 0
         self._check_model()
         for eq in self.equations:
             if eq.kind == "subexpression":
@@ -305,7 +307,7 @@ class Synapses(VariableOwner):
                     raise UnitError(f"{self.name}: '{eq.name}' has units {eq.dim} but '{base}' of "
                                     f"{self.target.name} has units {tv.dim}")
         self._temporaries = set()  # names the statement code assigns that are not variables (locals of the code)
-        for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
+        for code, what in self._code_blocks():
             temps = code_temporaries(code, {}, f"{self.name}: {what}",
                                      is_variable=lambda n: self._resolve_var(n) is not None)
             self._temporaries |= temps
@@ -578,7 +580,39 @@ class Synapses(VariableOwner):
     def _parsed(self):
         out = [eq.expr for eq in self.equations if eq.expr is not None]
         out += [p for _, _, p in self.on_pre] + [p for _, _, p in self.on_post]
+        out += [p for op in self._regular for _, _, p in op.statements]
         return out
+
+    def _code_blocks(self):
+        """``[(statements, what)]``: every piece of statement code (pathways, on_post, run_regularly)."""
+        return ([(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]
+                + [(op.statements, op.name) for op in getattr(self, "_regular", ())])
+
+    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
+        """Run the statements ``code`` for every synapse every ``dt`` (every step if None), compiled into the
+        network's loop at ``when`` (Brian2's ``run_regularly``).  The statements may read and write synaptic
+        variables and those of the pre- and postsynaptic neurons (``x_pre``, ``x_post``), synapse after synapse
+        in the order of creation; ``total_post += w`` sums over each neuron's synapses.  Event-driven variables
+        are read as they were at their last event.  Per-sample weight normalisation, for example::
+
+            G.run_regularly("total = 0", dt=250*ms, order=0)
+            S.run_regularly("total_post += w", dt=250*ms, order=1)
+            S.run_regularly("w = w * 78.4 / total_post", dt=250*ms, order=2)
+        """
+        from .regular import RegularOperation
+
+        op = RegularOperation(self, code, dt, when, order, name, synaptic=True)
+        self._regular.append(op)
+        try:
+            self._check_model()
+        except Exception:
+            self._regular.pop()
+            self._check_model()
+            raise
+        self._code_version += 1
+        for attr in ("_external_names", "_subexpr_subs"):  # the new statements may use new names
+            self.__dict__.pop(attr, None)
+        return op
 
     def external_names(self):
         """Names the code uses but does not define (the code is fixed at construction: computed once)."""
@@ -608,7 +642,7 @@ class Synapses(VariableOwner):
                 raise KeyError(name)
             return lookup(name)
 
-        for code, what in [(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]:
+        for code, what in self._code_blocks():
             check_statement_units(f"{self.name} {what}", code, lookup, dim_of_target)
 
     # -- code generation ------------------------------------------------------------
@@ -624,6 +658,11 @@ class Synapses(VariableOwner):
     def before_run(self, net, step0, nsteps):
         self._state.refresh(net.dt_)
         return self._state.take_fresh()
+
+    def reset_state(self, initial, t_, keep=()):
+        """As :meth:`VariableOwner.reset_state`; the spikes still in the delay rings are dropped too."""
+        super().reset_state(initial, t_, keep)
+        self._state.clear_histories()
 
     def get_state(self):
         return self._state.get_state()

@@ -82,6 +82,7 @@ class Network:
         self.check_nan = prefs.check_nan if check_nan is None else bool(check_nan)
         self._fn = None
         self._stored = {}
+        self._initial = {}  # id(object) -> (object, the values reset_state() returns to)
         self._err = np.zeros(5, dtype=np.int64)
         self.add(*objects)
 
@@ -259,6 +260,7 @@ class Network:
         started = time.perf_counter()
         self._ensure_built(namespace, level + 1)
         built = time.perf_counter()
+        self._note_initial_state()
         _running.append(self)
         self._stop_requested = False
         try:
@@ -420,6 +422,50 @@ class Network:
         if self.backend != "cuda" or self._fn is None:
             raise ModelError("device_array() needs a built network with backend='cuda' (run it first)")
         return self._runner.device_array(obj, name)
+
+    # -- samples, one after another ------------------------------------------------------
+    def take_initial_state(self):
+        """The current values become those :meth:`reset_state` returns to (the network takes them itself
+        at the start of its first run, and for an object added later, at the start of its first run in
+        the network)."""
+        self._initial = {}
+        self._note_initial_state()
+
+    def _note_initial_state(self):
+        for obj in self.objects:
+            if id(obj) not in self._initial and hasattr(obj, "initial_state"):
+                self._initial[id(obj)] = (obj, obj.initial_state())
+
+    def reset_state(self, monitors="keep", keep=()):
+        """Start a new sample: every variable that an equation changes over time (``dv/dt = ...``) returns to
+        its value at the start of the network's first run; last spike times, refractoriness, spikes in
+        delay rings, Poisson gaps and event-driven traces are cleared, and input arrays start again at
+        their first row.  Parameters, weights among them, are kept, as are the variables named in ``keep``
+        (``"group.var"``, e.g. a learned adaptive threshold ``"exc.theta"``).  ``monitors="clear"``
+        forgets what the monitors recorded; ``"keep"`` (the default) keeps it.  The time goes on."""
+        if monitors not in ("keep", "clear"):
+            raise ModelError(f"reset_state: monitors must be 'keep' or 'clear', not {monitors!r}")
+        kept = {}
+        for item in (keep,) if isinstance(keep, str) else keep:
+            name, _, var = str(item).partition(".")
+            owner = next((o for o in self.objects if o.name == name), None)
+            if owner is None or var not in getattr(owner, "variables", {}):
+                from ..equations.parser import suggest
+
+                known = [f"{o.name}.{v}" for o in self.objects for v in getattr(o, "variables", {})]
+                raise ModelError(f"reset_state: keep={item!r} names no variable of {self.name} (write "
+                                 f"'group.variable').{suggest(str(item), known)}")
+            kept.setdefault(id(owner), set()).add(var)
+        self._note_initial_state()  # objects never run yet: their current values are their initial ones
+        for key, (obj, initial) in self._initial.items():
+            if obj in self.objects:
+                obj.reset_state(initial, self.t_, kept.get(key, ()))
+        for obj in self.objects:
+            if hasattr(obj, "rewind"):
+                obj.rewind()
+            if monitors == "clear" and hasattr(obj, "clear"):
+                obj.clear()
+        self._args = None
 
     # -- state ---------------------------------------------------------------------
     def get_states(self):

@@ -1,0 +1,214 @@
+"""Inputs given as arrays, one row per time step, read in place by the compiled loop.
+
+A sample's input is an array of shape ``(time, N)`` (or ``(time, batch, N)``, one input per copy of
+a batched network): :class:`SpikeArrayGroup` spikes where a row is non-zero, and
+``NeuronGroup.set_input(name, values)`` makes a variable take each row's values.  Row ``k`` is read
+in the ``k``-th step after the array was given or after :meth:`Network.reset_state` (counting from
+the first step of the next run); after the last row there is no input (no spikes; the variable is 0).
+Giving a new array of the same kind (dtype, number of dimensions, per copy or not) never
+recompiles, and numpy arrays are read where they are, without a copy (one that is not C-contiguous
+is copied once); on the CUDA backend a CuPy array or a torch tensor on the GPU is read in place too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.names import internal, variable
+from ..codegen.render import render
+from ..errors import ModelError
+from ..runtime.schedule import check_order
+from ..units import DIMENSIONLESS, get_dimensions
+from .base import Part, VariableOwner, check_size, object_dt, object_name
+
+
+def on_device(values):
+    return hasattr(values, "__cuda_array_interface__") and not isinstance(values, np.ndarray)
+
+
+class InputArray:
+    """One array of per-step rows (``(time, N)`` or ``(time, batch, N)``) and the step its first row
+    plays at."""
+
+    def __init__(self, owner, what):
+        self.owner, self.what = owner, what
+        self.values = None  # 2-D: (time, N) or (time, batch*N)
+        self.per_copy = False
+        self.origin = np.full(1, -1, dtype=np.int64)  # the step row 0 plays at; -1: the next run's first step
+        self.replaced = False
+        self.copies = 1
+
+    def set(self, values, n):
+        """Check ``values`` and keep them (without a copy where possible); True if the generated code must
+        change (another dtype, or per copy where it was not)."""
+        if on_device(values):
+            from numba import cuda
+
+            arr = cuda.as_cuda_array(values)
+        else:
+            arr = np.asarray(values)
+            if arr.dtype.kind not in "biuf":
+                raise ModelError(f"{self.what}: the input must be an array of numbers or booleans, not {arr.dtype}")
+            if not arr.flags.c_contiguous:
+                arr = np.ascontiguousarray(arr)
+        shape = tuple(arr.shape)
+        if len(shape) == 2 and shape[1] == n:
+            copies = 1
+        elif len(shape) == 3 and shape[2] == n and shape[1] >= 1:
+            copies = shape[1]
+            arr = arr.reshape(shape[0], shape[1] * n)
+        else:
+            raise ModelError(f"{self.what}: the input must have shape (time, {n}), or (time, batch, {n}) for one "
+                             f"input per copy of a batched network, not {shape}")
+        per_copy = copies > 1
+        self.copies = copies
+        kind = (np.dtype(arr.dtype).str, per_copy, on_device(values))
+        changed = self.values is None or kind != self.kind
+        self.values, self.per_copy, self.kind = arr, per_copy, kind
+        self.origin[0] = -1
+        self.replaced = True
+        return changed
+
+    def check_batch(self, batch):
+        """At build: an input per copy needs as many copies in the network."""
+        if self.copies > 1 and self.copies != batch:
+            raise ModelError(f"{self.what}: the input has {self.copies} copies (time, {self.copies}, N), the network "
+                             f"{'has ' + str(batch) if batch > 1 else 'has no batch axis'}"
+                             f"{' copies' if batch > 1 else ''}: give (time, N) or (time, {batch}, N)")
+
+    def start(self, step0):
+        """At the start of a run: a new array (or a rewound one) plays from this step.  True if the array was
+        replaced since the last run (the run's arguments change)."""
+        if self.origin[0] < 0:
+            self.origin[0] = step0
+        replaced, self.replaced = self.replaced, False
+        return replaced
+
+    def rewind(self):
+        self.origin[0] = -1
+
+    def position(self, step):
+        """The rows played so far."""
+        return 0 if self.origin[0] < 0 else max(0, int(step - self.origin[0]))
+
+
+class SpikeArrayGroup(VariableOwner):
+    """``N`` neurons that spike where the rows of an array are non-zero (True, or a count > 0).
+
+    >>> import numpy as np
+    >>> X = SpikeArrayGroup(784)                                        # doctest: +SKIP
+    >>> X.set_input(np.random.rand(250, 784) < 0.05)   # row k: the spikes of the k-th step  # doctest: +SKIP
+
+    Row ``k`` gives the spikes of the ``k``-th step after :meth:`set_input` or ``Network.reset_state()``;
+    after the last row the group is silent.  In a batched network the input is ``(time, batch, N)``, one
+    per copy, or ``(time, N)``, the same for every copy.  The array is read in place: writing into it
+    between runs changes the input without another call.
+    """
+
+    def __init__(self, N, values=None, order=0, dt=None, clock=None, name=None):
+        self._init_variables()
+        self.name = object_name(name, "spikearraygroup")
+        self.order = check_order(order, self.name)
+        self._own_dt = object_dt(dt, clock, self.name)
+        self.N = check_size(N, f"the size of {self.name}")
+        self._spikes = np.zeros(self.N, dtype=np.int32)
+        self._nspikes = np.zeros(1, dtype=np.int64)
+        self._flags = np.zeros(self.N, dtype=np.uint8)  # spiked this step (the CUDA backend's kernels)
+        self._input = InputArray(self, f"the input of {self.name}")
+        self._code_version = 0
+        if values is not None:
+            self.set_input(values)
+        self._frozen = True
+
+    def set_input(self, values):
+        """The spikes of the next steps: an array ``(time, N)`` (or ``(time, batch, N)``), non-zero where a
+        neuron spikes."""
+        if self._input.set(values, self.N):
+            self._code_version += 1
+
+    @property
+    def input(self):
+        """The array being played (2-D: ``(time, N)``, or ``(time, batch*N)`` for one input per copy)."""
+        return self._input.values
+
+    @property
+    def spikes(self):
+        """Indices of the neurons that spiked in the last simulated step (a list, one per copy, in a
+        batched network)."""
+        if self._nspikes.shape[0] > 1:
+            return [self._spikes[b * self.N: b * self.N + n].copy() for b, n in enumerate(self._nspikes)]
+        return self._spikes[: self._nspikes[0]].copy()
+
+    def build(self, prefix, run_namespace, check_nan=False):
+        if self._input.values is None:
+            raise ModelError(f"{self.name} has no input: give it one with {self.name}.set_input(array)")
+        if on_device(self._input.values):
+            raise ModelError(f"{self.name}: a device array (CuPy, torch) is an input for backend='cuda' only")
+        self._input.check_batch(1)
+        part = Part()
+        part.args = {f"{prefix}_spikes": lambda: self._spikes, f"{prefix}_nspikes": lambda: self._nspikes,
+                     f"{prefix}_in": lambda: self._input.values, f"{prefix}_origin": lambda: self._input.origin}
+        part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_nspk = {prefix}_nspikes[0]"]
+        part.add("groups", render("cpu/spikearray.py.j2", p=prefix, name=self.name), self.order, self.name)
+        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
+        return part
+
+    def before_run(self, net, step0, nsteps):
+        return self._input.start(step0)
+
+    def rewind(self):
+        self._input.rewind()
+
+    def get_state(self):
+        return {"origin": self._input.origin.copy()}
+
+    def set_state(self, state):
+        if "origin" in state:
+            self._input.origin[...] = state["origin"]
+
+    def __len__(self):
+        return self.N
+
+    def __getitem__(self, item):
+        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
+        from .subgroup import subgroup
+
+        return subgroup(self, item)
+
+    def __repr__(self):
+        return f"SpikeArrayGroup({self.N}, name={self.name!r})"
+
+
+def check_input_variable(group, name, values, raw):
+    """The variable of ``group`` that ``set_input(name, values)`` feeds, and the values as a plain array in
+    SI units (a view of ``values``)."""
+    var = group.variables.get(name)
+    if var is None or var.kind in ("internal", "linked"):
+        from ..equations.parser import suggest
+
+        raise ModelError(f"set_input: {group.name} has no variable '{name}' an input can set."
+                         f"{suggest(name, group.variables)}")
+    if "shared" in var.flags or "constant" in var.flags:
+        raise ModelError(f"set_input: '{name}' of {group.name} is (shared) or (constant); an input sets one value "
+                         "per neuron and step")
+    if var.array.dtype.kind != "f":
+        raise ModelError(f"set_input: '{name}' of {group.name} is an integer or boolean variable; an input sets "
+                         "a real-valued variable")
+    if not raw and not on_device(values):
+        got = get_dimensions(values)
+        want = var.dim if var.dim is not None else DIMENSIONLESS
+        if got != want:
+            raise ModelError(f"set_input: '{name}' of {group.name} has units {want}, the input has units {got} "
+                             f"(give a plain array in SI units with raw=True)")
+    return var
+
+
+def input_code(group, prefix, name, inp):
+    """``(args, lines)``: the lines setting variable ``name`` of ``group`` from the rows of ``inp`` at the start
+    of each step (CPU)."""
+    arr = internal(prefix, f"in_{name}")
+    origin = internal(prefix, f"inorigin_{name}")
+    args = {arr: lambda: inp.values, origin: lambda: inp.origin}
+    lines = render("cpu/input.py.j2", name=group.name, var=name, target=variable(prefix, name), arr=arr,
+                   origin=origin, row=internal(prefix, f"inrow_{name}"), n=f"{prefix}_N")
+    return args, lines
