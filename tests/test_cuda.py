@@ -411,6 +411,7 @@ def test_batch_random_streams_and_per_copy_plasticity():
     assert d["M"].num_spikes > np.count_nonzero(sel) > 0
 
 
-def test_batch_needs_cuda():
-    with pytest.raises(ModelError, match="batch"):
-        Network(NeuronGroup(2, "v : 1"), batch=4)
+def test_batch_must_be_a_positive_integer():
+    for bad in (0, -1, 2.5, "4"):
+        with pytest.raises(ModelError, match="batch must be a positive integer"):
+            Network(NeuronGroup(2, "v : 1"), batch=bad)

@@ -69,6 +69,10 @@ class Part:
     epilogue: list = field(default_factory=list)
     segments: list = field(default_factory=list)  # (slot, order, name, lines)
     parallel: bool = False
+    # a batched network on the CPU: argument name -> how a copy's part of it is taken ("row": a[b];
+    # "block": the b-th of B equal blocks of the last axis; "stride": a[b::B]); None: the object has no
+    # batch axis on the CPU
+    copies: dict | None = None
 
     def add(self, slot, lines, order, name):
         from ..runtime.schedule import SLOTS

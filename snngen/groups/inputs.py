@@ -144,13 +144,18 @@ class SpikeArrayGroup(VariableOwner):
             raise ModelError(f"{self.name} has no input: give it one with {self.name}.set_input(array)")
         if on_device(self._input.values):
             raise ModelError(f"{self.name}: a device array (CuPy, torch) is an input for backend='cuda' only")
-        self._input.check_batch(1)
+        batch = self.__dict__.get("_batch", 1)
+        self._input.check_batch(batch)
         part = Part()
         part.args = {f"{prefix}_spikes": lambda: self._spikes, f"{prefix}_nspikes": lambda: self._nspikes,
                      f"{prefix}_in": lambda: self._input.values, f"{prefix}_origin": lambda: self._input.origin}
         part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_nspk = {prefix}_nspikes[0]"]
         part.add("groups", render("cpu/spikearray.py.j2", p=prefix, name=self.name), self.order, self.name)
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
+        if batch > 1:
+            part.copies = {f"{prefix}_spikes": "block", f"{prefix}_nspikes": "block"}
+            if self._input.per_copy:
+                part.copies[f"{prefix}_in"] = "col"
         return part
 
     def before_run(self, net, step0, nsteps):

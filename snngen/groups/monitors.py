@@ -43,6 +43,33 @@ class _Monitor:
     def _times(self, steps):
         return _q(np.asarray(steps) * self._dt, second.dim)
 
+    def _cpu_copies(self):
+        """The copies of a batched network on the CPU backend (1 otherwise): each records into its own
+        part of the buffers, merged after each run."""
+        net = getattr(self, "_network", None)
+        batch = getattr(self, "_batch", 1)
+        return batch if batch > 1 and net is not None and net.backend == "cpu" else 1
+
+    def _per_copy_steps(self, needed):
+        """Monitors recording once per step (state, rate) on a batched CPU network: each copy counts and
+        writes its own steps (``_nb``, ``_stepsb``); all copies record the same steps."""
+        B = self._cpu_copies()
+        if B == 1:
+            return
+        stepsb = self.__dict__.get("_stepsb")
+        if stepsb is None or stepsb.shape != (B, self._steps.shape[0]):
+            self._stepsb = np.zeros((B, self._steps.shape[0]), dtype=np.int64)
+        self._nb = np.full(B, self._n[0], dtype=np.int64)
+
+    def after_run(self):
+        """A batched CPU network: the steps each copy recorded (the same for all) become the monitor's."""
+        nb = self.__dict__.get("_nb")
+        if nb is None or self._cpu_copies() == 1:
+            return
+        n0, n1 = int(self._n[0]), int(nb[0])
+        self._steps[n0:n1] = self._stepsb[0, n0:n1]
+        self._n[0] = n1
+
     def _schedule(self, when, order, default_when, default_order):
         register(self)
         self.when = check_when(default_when if when is None else when, self.name)
@@ -151,15 +178,29 @@ class SpikeMonitor(_Monitor):
     def build(self, prefix, run_namespace, check_nan=False):
         src = self._source_prefix()
         part = Part()
-        part.args = {f"{prefix}_i": lambda: self._i, f"{prefix}_step": lambda: self._step,
-                     f"{prefix}_n": lambda: self._n, f"{prefix}_count": lambda: self._count}
+        B = self._cpu_copies()
+        if B > 1:  # each copy records into its row of the scratch buffers, merged after the run
+            if not hasattr(self, "_si"):
+                self._si, self._sstep = np.zeros((B, 1024), np.int32), np.zeros((B, 1024), np.int64)
+                self._sn = np.zeros(B, dtype=np.int64)
+                self._svalues = {v: np.zeros((B, 1024)) for v in self.record_variables}
+            part.args = {f"{prefix}_i": lambda: self._si, f"{prefix}_step": lambda: self._sstep,
+                         f"{prefix}_n": lambda: self._sn, f"{prefix}_count": lambda: self._count}
+            part.copies = {f"{prefix}_i": "row", f"{prefix}_step": "row", f"{prefix}_n": "block",
+                           f"{prefix}_count": "row"}
+        else:
+            part.args = {f"{prefix}_i": lambda: self._i, f"{prefix}_step": lambda: self._step,
+                         f"{prefix}_n": lambda: self._n, f"{prefix}_count": lambda: self._count}
         loads, values = [], []
         if self.record_variables:
             b, loads, codes = value_code(self.source, self.record_variables)
             part.args.update(b.args)
             part.prologue += b.prologue()
             for k, (v, code) in enumerate(zip(self.record_variables, codes)):
-                part.args[f"{prefix}_b{k}"] = lambda v=v: self._values[v]
+                part.args[f"{prefix}_b{k}"] = (lambda v=v: self._svalues[v]) if B > 1 else \
+                    (lambda v=v: self._values[v])
+                if B > 1:
+                    part.copies[f"{prefix}_b{k}"] = "row"
                 values.append(f"{prefix}_b{k}[{prefix}_nn] = {code}")
         part.prologue += [f"{prefix}_nn = {prefix}_n[0]"]
         if self.record:
@@ -177,6 +218,17 @@ class SpikeMonitor(_Monitor):
 
     def ensure_capacity(self):
         """Grow the buffers so that one more step of spikes always fits; True if they grew."""
+        if self._cpu_copies() > 1 and hasattr(self, "_si"):
+            needed = int(self._sn.max()) + self.source.N
+            if self.record and needed > self._si.shape[1]:
+                def wider(a):
+                    new = np.zeros((a.shape[0], max(needed, 2 * a.shape[1])), dtype=a.dtype)
+                    new[:, : a.shape[1]] = a
+                    return new
+                self._si, self._sstep = wider(self._si), wider(self._sstep)
+                self._svalues = {v: wider(a) for v, a in self._svalues.items()}
+                return True
+            return False
         needed = int(self._n[0]) + self.source.N * getattr(self, "_batch", 1)
         if self.record and needed > self._i.shape[0]:
             self._i, self._step = _grow(self._i, needed), _grow(self._step, needed)
@@ -184,6 +236,28 @@ class SpikeMonitor(_Monitor):
             self._values = {v: _grow(a, needed) for v, a in self._values.items()}
             return True
         return False
+
+    def after_run(self):
+        """A batched CPU network: the spikes each copy recorded join the monitor's, in the order of their step,
+        then copy."""
+        sn = self.__dict__.get("_sn")
+        if sn is None or not sn.any():
+            return
+        B = len(sn)
+        copy = np.repeat(np.arange(B, dtype=np.int32), sn)
+        i = np.concatenate([self._si[b, : sn[b]] for b in range(B)])
+        step = np.concatenate([self._sstep[b, : sn[b]] for b in range(B)])
+        order = np.lexsort((copy, step))  # stable: within a step and copy, the recording order
+        n0, total = int(self._n[0]), int(sn.sum())
+        needed = n0 + total
+        self._i, self._step, self._copy = _grow(self._i, needed), _grow(self._step, needed), _grow(self._copy, needed)
+        self._i[n0:needed], self._step[n0:needed], self._copy[n0:needed] = i[order], step[order], copy[order]
+        for v in self._values:
+            values = np.concatenate([self._svalues[v][b, : sn[b]] for b in range(B)])
+            self._values[v] = _grow(self._values[v], needed)
+            self._values[v][n0:needed] = values[order]
+        self._n[0] = needed
+        sn[:] = 0
 
     @property
     def count(self):
@@ -262,6 +336,8 @@ class SpikeMonitor(_Monitor):
         """Forget what was recorded (the buffers are kept for the next recordings)."""
         self._n[...] = 0
         self._count[...] = 0
+        if "_sn" in self.__dict__:
+            self._sn[...] = 0
 
     def get_state(self):
         out = {"i": self.i, "step": self._step[: self._n[0]].copy(), "count": self._count.copy(), "copy": self.copy}
@@ -348,6 +424,10 @@ class StateMonitor(_Monitor):
                      f"{prefix}_n": lambda: self._n, f"{prefix}_steps": lambda: self._steps})
         for k, v in enumerate(self.record_variables):
             args[f"{prefix}_b{k}"] = lambda v=v: self._buffers[v]
+        if self._cpu_copies() > 1:  # each copy: its columns of the buffers, its own step counter
+            args.update({f"{prefix}_n": lambda: self._nb, f"{prefix}_steps": lambda: self._stepsb})
+            part.copies = {f"{prefix}_n": "block", f"{prefix}_steps": "row"}
+            part.copies.update({f"{prefix}_b{k}": "col" for k in range(len(self.record_variables))})
         part.args = args
         part.add(self.when, render("cpu/statemonitor.py.j2", p=prefix, name=self.name, loads=loads,
                                    values=[f"{prefix}_b{k}[{prefix}_nn, _k] = {val}" for k, val in enumerate(values)]),
@@ -379,12 +459,13 @@ class StateMonitor(_Monitor):
         first = -(-step0 // every) * every
         count = max(0, (step0 + nsteps - 1 - first) // every + 1)
         needed = int(self._n[0]) + count
-        if needed <= self._steps.shape[0]:
-            return False
-        self._steps = _grow(self._steps, needed)
-        for v in self.record_variables:
-            self._buffers[v] = _grow(self._buffers[v], needed)
-        return True
+        grown = needed > self._steps.shape[0]
+        if grown:
+            self._steps = _grow(self._steps, needed)
+            for v in self.record_variables:
+                self._buffers[v] = _grow(self._buffers[v], needed)
+        self._per_copy_steps(needed)
+        return grown or self._cpu_copies() > 1
 
     def ensure_capacity(self):
         return False
@@ -458,6 +539,9 @@ class PopulationRateMonitor(_Monitor):
         part = Part()
         part.args = {f"{prefix}_n": lambda: self._n, f"{prefix}_counts": lambda: self._counts,
                      f"{prefix}_steps": lambda: self._steps}
+        if self._cpu_copies() > 1:  # each copy: every B-th count (step-major), its own step counter
+            part.args.update({f"{prefix}_n": lambda: self._nb, f"{prefix}_steps": lambda: self._stepsb})
+            part.copies = {f"{prefix}_n": "block", f"{prefix}_steps": "row", f"{prefix}_counts": "stride"}
         part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
         part.capacity = [f"if {prefix}_nn >= {prefix}_counts.shape[0]:", "    break"]
         part.add(self.when, [f"{prefix}_counts[{prefix}_nn] = {src}_nspk",
@@ -469,11 +553,12 @@ class PopulationRateMonitor(_Monitor):
     def before_run(self, net, step0, nsteps):
         self._dt = net.dt_
         needed = int(self._n[0]) + nsteps
-        if needed <= self._steps.shape[0]:
-            return False
-        batch = getattr(self, "_batch", 1)  # counts: step-major, one per copy
-        self._counts, self._steps = _grow(self._counts, needed * batch), _grow(self._steps, needed)
-        return True
+        grown = needed > self._steps.shape[0]
+        if grown:
+            batch = getattr(self, "_batch", 1)  # counts: step-major, one per copy
+            self._counts, self._steps = _grow(self._counts, needed * batch), _grow(self._steps, needed)
+        self._per_copy_steps(needed)
+        return grown or self._cpu_copies() > 1
 
     def ensure_capacity(self):
         return False

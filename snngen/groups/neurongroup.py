@@ -304,13 +304,28 @@ class NeuronGroup(VariableOwner):
             if on_device(inp.values):
                 raise ModelError(f"{self.name}: the input of '{name}' is a device array (CuPy, torch): an input for "
                                  "backend='cuda' only")
-            inp.check_batch(1)
+            inp.check_batch(self.__dict__.get("_batch", 1))
             args, lines = input_code(self, prefix, name, inp)
             for arg, getter in args.items():
                 b.arg(arg, getter)
             part.add("before_start", lines, self.order, f"{self.name}_input_{name}")
         part.args = b.args
+        if self.__dict__.get("_batch", 1) > 1:
+            part.copies = self._copies(prefix)
         return part
+
+    def _copies(self, prefix):
+        """The arguments each copy of a batched CPU network takes its part of (see :class:`Part`)."""
+        if self._events or any(op.event is not None for op in self._regular):
+            raise ModelError(f"{self.name}: custom events (events=, run_on_event) have no batch axis yet")
+        if any(v.kind == "linked" for v in self.variables.values()):
+            raise ModelError(f"{self.name}: linked variables are not supported with a batch axis yet")
+        out = {variable(prefix, n): "row" for n, v in self.variables.items() if v._array.ndim == 2}
+        out.update({internal(prefix, k): "block" for k in ("spikes", "nspikes", "flags")})
+        for name, inp in self._inputs.items():
+            if inp.per_copy:
+                out[internal(prefix, f"in_{name}")] = "col"
+        return out
 
     # -- inputs, one sample after another ----------------------------------------------
     def set_input(self, name, values, raw=False):
@@ -676,4 +691,7 @@ class PoissonGroup(NeuronGroup):
                                   next_spike=variable(prefix, "next_spike")), self.order, f"{self.name}_stateupdater")
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         self._externals = {}
+        if self.__dict__.get("_batch", 1) > 1:
+            part.copies = {f"{prefix}_rates": "block", variable(prefix, "next_spike"): "row",
+                           f"{prefix}_spikes": "block", f"{prefix}_nspikes": "block"}
         return part

@@ -77,6 +77,7 @@ class PoissonInput:
         part.prologue = [f"{prefix}_N = {self._target_prefix()}_spikes.shape[0]"] + b.prologue()
         part.add(self.when, render("cpu/poissoninput.py.j2", name=self.name, n=f"{self._target_prefix()}_N",
                                    loads=loads, target=target, value=value, once=once), self.order, self.name)
+        part.copies = {}  # the target's arrays, taken per copy by the target; each copy draws its own numbers
         return part
 
     def code(self, prefix, run_namespace, neuron_index=None):

@@ -88,6 +88,8 @@ class SpikeGeneratorGroup(VariableOwner):
                          f"{prefix}_nspk = {prefix}_nspikes[0]", f"{prefix}_P = {prefix}_period[0]"]
         part.add("groups", render("cpu/spikegenerator.py.j2", p=prefix, name=self.name), self.order, self.name)
         part.epilogue = [f"{prefix}_ptrarr[0] = {prefix}_ptr", f"{prefix}_nspikes[0] = {prefix}_nspk"]
+        if self.__dict__.get("_batch", 1) > 1:  # the events are shared, each copy plays them
+            part.copies = {f"{prefix}_spikes": "block", f"{prefix}_nspikes": "block", f"{prefix}_ptrarr": "block"}
         return part
 
     def before_run(self, net, step0, nsteps):

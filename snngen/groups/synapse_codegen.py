@@ -108,9 +108,9 @@ class SynapseState:
         self.fresh = True
 
 
-# a pathway's ring buffers of past spikes: the CPU's spike lists (hist, histn); the CUDA backend's spike
-# flags (histf) and per-copy spike lists (histb, histnb)
-HISTORIES = ("hist", "histn", "histf", "histb", "histnb")
+# a pathway's ring buffers of past spikes: the CPU's spike lists (hist, histn; histc, histnc per copy of a
+# batched network); the CUDA backend's spike flags (histf) and per-copy spike lists (histb, histnb)
+HISTORIES = ("hist", "histn", "histf", "histb", "histnb", "histc", "histnc")
 
 
 class DelayState:
@@ -403,10 +403,16 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     from .base import Part
 
     p = prefix
+    B = syn.__dict__.get("_batch", 1)
+    if B > 1 and (not hasattr(syn.source, "_spikes") or not hasattr(syn.target, "_spikes")):
+        raise ModelError(f"{syn.name}: synapses onto synapses have no batch axis yet")
+    if B > 1 and any(pw.event != "spike" for pw in syn.pathways.values()):
+        raise ModelError(f"{syn.name}: pathways triggered by custom events have no batch axis yet")
     externals, state, hoister = prepare(syn, run_namespace, dt)
     dense = state.dense
     args = synapse_args(syn, p, externals)
     args[f"{p}_nsyn"] = lambda: syn.N
+    rings = []  # the arguments holding delay rings
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
     ed_lines = _event_driven_lines(syn, p, externals, hoister)
     tail = [f"{variable(p, 'lastupdate')}[_s] = _t"] if has_ed else []
@@ -426,8 +432,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         d = state.delays[pw_name]
         tag = f"_p{k}_"
         q = p + tag  # the pathway's ring buffer, views and loop indices
-        args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
-                     f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
+        rings += _history_args(q, d, B, args)
+        args.update({f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
                      f"{q}dsteps": lambda d=d: d.uniq})
         rows = dense and d.homogeneous
         body = (_event_driven_lines(syn, p, externals, hoister, rows=rows, tag=tag)
@@ -449,8 +455,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
         d = state.delays["post"]
         q = f"{p}_post_"  # on_post's ring buffer of the target's spike lists (delayed on_post)
-        args.update({f"{q}hist": lambda d=d: d.hist, f"{q}histn": lambda d=d: d.histn,
-                     f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
+        rings += _history_args(q, d, B, args)
+        args.update({f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
                      f"{q}dsteps": lambda d=d: d.uniq})
         part.add("synapses", render("cpu/synapse_post.py.j2", body=body, q=q, delayed=d.max_delay > 0,
                                     tev=event_list(syn.target, syn.post_pathway.event),
@@ -466,4 +472,26 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     hoisted = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.prologue = [f"{p}_N = {p}_nsyn"] + hoisted
     part.args = args
+    if B > 1:  # per copy: the variables the network writes (see snngen.cuda.batch) and the delay rings
+        part.copies = {variable(p, n): "row" for n, v in syn.variables.items() if v._array.ndim == 2}
+        part.copies.update({name: "row" for name in rings})
     return part
+
+
+def _history_args(q, d, B, args):
+    """Add the ring buffer arguments of pathway ``q`` (delay state ``d``) to ``args``, and return their names:
+    one ring per copy on a batched CPU network (``histc``, ``histnc``: ``(B, slots, n)`` and ``(B, slots)``)."""
+    names = [f"{q}hist", f"{q}histn"]
+    if B == 1:
+        args.update({names[0]: lambda: d.hist, names[1]: lambda: d.histn})
+        return names
+
+    def ring(kind, like):
+        h = getattr(d, kind, None)
+        if h is None or h.shape != (B,) + like.shape:
+            h = np.zeros((B,) + like.shape, dtype=like.dtype)
+            setattr(d, kind, h)
+        return h
+
+    args.update({names[0]: lambda: ring("histc", d.hist), names[1]: lambda: ring("histnc", d.histn)})
+    return names

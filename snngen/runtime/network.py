@@ -70,9 +70,6 @@ class Network:
         self.batch = 1 if batch is None else batch
         if not isinstance(self.batch, (int, np.integer)) or self.batch < 1:
             raise ModelError(f"batch must be a positive integer, not {batch!r}")
-        if self.batch > 1 and backend != "cuda":
-            raise ModelError("batch= (copies of the network in one launch) needs backend='cuda'; the CPU backend "
-                             "has no batch axis yet")
         self.name = name
         self.objects = []
         self._own_dt = dt is not None  # else the default clock's dt (defaultclock.dt), read at each run
@@ -166,6 +163,7 @@ class Network:
         self._checking = [o for o in ordered if hasattr(o, "needs_rebuild")]
         self._preparing = [o for o in ordered if hasattr(o, "before_run")]
         self._growing = [o for o in ordered if hasattr(o, "ensure_capacity")]
+        self._finishing = [o for o in ordered if hasattr(o, "after_run")]
         self._args = None
         # the code now includes what was added to the objects (run_regularly, links ...)
         self._versions = {id(obj): getattr(obj, "_code_version", 0) for obj in ordered}
@@ -188,11 +186,22 @@ class Network:
         for (slot_index, _order, _name), _k, lines in segments:
             schedule.setdefault(SLOTS[slot_index], []).extend(lines)
         parallel = any(p.parallel for p in parts)
+        views = []
+        if self.batch > 1:  # copies run in parallel, each a serial run of the loop on its part of the arrays
+            parallel = False
+            copies = {}
+            for obj, part in zip(ordered, parts):
+                if part.copies is None:
+                    raise ModelError(f"{obj.name}: a {type(obj).__name__} has no batch axis on the CPU backend yet; "
+                                     "use backend='cuda', or run without batch=")
+                copies.update(part.copies)
+            views = [_copy_view(name, copies.get(name)) for name in args]
         source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), schedule=list(schedule.items()),
+                                   batch=self.batch, views=views,
                                    **{slot: [line for part in parts for line in getattr(part, slot)]
                                       for slot in ("prologue", "capacity", "epilogue")}))
         module = load_module(source, self.backend)
-        self._fn = module.run
+        self._fn = module.run if self.batch == 1 else module.run_copies
         self._module = module
         self._source = source
         self._getters = list(args.values())
@@ -380,38 +389,71 @@ class Network:
         bar = _progress(report, nsteps)
         chunk = nsteps if bar is None else max(1, min(nsteps, 100))
         done = 0
-        fn, err = self._fn, self._err
         seed = _random.current_seed()
-        while done < nsteps or call_empty:
-            call_empty = False  # a 0-step call compiles (or loads) the function
-            todo = min(chunk, nsteps - done)
-            if self._args is None:
-                self._args = tuple(g() for g in self._getters)
-            t0 = time.perf_counter()
-            n = fn(seed, self.step, todo, err, self.dt_, numba.get_num_threads(), *self._args)
-            after_call(self._module)
-            self.step += n
-            done += n
-            if err[0]:
-                self._raise_nan()
-            if n < todo:
-                if not any([o.ensure_capacity() for o in self._growing]):
-                    raise SimulationError("the run stopped early without a full buffer (internal error)")
-                self._args = None
-            if bar is not None:
-                bar(done, nsteps)
-                elapsed = time.perf_counter() - t0
-                if elapsed > 0:
-                    chunk = max(1, int(todo * prefs.report_period / elapsed / 10))
+        try:
+            while done < nsteps or call_empty:
+                call_empty = False  # a 0-step call compiles (or loads) the function
+                todo = min(chunk, nsteps - done)
+                t0 = time.perf_counter()
+                n = self._call(seed, todo) if self.batch == 1 else self._call_copies(seed, todo)
+                self.step += n
+                done += n
+                if bar is not None:
+                    bar(done, nsteps)
+                    elapsed = time.perf_counter() - t0
+                    if elapsed > 0:
+                        chunk = max(1, int(todo * prefs.report_period / elapsed / 10))
+        finally:
+            for obj in self._finishing:
+                obj.after_run()
         if bar is not None:
             bar(nsteps, nsteps, close=True)
 
-    def _raise_nan(self):
+    def _call(self, seed, todo):
+        """One call of the run function: the steps it ran (fewer than ``todo`` when a buffer filled up: it
+        is grown for the next call)."""
+        if self._args is None:
+            self._args = tuple(g() for g in self._getters)
+        n = self._fn(seed, self.step, todo, self._err, self.dt_, numba.get_num_threads(), *self._args)
+        after_call(self._module)
+        if self._err[0]:
+            self.step += n  # the steps done, up to the one that failed
+            self._raise_nan()
+        if n < todo:
+            self._grow()
+        return n
+
+    def _grow(self):
+        if not any([o.ensure_capacity() for o in self._growing]):
+            raise SimulationError("the run stopped early without a full buffer (internal error)")
+        self._args = None
+
+    def _call_copies(self, seed, todo):
+        """A batched network on the CPU: every copy runs ``todo`` steps (those whose buffers filled up go on
+        after they grew)."""
+        done = np.zeros(self.batch, dtype=np.int64)
+        errb = np.zeros((self.batch, 5), dtype=np.int64)
+        while True:
+            if self._args is None:
+                self._args = tuple(g() for g in self._getters)
+            self._fn(seed, self.step, todo, errb, self.dt_, numba.get_num_threads(), done, *self._args)
+            after_call(self._module)
+            failed = np.flatnonzero(errb[:, 0])
+            if len(failed):
+                self._err[:] = errb[failed[0]]
+                self.step += int(done[failed[0]])
+                self._raise_nan(copy=int(failed[0]))
+            if np.all(done == todo):
+                return todo
+            self._grow()
+
+    def _raise_nan(self, copy=None):
         _, obj_id, var_id, index, step = (int(x) for x in self._err)
         self._err[:] = 0
         obj = self._ordered_objects[obj_id]
         var = list(obj.variables)[var_id]
-        raise SimulationError(f"'{var}' of {obj.name} became NaN or infinite at neuron {index}, step {step} "
+        where = f" of copy {copy}" if copy is not None else ""
+        raise SimulationError(f"'{var}' of {obj.name} became NaN or infinite at neuron {index}{where}, step {step} "
                               f"(t = {step * self.dt_:g} s); check the parameters or use a smaller dt")
 
     def device_array(self, obj, name):
@@ -513,6 +555,22 @@ class Network:
     def load(self, path):
         with np.load(path, allow_pickle=False) as data:
             self.set_states({k: data[k] for k in data.files})
+
+
+def _copy_view(name, kind):
+    """The code of copy ``_b``'s part of argument ``name`` (of ``_B`` copies) in a batched CPU run."""
+    if kind is None:
+        return name
+    if kind == "row":
+        return f"{name}[_b]"
+    if kind == "stride":
+        return f"{name}[_b::_B]"
+    size = f"({name}.shape[-1] // _B)"
+    if kind == "block":
+        return f"{name}[_b * {size}:(_b + 1) * {size}]"
+    if kind == "col":
+        return f"{name}[:, _b * {size}:(_b + 1) * {size}]"
+    raise ValueError(kind)
 
 
 # Set by snngen.brian2's device emulation: called at the start of every run(); True means "recorded, do not

@@ -49,6 +49,8 @@ __all__ = [
     "exprel",
     "exprel_py",
     "binomial",
+    "copy_seed",
+    "copy_seed_py",
     "poisson",
     "poisson_gap",
     "seed_from_entropy",
@@ -274,6 +276,24 @@ def normal_array(seed, stream, index_array, step, draw):
     for i in range(index_array.shape[0]):
         out[i] = normal(seed, stream, np.int64(index_array[i]), step, draw)
     return out
+
+
+_COPY_STREAM = 0x5EEDC0DE
+
+
+def copy_seed_py(seed, copy):
+    """The seed copy ``copy`` of a batched network draws with on the CPU backend: ``seed`` itself for copy 0
+    (it draws what the unbatched network draws), a Philox word keyed by the seed for the others."""
+    if copy == 0:
+        return seed & _MASK32
+    return philox4x32_py(copy, 0, 0, 0, seed, _COPY_STREAM)[0]
+
+
+@numba.njit(cache=False)
+def copy_seed(seed, copy):
+    if copy == 0:
+        return seed & _MASK32
+    return philox4x32(copy, 0, 0, 0, seed, _COPY_STREAM)[0]
 
 
 def seed_from_entropy() -> int:
