@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import numpy as np
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -20,6 +22,11 @@ def test_readme_python_examples_run_and_hold():
     cuda = next(ns for ns in spaces if "gpu" in ns)  # tests run it on the CUDA simulator (conftest.py)
     (i_cpu, t_cpu), (i_gpu, t_gpu) = cuda["cpu"], cuda["gpu"]
     assert len(i_cpu) > 0 and (i_cpu == i_gpu).all() and (t_cpu == t_gpu).all()
+    samples = next(ns for ns in spaces if "net" in ns and "X" in ns)
+    assert samples["E"].v_.shape == (4, 100) and np.all(samples["E"].v_ == -0.065)  # reset
+    assert samples["counts"].count.shape == (4, 100) and samples["counts"].num_spikes > 0
+    assert np.all(samples["E"].theta_ >= 0) and np.any(samples["E"].theta_ > 0)  # kept
+    assert np.all(samples["syn"].w_ > 0) and not np.allclose(samples["syn"].w_[0], samples["syn"].w_[1])
     synapses = next(ns for ns in spaces if "S" in ns)
     assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
 
