@@ -20,6 +20,7 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .equations import Equations  # noqa: E402
 from .errors import EquationError, ModelError, SimulationError, UnitError  # noqa: E402
 from .groups.base import start_scope  # noqa: E402
+from .groups.geometry import conv2d, local2d  # noqa: E402
 from .groups.inputs import SpikeArrayGroup  # noqa: E402
 from .groups.linked import linked_var  # noqa: E402
 from .groups.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
@@ -38,7 +39,7 @@ from .runtime.random import seed  # noqa: E402
 __all__ = [
     "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
     "NeuronGroup", "PoissonGroup", "PoissonInput", "linked_var", "SpikeGeneratorGroup", "SpikeArrayGroup",
-    "Synapses", "TimedArray",
+    "Synapses", "TimedArray", "conv2d", "local2d",
     "SpikeMonitor", "EventMonitor", "StateMonitor", "PopulationRateMonitor",
     "Network", "run", "seed", "prefs", "defaultclock", "Clock", "network_operation", "NetworkOperation", "stop",
     "start_scope", "collect", "store", "restore",

@@ -388,7 +388,7 @@ def per_copy_variables(syn):
     if "lastupdate" in syn.variables:
         out.add("lastupdate")
     out |= set(getattr(syn, "batch_separate", ()))
-    return out & set(syn.variables)
+    return {n for n in out & set(syn.variables) if "indexed" not in syn.variables[n].flags}
 
 
 class CudaSynapseArrays:

@@ -14,7 +14,7 @@ from .parser import NAME_RE, ParsedExpression, parse_expression
 FLAGS = {
     "differential": {"unless refractory", "event-driven", "clock-driven"},
     "subexpression": {"shared", "constant over dt", "summed"},
-    "parameter": {"constant", "shared", "summed", "linked"},
+    "parameter": {"constant", "shared", "summed", "linked", "indexed"},
 }
 _LINE_RE = re.compile(
     r"^(?P<lhs>[^=:]*?)\s*(?:(?P<eq>=)(?P<rhs>[^:]*))?:(?P<tail>.*)$"

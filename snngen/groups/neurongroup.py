@@ -104,7 +104,7 @@ class NeuronGroup(VariableOwner):
                 raise UnitError(f"refractory of {self.name} must be a time, it has units "
                                 f"{get_dimensions(refractory)}")
         for eq in self.equations:
-            synaptic = eq.flags & {"event-driven", "summed"}
+            synaptic = eq.flags & {"event-driven", "summed", "indexed"}
             if synaptic:
                 raise EquationError(f"the flag '{sorted(synaptic)[0]}' belongs in Synapses, not in a NeuronGroup",
                                     text=eq.text, line=eq.line, token=sorted(synaptic)[0])

@@ -185,6 +185,9 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
              "N_incoming": f"float({p}_nin[{'_jp' if batch is not None else jp}])",
              "N_outgoing": f"float({p}_nout[{'_ip' if batch is not None else ip}])"}
     for name, var in syn.variables.items():
+        if "indexed" in var.flags:  # an entry shared by synapses (the same for every copy of a batch)
+            names[name] = f"{variable(p, name)}[{p}_kidx[{'_s' if batch is not None else s_}]]"
+            continue
         names[name] = f"{variable(p, name)}[0]" if "shared" in var.flags else syn_at(name)
     names["_elapsed"] = f"(_t - {syn_at('lastupdate')})"
     for owner, pre, suffix, idx in ((syn.source, src, "_pre", ip), (syn.target, tgt, "_post", jp)):
@@ -259,6 +262,15 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
             lines.append(f"{lhs} = {value}")
             continue
         condition = _write_condition(syn, target)
+        if batch is not None and target in syn.variables and "indexed" in syn.variables[target].flags:
+            # the CUDA backend: threads of many synapses write one shared entry at once
+            if op not in ("+=", "-="):
+                raise ModelError(f"{syn.name}: '{target} {op} ...' writes an (indexed) variable; on the CUDA backend "
+                                 "only '+=' and '-=' can (atomic adds: the synapses sharing an entry run at once). "
+                                 "Use backend='cpu'.")
+            array, index = lhs[:-1].split("[", 1)
+            lines.append(f"cuda.atomic.add({array}, {index}, {'-' if op == '-=' else ''}({value}))")
+            continue
         if atomic and syn._resolve_var(target)[0] == "post":
             array, index = lhs[:-1].split("[", 1)
             sign = "-" if op == "-=" else ""
@@ -384,7 +396,8 @@ def synapse_args(syn, p, externals):
                  f"{p}_pre": lambda: syn._pre, f"{p}_post": lambda: syn._post,
                  f"{p}_rowptr": lambda: state.rowptr, f"{p}_colptr": lambda: state.colptr,
                  f"{p}_colsyn": lambda: state.colsyn, f"{p}_rowsyn": lambda: state.rowsyn,
-                 f"{p}_nin": lambda: state.n_incoming, f"{p}_nout": lambda: state.n_outgoing})
+                 f"{p}_nin": lambda: state.n_incoming, f"{p}_nout": lambda: state.n_outgoing,
+                 f"{p}_kidx": lambda: syn._kidx})
     for name, ext in externals.items():
         if ext.kind == "function":
             args[f"{p}ta_{name}"] = lambda ext=ext: ext.value.values
@@ -408,6 +421,9 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         raise ModelError(f"{syn.name}: synapses onto synapses have no batch axis yet")
     if B > 1 and any(pw.event != "spike" for pw in syn.pathways.values()):
         raise ModelError(f"{syn.name}: pathways triggered by custom events have no batch axis yet")
+    if B > 1 and written_indexed(syn):
+        raise ModelError(f"{syn.name}: (indexed) variables written by the network ({sorted(written_indexed(syn))}) "
+                         "have no batch axis on the CPU yet (the copies would write one entry at once)")
     externals, state, hoister = prepare(syn, run_namespace, dt)
     dense = state.dense
     args = synapse_args(syn, p, externals)
@@ -476,6 +492,12 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         part.copies = {variable(p, n): "row" for n, v in syn.variables.items() if v._array.ndim == 2}
         part.copies.update({name: "row" for name in rings})
     return part
+
+
+def written_indexed(syn):
+    """The (indexed) variables some statement code of ``syn`` writes."""
+    return {t for code, _what in syn._code_blocks() for t, _op, _p in code
+            if t in syn.variables and "indexed" in syn.variables[t].flags}
 
 
 def _history_args(q, d, B, args):

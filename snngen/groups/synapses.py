@@ -16,7 +16,7 @@ import numpy as np
 from ..codegen.blocks import called_names, symbols_of
 from ..equations.dimensions import check_equation_units
 from ..equations.equations import NOISE_RE, Equations
-from ..equations.parser import parse_statements
+from ..equations.parser import parse_expression, parse_statements
 from ..errors import EquationError, ModelError, UnitError
 from ..prefs import prefs
 from ..runtime.namespace import resolve
@@ -275,6 +275,7 @@ class Synapses(VariableOwner):
         # connectivity: sorted (pre, post) index arrays, or None while all-to-all ("dense")
         self._pre = np.zeros(0, dtype=np.int32)
         self._post = np.zeros(0, dtype=np.int32)
+        self._kidx = np.zeros(0, dtype=np.int64)  # the entry of the (indexed) variables each synapse reads
         self._dense = False
         self._connector = Connector(self)
         self._structure_version = 0
@@ -439,7 +440,7 @@ class Synapses(VariableOwner):
         return out
 
     # -- connectivity ------------------------------------------------------------
-    def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False):
+    def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False, index=None):
         """Create synapses.
 
         ``connect()`` all-to-all; ``connect(i=[...], j=[...])`` given pairs;
@@ -447,9 +448,16 @@ class Synapses(VariableOwner):
         where ``condition`` and ``p`` are expressions of ``i``, ``j`` and the
         neurons' variables (``x_pre``, ``x_post``); ``n`` synapses per pair.
         Generated and compiled like everything else; random draws use the
-        counter-based generator (seeded by ``snngen.seed``).
+        counter-based generator (seeded by ``snngen.seed``).  ``index``: with ``(indexed)`` variables in the
+        model (shared weights), the entry each synapse of ``i``, ``j`` reads.
         """
+        before = self.N
+        if self.has_indexed and (i is None or isinstance(i, str) or n != 1):
+            raise ModelError(f"{self.name}: the model has (indexed) variables: connect with explicit pairs and the "
+                             "entry each reads, connect(i=..., j=..., index=...) (snngen.conv2d(...) makes them for "
+                             "a convolution)")
         self._connector.connect(condition=condition, i=i, j=j, p=p, n=n, skip_if_invalid=skip_if_invalid, level=1)
+        self._append_index(index, self.N - before)
         self._structure_version += 1
 
     def _append(self, i, j, dense=False):
@@ -479,7 +487,51 @@ class Synapses(VariableOwner):
 
 
     def _per_synapse_variables(self):
-        return [var for var in self.variables.values() if "shared" not in var.flags]
+        return [var for var in self.variables.values() if not var.flags & {"shared", "indexed"}]
+
+    @property
+    def has_indexed(self):
+        """True if the model has ``(indexed)`` variables (shared weights: one value per entry, read by the
+        synapses whose ``index`` is that entry)."""
+        return any("indexed" in v.flags for v in self.variables.values())
+
+    @property
+    def index(self):
+        """The entry of the ``(indexed)`` variables each synapse reads and writes (a copy)."""
+        return self._kidx.copy()
+
+    def _append_index(self, index, new):
+        """Record the entries of ``new`` synapses; the (indexed) variables grow to hold the largest."""
+        if not self.has_indexed:
+            if index is not None:
+                raise ModelError(f"{self.name}.connect: index= names entries of (indexed) variables, and the model "
+                                 "has none (declare one: 'w : 1 (indexed)')")
+            return
+        if index is None:
+            raise ModelError(f"{self.name}: the model has (indexed) variables: connect(i=..., j=..., index=...) must "
+                             "give each synapse the entry it reads")
+        k = np.asarray(index)
+        if k.dtype.kind not in "iu" or k.shape not in ((new,), ()) or (k.size and k.min() < 0):
+            raise ModelError(f"{self.name}.connect: index must be {new} non-negative integers (one per synapse), "
+                             f"not {k.dtype} of shape {k.shape}")
+        k = np.broadcast_to(k, (new,)).astype(np.int64)
+        self._kidx = np.concatenate([self._kidx, k])
+        size = int(self._kidx.max()) + 1 if len(self._kidx) else 0
+        for var in self.variables.values():
+            if "indexed" in var.flags and var.array.shape[-1] < size:
+                grown = np.zeros(var.array.shape[:-1] + (size,), dtype=var.array.dtype)
+                grown[..., : var.array.shape[-1]] = var.array
+                var.array = grown
+
+    def _initialise(self, var, text, level, indices=None):
+        if "indexed" in var.flags:
+            used = symbols_of([parse_expression(text, line=1, line_text=text).expr])
+            bad = sorted(n for n in used if n in ("i", "j", "N_incoming", "N_outgoing")
+                         or (self._resolve_var(n) or ("syn",))[0] != "syn")
+            if bad:
+                raise ModelError(f"{self.name}.{var.name} is (indexed): its values are entries shared by synapses, "
+                                 f"so its initialiser cannot read {bad}")
+        super()._initialise(var, text, level + 1, indices)
 
     def _fill(self, variable):
         for pw in self.pathways.values():
