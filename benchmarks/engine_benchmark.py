@@ -100,6 +100,41 @@ def run_overhead(repeats, calls=5000):
     return statistics.median(out)
 
 
+def sample_overhead(repeats, calls=2000):
+    """A sample-by-sample loop with array inputs attached (784 spike inputs, a current input, 100 LIF, all-to-all
+    synapses, a spike monitor): the time of a 1-step run(), and of one sample (set_input of both arrays, a
+    250-step run on silent input, reset_state) per step."""
+    import numpy as np
+
+    import snngen as sg
+    from snngen.units import ms, nA
+
+    X = sg.SpikeArrayGroup(784)
+    G = sg.NeuronGroup(100, "dv/dt = (I*10*Mohm - v)/(10*ms) : volt\nI : amp", threshold="v > 10*mV",
+                       reset="v = 0*mV", namespace={"Mohm": 1e6 * sg.units.ohm, "mV": sg.units.mV})
+    S = sg.Synapses(X, G, "w : volt", on_pre="v_post += w")
+    S.connect()
+    spikes, current = np.zeros((250, 784), dtype=bool), np.zeros((250, 100)) * nA
+    X.set_input(spikes)
+    G.set_input("I", current)
+    net = sg.Network(X, G, S, sg.SpikeMonitor(G), dt=1 * ms)
+    net.run(1 * ms, namespace={})
+    one, sample = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            net.run(1 * ms)
+        one.append((time.perf_counter() - t0) / calls)
+        t0 = time.perf_counter()
+        for _ in range(calls // 10):
+            X.set_input(spikes)
+            G.set_input("I", current)
+            net.run(250 * ms)
+            net.reset_state()
+        sample.append((time.perf_counter() - t0) / (calls // 10) / 250)
+    return statistics.median(one), statistics.median(sample)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neurons", type=int, default=100_000)
@@ -118,6 +153,9 @@ def main():
         rows.append((f"{model} ({method}): neuron updates per second", "M/s", rate / 1e6, f">= {bar / 1e6:.0f}"))
         rows.append((f"{model} ({method}): build + compile (this process)", "s", c, ""))
     rows.append(("per-run() overhead, 1-step run, warm", "us", run_overhead(args.repeats) * 1e6, "<= 50"))
+    one, per_step = sample_overhead(args.repeats)
+    rows.append(("1-step run() with array inputs attached", "us", one * 1e6, "-"))
+    rows.append(("a 250-step sample (set inputs, run, reset), per step", "us", per_step * 1e6, "~1"))
     print(f"snngen engine benchmark — numba {numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads, "
           f"median of {args.repeats}")
     print(f"{'measure':62} {'value':>10}  {'unit':4} {'bar':>8}")

@@ -33,6 +33,7 @@ def _grow(arr, needed):
 
 class _Monitor:
     _dt = None
+    _code_version = 0  # (the network compares it at each run: a class attribute, not a miss in __getattr__)
 
     def _source_prefix(self):
         prefix = getattr(self.source, "_prefix", None)
@@ -46,9 +47,11 @@ class _Monitor:
     def _cpu_copies(self):
         """The copies of a batched network on the CPU backend (1 otherwise): each records into its own
         part of the buffers, merged after each run."""
-        net = getattr(self, "_network", None)
-        batch = getattr(self, "_batch", 1)
-        return batch if batch > 1 and net is not None and net.backend == "cpu" else 1
+        batch = self.__dict__.get("_batch", 1)  # (not getattr: a missing attribute costs __getattr__)
+        if batch == 1:
+            return 1
+        net = self.__dict__.get("_network")
+        return batch if net is not None and net.backend == "cpu" else 1
 
     def _per_copy_steps(self, needed):
         """Monitors recording once per step (state, rate) on a batched CPU network: each copy counts and
@@ -218,7 +221,7 @@ class SpikeMonitor(_Monitor):
 
     def ensure_capacity(self):
         """Grow the buffers so that one more step of spikes always fits; True if they grew."""
-        if self._cpu_copies() > 1 and hasattr(self, "_si"):
+        if "_si" in self.__dict__ and self._cpu_copies() > 1:
             needed = int(self._sn.max()) + self.source.N
             if self.record and needed > self._si.shape[1]:
                 def wider(a):

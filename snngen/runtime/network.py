@@ -100,6 +100,7 @@ class Network:
                     _batch.apply(obj, self.batch)
                 self.objects.append(obj)
         self._fn = None
+        self._initial_taken = False
 
     def remove(self, *objects):
         for obj in objects:
@@ -471,12 +472,18 @@ class Network:
         at the start of its first run, and for an object added later, at the start of its first run in
         the network)."""
         self._initial = {}
+        self._initial_taken = False
         self._note_initial_state()
 
     def _note_initial_state(self):
+        if self._initial_taken:
+            return
         for obj in self.objects:
             if id(obj) not in self._initial and hasattr(obj, "initial_state"):
                 self._initial[id(obj)] = (obj, obj.initial_state())
+        self._initial_taken = True
+
+    _initial_taken = False  # every object's initial state is taken (add() and take_initial_state() clear it)
 
     def reset_state(self, monitors="keep", keep=()):
         """Start a new sample: every variable that an equation changes over time (``dv/dt = ...``) returns to
