@@ -353,3 +353,30 @@ def test_synaptic_run_regularly_on_cuda_equals_the_cpu():
     S.run_regularly("total_post = w")
     with pytest.raises(ModelError, match="atomic adds"):
         net.run(1 * ms)
+
+
+@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+def test_restore_on_cuda_brings_back_the_flag_history_of_heterogeneous_delays():
+    """Per-synapse delays keep a history of spike flags on the device, written through an index holding
+    '.shape[0]': the old regular expression did not see the write, so the history never came back to the
+    host and store() kept a stale one."""
+    def make():
+        P = snngen.SpikeGeneratorGroup(4, [0, 1, 2, 3, 0, 2], [1, 2, 3, 4, 6, 7] * ms, name="P")
+        G = NeuronGroup(3, "dv/dt = -v/(20*ms) : volt", threshold="v > 2.5*mV", reset="v = 0*mV", name="G")
+        S = Synapses(P, G, "w : volt", on_pre="v_post += w", name="S")
+        S.connect()
+        S.w = "(1 + i) * 0.5*mV"
+        S.delay = "(1 + (i + 2*j) % 5) * 1*ms"
+        return P, G, S, SpikeMonitor(G, name="M")
+
+    P, G, S, M = make()
+    net = Network(P, G, S, M, dt=1 * ms, backend="cuda")
+    net.run(5 * ms)
+    net.store()
+    net.run(8 * ms)
+    first = (M.i.copy(), np.asarray(M.t).copy(), np.asarray(G.v).copy())
+    net.restore()
+    net.run(8 * ms)
+    assert len(first[0]) > 2
+    for a, b in zip(first, (M.i, np.asarray(M.t), np.asarray(G.v))):
+        np.testing.assert_array_equal(a, b)

@@ -25,7 +25,9 @@ Propagation strategies (``Synapses.propagation``):
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -674,8 +676,6 @@ def part_of(obj, prefix, run_namespace, check_nan):
 
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
-_WRITE = re.compile(r"\b([A-Za-z_]\w*)\[[^\]\n]*\]\s*(?:=(?!=)|\+=|-=|\*=|/=)")
-_ATOMIC = re.compile(r"cuda\.atomic\.\w+\(\s*([A-Za-z_]\w*)")
 
 
 def used_names(lines):
@@ -686,7 +686,22 @@ def used_names(lines):
 
 
 def written_names(lines):
+    """The arrays a kernel's code writes: element assignments (``a[...] = ``, ``a[...] += ``, whatever the index
+    holds: nested subscripts, ``.shape``) and ``cuda.atomic.*(a, ...)`` calls, read from the code's syntax tree."""
+    tree = ast.parse("def _kernel():\n" + textwrap.indent("\n".join(lines), "    ") + "\n")
     out = set()
-    for line in lines:
-        out |= set(_WRITE.findall(line)) | set(_ATOMIC.findall(line))
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, ast.AugAssign) else []
+        for target in targets:
+            for element in (target.elts if isinstance(target, ast.Tuple) else [target]):
+                while isinstance(element, ast.Subscript):
+                    element = element.value
+                    if isinstance(element, ast.Name):
+                        out.add(element.id)
+        func = getattr(node, "func", None)
+        if isinstance(node, ast.Call) and isinstance(func, ast.Attribute) and \
+                isinstance(func.value, ast.Attribute) and func.value.attr == "atomic" and node.args and \
+                isinstance(node.args[0], ast.Name):
+            out.add(node.args[0].id)
     return out
