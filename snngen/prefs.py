@@ -35,6 +35,9 @@ class Prefs:
     threads: int | None = None  # numba threads; None: numba's default (all cores)
     parallel_threshold: int = 50_000  # neuron groups at least this large update in parallel (prange)
     parallel_rows_threshold: int = 1000  # dense synapses onto at least this many targets split rows in parallel
+    # a batched CPU network whose copies share variables (batch_shared) meets after every step: its copies run
+    # in parallel only when there are at least this many per thread (else one after another)
+    lockstep_parallel_copies: int = 8
     check_nan: bool = False
     report_period: float = 10.0  # seconds between progress updates
     cuda_block: int = 128  # threads per block of the CUDA kernels (a power of two, at most 1024)

@@ -170,3 +170,86 @@ def test_a_nan_in_one_copy_names_the_copy():
     G.tau = np.array([[1.0, 1.0], [1.0, 1.0], [1e-6, 1.0]]) * 1e-3 * snngen.units.second
     with pytest.raises(SimulationError, match="'v' of G became NaN or infinite at neuron 0 of copy 2"):
         net.run(10 * ms)
+
+
+# -- weights shared by the copies (BindsNET's batch training) ------------------------------------------
+def shared_weight_net(spikes, how, storage="auto", batch=None):
+    X = SpikeArrayGroup(spikes.shape[-1], name="X")
+    G = NeuronGroup(3, "v : 1", name="G")
+    S = Synapses(X, G, "w : 1", on_pre="v_post += w; w = w + 0.1*(1 - w) - 0.02*v_post", storage=storage, name="S")
+    S.connect()
+    S.w = "0.1*(i + 1) + 0.05*j"
+    if batch:
+        S.batch_shared = {"w": how}
+    net = Network(X, G, S, dt=1 * ms, batch=batch)
+    X.set_input(spikes)
+    return net, G, S
+
+
+def shared_weight_numpy(spikes, how):
+    """Each step: every copy reads the shared weights (plus its own changes of this step), synapse after
+    synapse; then the weights take the mean (or sum) of the copies' changes."""
+    T, B, n = spikes.shape
+    W = 0.1 * (np.arange(n)[:, None] + 1) + 0.05 * np.arange(3)[None, :]
+    v = np.zeros((B, 3))
+    for t in range(T):
+        changes = []
+        for b in range(B):
+            D = np.zeros_like(W)
+            for i in np.flatnonzero(spikes[t, b]):
+                for j in range(3):
+                    w = W[i, j] + D[i, j]
+                    v[b, j] += w
+                    D[i, j] = w + 0.1 * (1 - w) - 0.02 * v[b, j] - W[i, j]
+            changes.append(D)
+        for D in changes:
+            W = W + (D / B if how == "mean" else D)
+    return W, v
+
+
+@pytest.mark.parametrize("how,storage,parallel", [("mean", "auto", False), ("sum", "sparse", False),
+                                                   ("mean", "auto", True)])
+def test_batch_shared_weights_take_the_copies_mean_change_each_step(how, storage, parallel, monkeypatch):
+    """(The copies meet after every step: one after another, or in parallel when there are many of them.)"""
+    if parallel:
+        monkeypatch.setattr(snngen.prefs, "lockstep_parallel_copies", 1)
+    rng = np.random.default_rng(3)
+    spikes = rng.random((12, 4, 6)) < 0.4
+    net, G, S = shared_weight_net(spikes, how, storage, batch=4)
+    net.run(15 * ms)
+    assert net._fn.py_func.__name__ == ("run_copies" if parallel else "run_copies_serial")
+    W, v = shared_weight_numpy(spikes, how)
+    assert S.w_.shape == (18,)  # one weight matrix for the four copies
+    np.testing.assert_allclose(S.w_.reshape(6, 3), W, rtol=1e-12)
+    np.testing.assert_allclose(G.v_, v, rtol=1e-12)
+
+
+def test_batch_shared_weights_with_identical_copies_learn_as_one_network():
+    rng = np.random.default_rng(4)
+    one = rng.random((12, 6)) < 0.4
+    net, G, S = shared_weight_net(np.repeat(one[:, None, :], 3, axis=1), "mean", batch=3)
+    net.run(12 * ms)
+    ref, Gr, Sr = shared_weight_net(one, "mean")
+    ref.run(12 * ms)
+    np.testing.assert_allclose(S.w_, Sr.w_, rtol=1e-13)
+    np.testing.assert_allclose(G.v_, np.repeat(Gr.v_[None], 3, axis=0), rtol=1e-13)
+
+
+def test_batch_shared_errors():
+    def make(shared):
+        X = SpikeArrayGroup(2, np.zeros((1, 2)), name="X")
+        G = NeuronGroup(2, "dv/dt = -v/ms : 1", name="G")
+        S = Synapses(X, G, "w : 1\ndx/dt = -x/ms : 1 (clock-driven)", on_pre="w += 1", name="S")
+        S.connect()
+        S.batch_shared = shared
+        return X, G, S
+
+    with pytest.raises(ModelError, match="must be a synaptic parameter"):
+        Network(*make({"x": "mean"}), batch=2).run(1 * ms)
+    with pytest.raises(ModelError, match="'mean' or 'sum'"):
+        Network(*make({"w": "median"}), batch=2).run(1 * ms)
+    X, G, S = make({})
+    net = Network(X, G, S, batch=2)
+    S.batch_shared = {"w": "mean"}
+    with pytest.raises(ModelError, match="set it before the network is made"):
+        net.run(1 * ms)

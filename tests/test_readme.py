@@ -27,6 +27,14 @@ def test_readme_python_examples_run_and_hold():
     assert samples["counts"].count.shape == (4, 100) and samples["counts"].num_spikes > 0
     assert np.all(samples["E"].theta_ >= 0) and np.any(samples["E"].theta_ > 0)  # kept
     assert np.all(samples["syn"].w_ > 0) and not np.allclose(samples["syn"].w_[0], samples["syn"].w_[1])
+    conv = next(ns for ns in spaces if "conv" in ns)
+    assert conv["conv"].w_.shape == (200,) and conv["conv"].N == len(conv["g"].i)
+    spikes = conv["X"].input.reshape(1, 28, 28).astype(float)
+    w = conv["conv"].w_.reshape(8, 1, 5, 5)
+    padded = np.pad(spikes[0], 2)
+    expected = np.array([[[np.sum(padded[y:y + 5, x:x + 5] * w[f, 0]) for x in range(28)] for y in range(28)]
+                         for f in range(8)])
+    np.testing.assert_allclose(conv["Y"].v_.reshape(8, 28, 28), expected, rtol=1e-12, atol=1e-12)
     synapses = next(ns for ns in spaces if "S" in ns)
     assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
 

@@ -390,6 +390,7 @@ def per_copy_variables(syn):
     if "lastupdate" in syn.variables:
         out.add("lastupdate")
     out |= set(getattr(syn, "batch_separate", ()))
+    out -= set(getattr(syn, "batch_shared", None) or ())  # one value for all copies, updated by their mean
     return {n for n in out & set(syn.variables) if "indexed" not in syn.variables[n].flags}
 
 
@@ -445,6 +446,10 @@ def synapses(syn, prefix, run_namespace, check_nan):
     if any(event != "spike" for event in triggers):
         raise ModelError(f"{syn.name}: pathways triggered by custom events (on_event) are not supported on the CUDA "
                          "backend yet; use backend='cpu'")
+    if B > 1 and syn._check_batch_shared():
+        raise ModelError(f"{syn.name}: batch_shared (weights shared by the copies, updated by their mean) is not "
+                         "supported on the CUDA backend yet; use backend='cpu'")
+    syn._reducing = {}
     externals, state, hoister = sc.prepare(syn, run_namespace, dt)
     if not hasattr(syn, "_cuda_arrays"):
         syn._cuda_arrays = CudaSynapseArrays()

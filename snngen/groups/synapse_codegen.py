@@ -184,7 +184,11 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
              "N_post": f"float({tgt}_N)", "N": f"float({p}_nsyn)",
              "N_incoming": f"float({p}_nin[{'_jp' if batch is not None else jp}])",
              "N_outgoing": f"float({p}_nout[{'_ip' if batch is not None else ip}])"}
+    reducing = syn.__dict__.get("_reducing") or {}
     for name, var in syn.variables.items():
+        if name in reducing:  # batch_shared on the CPU: the shared value plus this copy's change in this step
+            names[name] = f"({variable(p, name)}[{s_}] + {variable(p, name + '__d')}[{s_}])"
+            continue
         if "indexed" in var.flags:  # an entry shared by synapses (the same for every copy of a batch)
             names[name] = f"{variable(p, name)}[{p}_kidx[{'_s' if batch is not None else s_}]]"
             continue
@@ -262,6 +266,9 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
             lines.append(f"{lhs} = {value}")
             continue
         condition = _write_condition(syn, target)
+        if target in (syn.__dict__.get("_reducing") or {}):
+            lines += _reduced_write(p, target, op, lhs, value, _index_names(p + tag, rows)[0], f"{p}{tag or '_'}")
+            continue
         if batch is not None and target in syn.variables and "indexed" in syn.variables[target].flags:
             # the CUDA backend: threads of many synapses write one shared entry at once
             if op not in ("+=", "-="):
@@ -283,6 +290,46 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
         else:
             lines += [f"if {pr.names[condition]}:", f"    {lhs} {op} {value}"]
     return lines
+
+
+def _reduced_write(p, target, op, current, value, s, local):
+    """A copy's write of a ``batch_shared`` variable (CPU): its change is kept in the copy's row ``__d`` and the
+    synapse listed (``__l``, ``__c``; ``__m`` marks it) for the reduction at the end of the step."""
+    new = value if op == "=" else f"{current} {op[0]} ({value})"
+    tmp = f"{local}rd_{target}"
+    d, m, lst, c = (variable(p, f"{target}__{k}") for k in "dmlc")
+    return [f"{tmp} = {new}", f"{d}[{s}] = {tmp} - {variable(p, target)}[{s}]",
+            f"if {m}[{s}] == 0:", f"    {m}[{s}] = 1", f"    {lst}[{c}[0]] = {s}", f"    {c}[0] += 1"]
+
+
+def reduction_lines(syn, p):
+    """After each step of a batched CPU run: every ``batch_shared`` variable takes the mean (or sum) of the
+    changes the copies made (run on the whole arrays, copy after copy: the same order every time)."""
+    lines = []
+    for name, how in (syn.__dict__.get("_reducing") or {}).items():
+        w, d, m, lst, c = variable(p, name), *(variable(p, f"{name}__{k}") for k in "dmlc")
+        scale = " / _B" if how == "mean" else ""
+        lines += [f"# {syn.name}: '{name}' shared by the copies, changed by the {how} of their changes",
+                  "for _b in range(_B):",
+                  f"    for _k in range({c}[_b]):",
+                  f"        _s = {lst}[_b, _k]",
+                  f"        {w}[_s] += {d}[_b, _s]{scale}",
+                  f"        {d}[_b, _s] = 0",
+                  f"        {m}[_b, _s] = 0",
+                  f"    {c}[_b] = 0"]
+    return lines
+
+
+def _reduction_arrays(syn, name, B):
+    """The per-copy arrays of ``batch_shared`` variable ``name``: change, mark, list of changed synapses, count."""
+    state = syn.__dict__.setdefault("_reduce_arrays", {})
+    n = syn.N
+    arrays = state.get(name)
+    if arrays is None or arrays[0].shape != (B, n):
+        arrays = (np.zeros((B, n), dtype=syn.variables[name]._array.dtype), np.zeros((B, n), dtype=np.uint8),
+                  np.zeros((B, n), dtype=np.int64), np.zeros(B, dtype=np.int64))
+        state[name] = arrays
+    return arrays
 
 
 def _subs(syn):
@@ -421,6 +468,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         raise ModelError(f"{syn.name}: synapses onto synapses have no batch axis yet")
     if B > 1 and any(pw.event != "spike" for pw in syn.pathways.values()):
         raise ModelError(f"{syn.name}: pathways triggered by custom events have no batch axis yet")
+    syn._reducing = syn._check_batch_shared() if B > 1 else {}
     if B > 1 and written_indexed(syn):
         raise ModelError(f"{syn.name}: (indexed) variables written by the network ({sorted(written_indexed(syn))}) "
                          "have no batch axis on the CPU yet (the copies would write one entry at once)")
@@ -491,6 +539,12 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     if B > 1:  # per copy: the variables the network writes (see snngen.cuda.batch) and the delay rings
         part.copies = {variable(p, n): "row" for n, v in syn.variables.items() if v._array.ndim == 2}
         part.copies.update({name: "row" for name in rings})
+        for name in syn._reducing:
+            for k, kind in zip(range(4), ("row", "row", "row", "block")):
+                arg = variable(p, f"{name}__{'dmlc'[k]}")
+                args[arg] = lambda name=name, k=k: _reduction_arrays(syn, name, B)[k]
+                part.copies[arg] = kind
+        part.reduce = reduction_lines(syn, p)
     return part
 
 

@@ -283,6 +283,10 @@ class Synapses(VariableOwner):
         self.integration_method = None
         # backend="cuda" only: how spikes reach targets ("auto", "row", "target"; see snngen.cuda.build)
         self.propagation = "auto"
+        # a batched network: synaptic variables all copies share, each step changed by the mean (or sum) of
+        # the changes the copies made (BindsNET's batch training), e.g. {"w": "mean"}; set before the network
+        # is made
+        self.batch_shared = {}
         self._check_attribute_clashes(self.variables)
         self._frozen = True
 
@@ -485,6 +489,21 @@ class Synapses(VariableOwner):
         self._pre = np.concatenate([self._pre, np.asarray(i, dtype=np.int32)])
         self._post = np.concatenate([self._post, np.asarray(j, dtype=np.int32)])
 
+
+    def _check_batch_shared(self):
+        """``batch_shared``: {variable: "mean" | "sum"} of synaptic parameters that statement code writes."""
+        shared = dict(self.batch_shared or {})
+        for name, how in shared.items():
+            var = self.variables.get(name)
+            if var is None or var.kind != "parameter" or var.flags & {"shared", "indexed", "constant"}:
+                raise ModelError(f"{self.name}.batch_shared: '{name}' must be a synaptic parameter (a variable "
+                                 "without an equation, not shared, indexed or constant)")
+            if var._array.ndim == 2:
+                raise ModelError(f"{self.name}.batch_shared: set it before the network is made (the network gave "
+                                 f"'{name}' one value per copy)")
+            if how not in ("mean", "sum"):
+                raise ModelError(f"{self.name}.batch_shared['{name}'] must be 'mean' or 'sum', not {how!r}")
+        return shared
 
     def _per_synapse_variables(self):
         return [var for var in self.variables.values() if not var.flags & {"shared", "indexed"}]

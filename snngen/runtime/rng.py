@@ -50,6 +50,7 @@ __all__ = [
     "exprel_py",
     "binomial",
     "copy_seed",
+    "least",
     "copy_seed_py",
     "poisson",
     "poisson_gap",
@@ -294,6 +295,17 @@ def copy_seed(seed, copy):
     if copy == 0:
         return seed & _MASK32
     return philox4x32(copy, 0, 0, 0, seed, _COPY_STREAM)[0]
+
+
+@numba.njit(cache=False)
+def least(values):
+    """The smallest of an int64 array, in a plain loop (for parallel functions, where ``values.min()`` would
+    start a parallel region of its own)."""
+    out = values[0]
+    for k in range(1, values.shape[0]):
+        if values[k] < out:
+            out = values[k]
+    return out
 
 
 def seed_from_entropy() -> int:
