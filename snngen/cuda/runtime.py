@@ -20,6 +20,7 @@ from ..codegen.names import variable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
 from ..prefs import prefs
+from ..runtime.progress import progress
 from ..runtime.schedule import sort_key
 from . import require, simulator
 from .build import part_of, used_names, written_names
@@ -227,7 +228,6 @@ class CudaRunner:
     # -- running -------------------------------------------------------------------------
     def run_steps(self, nsteps, report, call_empty=False):
         from ..runtime import random as _random
-        from ..runtime.network import _progress
 
         net = self.net
         step0 = net.step
@@ -249,7 +249,7 @@ class CudaRunner:
             self._warm = True
             if self._graphs_wanted():  # capture the chunk now, so that run() only replays it
                 self._graph(launches, prefs.cuda_chunk, ctl)
-        bar = _progress(report, nsteps)
+        bar = progress(report, nsteps)
         done = 0
         try:
             while done < nsteps:

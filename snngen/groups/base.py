@@ -73,6 +73,7 @@ class Part:
     # "block": the b-th of B equal blocks of the last axis; "stride": a[b::B]); None: the object has no
     # batch axis on the CPU
     copies: dict | None = None
+    reduce: list = field(default_factory=list)  # a batched CPU run: lines run after each step of all copies
 
     def add(self, slot, lines, order, name):
         from ..runtime.schedule import SLOTS
@@ -112,6 +113,30 @@ class Variable:
         self._array = value
         if self.device is not None:
             self.device.stale(self)
+
+
+class SpikeSource:
+    """What every group of ``N`` neurons offers: ``len(G)``, ``G[a:b]`` (a subgroup), the last step's spikes."""
+
+    @property
+    def spikes(self):
+        """Indices of the neurons that spiked in the last simulated step (a list, one per copy, in a
+        batched network)."""
+        if self._nspikes.shape[0] > 1:
+            return [self._spikes[b * self.N: b * self.N + n].copy() for b, n in enumerate(self._nspikes)]
+        return self._spikes[: self._nspikes[0]].copy()
+
+    def __len__(self):
+        return self.N
+
+    def __getitem__(self, item):
+        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
+        from .subgroup import subgroup
+
+        return subgroup(self, item)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.N}, name={self.name!r})"
 
 
 class VariableOwner:

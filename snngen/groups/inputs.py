@@ -19,7 +19,7 @@ from ..codegen.render import render
 from ..errors import ModelError
 from ..runtime.schedule import check_order
 from ..units import DIMENSIONLESS, get_dimensions
-from .base import Part, VariableOwner, check_size, object_dt, object_name
+from .base import Part, SpikeSource, VariableOwner, check_size, object_dt, object_name
 
 
 def on_device(values):
@@ -92,7 +92,7 @@ class InputArray:
         return 0 if self.origin[0] < 0 else max(0, int(step - self.origin[0]))
 
 
-class SpikeArrayGroup(VariableOwner):
+class SpikeArrayGroup(SpikeSource, VariableOwner):
     """``N`` neurons that spike where the rows of an array are non-zero (True, or a count > 0).
 
     >>> import numpy as np
@@ -131,14 +131,6 @@ class SpikeArrayGroup(VariableOwner):
         """The array being played (2-D: ``(time, N)``, or ``(time, batch*N)`` for one input per copy)."""
         return self._input.values
 
-    @property
-    def spikes(self):
-        """Indices of the neurons that spiked in the last simulated step (a list, one per copy, in a
-        batched network)."""
-        if self._nspikes.shape[0] > 1:
-            return [self._spikes[b * self.N: b * self.N + n].copy() for b, n in enumerate(self._nspikes)]
-        return self._spikes[: self._nspikes[0]].copy()
-
     def build(self, prefix, run_namespace, check_nan=False):
         if self._input.values is None:
             raise ModelError(f"{self.name} has no input: give it one with {self.name}.set_input(array)")
@@ -170,19 +162,6 @@ class SpikeArrayGroup(VariableOwner):
     def set_state(self, state):
         if "origin" in state:
             self._input.origin[...] = state["origin"]
-
-    def __len__(self):
-        return self.N
-
-    def __getitem__(self, item):
-        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
-        from .subgroup import subgroup
-
-        return subgroup(self, item)
-
-    def __repr__(self):
-        return f"SpikeArrayGroup({self.N}, name={self.name!r})"
-
 
 def check_input_variable(group, name, values, raw):
     """The variable of ``group`` that ``set_input(name, values)`` feeds, and the values as a plain array in

@@ -21,6 +21,7 @@ from ..runtime.schedule import check_order
 from ..units import DIMENSIONLESS, get_dimensions, hertz, second
 from .base import (
     Part,
+    SpikeSource,
     VariableOwner,
     VariableView,
     check_size,
@@ -35,7 +36,7 @@ _NEVER = np.int64(-(2**62))
 _DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
 
 
-class NeuronGroup(VariableOwner):
+class NeuronGroup(SpikeSource, VariableOwner):
     """``N`` neurons sharing a model.
 
     Parameters
@@ -139,26 +140,6 @@ class NeuronGroup(VariableOwner):
     def has_refractory(self):
         """True if the group has a refractory period or condition."""
         return self._refractory is not False and self._refractory is not None
-
-    @property
-    def spikes(self):
-        """Indices of the neurons that spiked in the last simulated step (a list, one per copy, in a
-        batched network)."""
-        if self._nspikes.shape[0] > 1:
-            return [self._spikes[b * self.N: b * self.N + n].copy() for b, n in enumerate(self._nspikes)]
-        return self._spikes[: self._nspikes[0]].copy()
-
-    def __len__(self):
-        return self.N
-
-    def __getitem__(self, item):
-        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
-        from .subgroup import subgroup
-
-        return subgroup(self, item)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.N}, name={self.name!r})"
 
     def _statement_temporaries(self):
         """The temporaries of the reset and run_regularly code (names they assign that are not variables)."""

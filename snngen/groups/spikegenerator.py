@@ -8,10 +8,10 @@ from ..codegen.render import render
 from ..errors import ModelError
 from ..runtime.schedule import check_order
 from ..units import get_dimensions, second
-from .base import Part, VariableOwner, check_size, object_dt, object_name
+from .base import Part, SpikeSource, VariableOwner, check_size, object_dt, object_name
 
 
-class SpikeGeneratorGroup(VariableOwner):
+class SpikeGeneratorGroup(SpikeSource, VariableOwner):
     """``N`` neurons emitting the spikes ``(indices[k], times[k])``.
 
     Times are rounded to the network's time step; two spikes of one neuron in
@@ -104,12 +104,3 @@ class SpikeGeneratorGroup(VariableOwner):
 
     def set_state(self, state):
         pass
-
-    def __len__(self):
-        return self.N
-
-    def __getitem__(self, item):
-        """``G[a:b]``: a :class:`~snngen.groups.subgroup.Subgroup` of neurons a to b - 1."""
-        from .subgroup import subgroup
-
-        return subgroup(self, item)

@@ -8,7 +8,6 @@ are its arguments, so changing them never recompiles.
 from __future__ import annotations
 
 import collections
-import inspect
 import math
 import sys
 import time
@@ -25,6 +24,7 @@ from ..units import get_dimensions, second
 from . import random as _random
 from .clock import defaultclock
 from .operations import NetworkOperation, _running
+from .progress import Reporter, progress
 from .schedule import SLOTS, sort_key
 
 
@@ -198,11 +198,16 @@ class Network:
                 copies.update(part.copies)
             views = [_copy_view(name, copies.get(name)) for name in args]
         source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), schedule=list(schedule.items()),
-                                   batch=self.batch, views=views,
+                                   batch=self.batch, views=views, reduce=[line for part in parts
+                                                                         for line in part.reduce],
                                    **{slot: [line for part in parts for line in getattr(part, slot)]
                                       for slot in ("prologue", "capacity", "epilogue")}))
         module = load_module(source, self.backend)
         self._fn = module.run if self.batch == 1 else module.run_copies
+        if hasattr(module, "run_copies_serial") and \
+                self.batch < prefs.lockstep_parallel_copies * numba.get_num_threads():
+            # copies sharing variables meet after every step: a parallel region per step pays only for many copies
+            self._fn = module.run_copies_serial
         self._module = module
         self._source = source
         self._getters = list(args.values())
@@ -266,7 +271,7 @@ class Network:
         self._follow_default_clock()
         nsteps = _steps(duration, self.dt_, start=self.step)
         if report is not None:
-            report = _Reporter(report, self.step * self.dt_, nsteps * self.dt_, report_period)
+            report = Reporter(report, self.step * self.dt_, nsteps * self.dt_, report_period)
         started = time.perf_counter()
         self._ensure_built(namespace, level + 1)
         built = time.perf_counter()
@@ -330,7 +335,7 @@ class Network:
         start = [(op, k) for op, k in zip(operations, every) if op.at_start]
         end_ops = [(op, k) for op, k in zip(operations, every) if not op.at_start]
         last = self.step + nsteps
-        bar = _progress(report, nsteps)
+        bar = progress(report, nsteps)
         first = self.step
         while self.step < last:
             s = self.step
@@ -387,7 +392,7 @@ class Network:
         for obj in self._preparing:
             if obj.before_run(self, step0, nsteps):
                 self._args = None
-        bar = _progress(report, nsteps)
+        bar = progress(report, nsteps)
         chunk = nsteps if bar is None else max(1, min(nsteps, 100))
         done = 0
         seed = _random.current_seed()
@@ -583,62 +588,3 @@ def _copy_view(name, kind):
 # Set by snngen.brian2's device emulation: called at the start of every run(); True means "recorded, do not
 # run now".
 device_hook = None
-
-
-class _Reporter:
-    """Progress of one run: a tqdm bar (``"text"``, ``"stdout"``, ``"tqdm"``), snngen's callable
-    ``report(done_steps, total_steps)`` at chunk ends, or Brian2's ``report(elapsed, completed, start,
-    duration)`` (a callable of four arguments) at the start, every ``report_period`` of wall time and at
-    the end."""
-
-    def __init__(self, report, start_t, duration, period):
-        if not (callable(report) or report in ("text", "stdout", "tqdm")):
-            raise ModelError(f"report must be None, 'text', 'stdout', 'tqdm' or a callable, not {report!r}")
-        self.report, self.start_t, self.duration = report, start_t, duration
-        self.period = float(np.asarray(period)) if period is not None else prefs.report_period
-        self.brian2 = callable(report) and _positional_arity(report) >= 4
-        self.wall0 = self.last = time.perf_counter()
-        self.bar = None
-        if self.brian2:
-            self.report(0.0 * second, 0.0, self.start_t * second, self.duration * second)
-
-    def __call__(self, done, total, close=False):
-        now = time.perf_counter()
-        if self.brian2:
-            if close or now - self.last >= self.period:
-                self.last = now
-                self.report((now - self.wall0) * second, done / total if total else 1.0, self.start_t * second,
-                            self.duration * second)
-            return
-        if callable(self.report):
-            self.report(done, total)
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="step", file=sys.stdout if self.report == "stdout" else None)
-            self.n = 0
-        self.bar.update(done - self.n)
-        self.n = done
-        if close:
-            self.bar.close()
-
-
-def _positional_arity(fn):
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return 2
-    if any(p.kind == p.VAR_POSITIONAL for p in params):
-        return 4
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
-
-
-def _progress(report, total):
-    """The progress callback ``(done, total, close=False)`` of a run's ``report`` (a :class:`_Reporter`
-    made by :meth:`Network.run`, or None)."""
-    if report is None:
-        return None
-    if not isinstance(report, _Reporter):
-        report = _Reporter(report, 0.0, 0.0, None)
-    return report
