@@ -173,7 +173,7 @@ def test_a_nan_in_one_copy_names_the_copy():
 
 
 # -- weights shared by the copies (BindsNET's batch training) ------------------------------------------
-def shared_weight_net(spikes, how, storage="auto", batch=None):
+def shared_weight_net(spikes, how, storage="auto", batch=None, backend="cpu"):
     X = SpikeArrayGroup(spikes.shape[-1], name="X")
     G = NeuronGroup(3, "v : 1", name="G")
     S = Synapses(X, G, "w : 1", on_pre="v_post += w; w = w + 0.1*(1 - w) - 0.02*v_post", storage=storage, name="S")
@@ -181,7 +181,7 @@ def shared_weight_net(spikes, how, storage="auto", batch=None):
     S.w = "0.1*(i + 1) + 0.05*j"
     if batch:
         S.batch_shared = {"w": how}
-    net = Network(X, G, S, dt=1 * ms, batch=batch)
+    net = Network(X, G, S, dt=1 * ms, batch=batch, backend=backend)
     X.set_input(spikes)
     return net, G, S
 
@@ -253,3 +253,25 @@ def test_batch_shared_errors():
     S.batch_shared = {"w": "mean"}
     with pytest.raises(ModelError, match="set it before the network is made"):
         net.run(1 * ms)
+
+
+def _cuda_ok():
+    try:
+        import snngen.cuda
+
+        return snngen.cuda.available()
+    except ImportError:
+        return False
+
+
+@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@pytest.mark.parametrize("how,storage", [("mean", "auto"), ("sum", "sparse")])
+def test_batch_shared_weights_on_cuda_equal_numpy(how, storage):
+    """The CUDA backend: each copy keeps its change of the step, a kernel adds their mean (or sum) after it."""
+    rng = np.random.default_rng(3)
+    spikes = rng.random((6, 3, 6)) < 0.4
+    net, G, S = shared_weight_net(spikes, how, storage, batch=3, backend="cuda")
+    net.run(8 * ms)
+    W, v = shared_weight_numpy(spikes, how)
+    np.testing.assert_allclose(S.w_.reshape(6, 3), W, rtol=1e-12)
+    np.testing.assert_allclose(G.v_, v, rtol=1e-12)

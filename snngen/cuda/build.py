@@ -446,10 +446,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
     if any(event != "spike" for event in triggers):
         raise ModelError(f"{syn.name}: pathways triggered by custom events (on_event) are not supported on the CUDA "
                          "backend yet; use backend='cpu'")
-    if B > 1 and syn._check_batch_shared():
-        raise ModelError(f"{syn.name}: batch_shared (weights shared by the copies, updated by their mean) is not "
-                         "supported on the CUDA backend yet; use backend='cpu'")
-    syn._reducing = {}
+    syn._reducing = syn._check_batch_shared() if B > 1 else {}
     externals, state, hoister = sc.prepare(syn, run_namespace, dt)
     if not hasattr(syn, "_cuda_arrays"):
         syn._cuda_arrays = CudaSynapseArrays()
@@ -617,6 +614,18 @@ def synapses(syn, prefix, run_namespace, check_nan):
                      f"    _jp = {p}_post[_s]", "    " + jb, f"    if {tgt}_flags[_jb]:", "        " + sb]
             code += ["        " + line for line in body]
         part.add("synapses", Kernel(f"{p}_on_post", code, f"{src}_N * _B"), 1, f"{syn.name}_post")
+    for k, (name, how) in enumerate(syn._reducing.items()):
+        # batch_shared: after the step, the shared value takes the mean (or sum) of the copies' changes
+        d = variable(p, name + "__d")
+        args[d] = lambda name=name: sc._reduction_arrays(syn, name, B)[0]
+        part.flat.add(d)
+        w = variable(p, name)
+        code = [f"# {syn.name}: '{name}' shared by the copies, changed by the {how} of their changes"]
+        code += _each("_s", f"{p}_nsyn") + ["_acc = 0.0", "for _b in range(_B):",
+                                            f"    _acc += {d}[_b * {p}_nsyn + _s]",
+                                            f"    {d}[_b * {p}_nsyn + _s] = 0.0",
+                                            f"{w}[_s] += _acc{' / _B' if how == 'mean' else ''}"]
+        part.add("end", Kernel(f"{p}_reduce{k}", code, f"{p}_nsyn"), 1000, f"{syn.name}_batch_shared_{name}")
     for k, op in enumerate(syn._regular):
         _check_writes(syn, op.statements, op.name, {"syn", "post"})
         if not _row_allowed(syn, op.statements):

@@ -186,8 +186,11 @@ def _names(syn, p, externals, hoister, extra=None, rows=False, tag="", batch=Non
              "N_outgoing": f"float({p}_nout[{'_ip' if batch is not None else ip}])"}
     reducing = syn.__dict__.get("_reducing") or {}
     for name, var in syn.variables.items():
-        if name in reducing:  # batch_shared on the CPU: the shared value plus this copy's change in this step
-            names[name] = f"({variable(p, name)}[{s_}] + {variable(p, name + '__d')}[{s_}])"
+        if name in reducing:  # batch_shared: the shared value plus this copy's change in this step
+            if batch is not None:  # CUDA: the copies' changes are one flat array, copy b's at b*nsyn + s
+                names[name] = f"({variable(p, name)}[_s] + {variable(p, name + '__d')}[_sb])"
+            else:
+                names[name] = f"({variable(p, name)}[{s_}] + {variable(p, name + '__d')}[{s_}])"
             continue
         if "indexed" in var.flags:  # an entry shared by synapses (the same for every copy of a batch)
             names[name] = f"{variable(p, name)}[{p}_kidx[{'_s' if batch is not None else s_}]]"
@@ -267,7 +270,12 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
             continue
         condition = _write_condition(syn, target)
         if target in (syn.__dict__.get("_reducing") or {}):
-            lines += _reduced_write(p, target, op, lhs, value, _index_names(p + tag, rows)[0], f"{p}{tag or '_'}")
+            if batch is not None:  # CUDA: only this copy's change; a kernel sums them all after the step
+                new = value if op == "=" else f"{lhs} {op[0]} ({value})"
+                lines.append(f"{variable(p, target + '__d')}[_sb] = ({new}) - {variable(p, target)}[_s]")
+            else:
+                lines += _reduced_write(p, target, op, lhs, value, _index_names(p + tag, rows)[0],
+                                        f"{p}{tag or '_'}")
             continue
         if batch is not None and target in syn.variables and "indexed" in syn.variables[target].flags:
             # the CUDA backend: threads of many synapses write one shared entry at once
