@@ -488,7 +488,6 @@ def synapses(syn, prefix, run_namespace, check_nan):
         part.add("groups", Kernel(f"{p}_summed{k}", code, f"{tgt}_N * _B"), getattr(syn.target, "order", 0) - 1,
                  f"{syn.name}_summed_variable_{summed}")
 
-    ed = sc._event_driven_lines(syn, p, externals, hoister, batch=percopy)
     choice = getattr(syn, "propagation", "auto")
     if choice not in ("auto", "row", "target"):
         raise ModelError(f"{syn.name}: propagation must be 'auto', 'row' or 'target', not {choice!r}")
@@ -508,6 +507,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
                              f"a {pathway.label} whose postsynaptic writes are '+=' or '-=' of values that "
                              "read nothing the pathway writes; use 'target'")
         draw = 5000 + 100 * k
+        ed = sc._event_driven_lines(syn, p, externals, hoister, batch=percopy, statements=pathway.statements)
         body = ed + sc._statement_lines(syn, p, externals, hoister, pathway.statements, draw,
                                         atomic=mode == "row", batch=percopy) + tail
         listed = mode == "row" or (dense and homogeneous)
@@ -580,6 +580,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
                      f"{syn.name}_{pw_name}")
     if syn.on_post:
         _check_writes(syn, syn.on_post, "on_post", ("syn", "pre"))
+        ed = sc._event_driven_lines(syn, p, externals, hoister, batch=percopy, statements=syn.on_post)
         body = ed + sc._statement_lines(syn, p, externals, hoister, syn.on_post, 6000, batch=percopy) + tail
         code = [f"# {syn.name}: on_post, one thread per presynaptic neuron"] + _each("_ib", f"{src}_N * _B")
         code += [f"_b = _ib // {src}_N", f"_ip = _ib - _b * {src}_N"]

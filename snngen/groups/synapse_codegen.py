@@ -350,8 +350,29 @@ def _subs(syn):
     return syn._subexpr_subs
 
 
-def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=None):
+def overwritten(syn, statements):
+    """The event-driven variables that ``statements`` set (``x = ...`` reading no ``x``) before anything reads
+    them: bringing them up to date at that event would be work thrown away (``apre = 1`` at each spike: no
+    exponential per synapse)."""
     eqs = syn.equations
+    pending = {n for n in eqs.diff_names if "event-driven" in eqs[n].flags}
+    out = set()
+    subs = _subs(syn)
+    for target, op, parsed in statements:
+        read = {sym.name for sym in parsed.expr.xreplace(subs).free_symbols}
+        pending -= read
+        if target in pending:
+            if op == "=":
+                out.add(target)
+            pending.discard(target)
+    return out
+
+
+def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=None, statements=None):
+    """Lines bringing the event-driven variables up to date at an event (exact solution since their last
+    update); ``statements``: the code that runs next, whose overwritten variables are left out."""
+    eqs = syn.equations
+    skip = overwritten(syn, statements) if statements is not None else set()
     ed = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
     if not ed:
         return []
@@ -376,7 +397,7 @@ def _event_driven_lines(syn, p, externals, hoister, rows=False, tag="", batch=No
         raise ModelError(f"{syn.name}: event-driven equations are integrated exactly from one event to the next, "
                          f"so they must be linear with constant coefficients ({exc})") from None
     stmts = inline_temporaries(stmts)
-    stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts]
+    stmts = [(n, e.xreplace({DT: ELAPSED})) for n, e in stmts if n[5:] not in skip]
     temps = {n: f"{p}{tag or '_'}ev{'r' if rows else ''}_{n.lstrip('_')}" for n, _ in stmts}
     hoisted = [(n, hoister(e)) for n, e in stmts]
     pr = _printer(syn, p, externals, hoister, 0, extra=temps, rows=rows, tag=tag, batch=batch)
@@ -486,7 +507,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     args[f"{p}_nsyn"] = lambda: syn.N
     rings = []  # the arguments holding delay rings
     has_ed = any("event-driven" in syn.equations[n].flags for n in syn.equations.diff_names)
-    ed_lines = _event_driven_lines(syn, p, externals, hoister)
+    ed_lines = _event_driven_lines(syn, p, externals, hoister, statements=syn.on_post)
     tail = [f"{variable(p, 'lastupdate')}[_s] = _t"] if has_ed else []
     src, tgt = syn.source._prefix, syn.target._prefix
     index = dict(p=p, name=syn.name, src=src, tgt=tgt, dense=dense, rows_sorted=state.sorted,
@@ -508,7 +529,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         args.update({f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
                      f"{q}dsteps": lambda d=d: d.uniq})
         rows = dense and d.homogeneous
-        body = (_event_driven_lines(syn, p, externals, hoister, rows=rows, tag=tag)
+        body = (_event_driven_lines(syn, p, externals, hoister, rows=rows, tag=tag, statements=pathway.statements)
                 + _statement_lines(syn, p, externals, hoister, pathway.statements, 5000 + 100 * k, rows=rows,
                                    tag=tag)
                 + ([f"{_names(syn, p, externals, hoister, rows=rows, tag=tag)['lastupdate']} = _t"] if has_ed else []))
