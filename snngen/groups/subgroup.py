@@ -16,7 +16,7 @@ from ..codegen.names import variable
 from ..codegen.render import render
 from ..errors import ModelError
 from ..runtime.random import new_stream
-from .base import Part, Variable, VariableOwner, check_size, object_name, register
+from .base import Part, SpikeSource, Variable, VariableOwner, check_size, object_name, register
 
 
 class _SubVariable(Variable):
@@ -40,7 +40,7 @@ class _SubVariable(Variable):
         self.array[...] = value
 
 
-class Subgroup(VariableOwner):
+class Subgroup(SpikeSource, VariableOwner):
     """Neurons ``start`` to ``stop - 1`` of ``group`` (what ``group[start:stop]`` returns)."""
 
     def __init__(self, group, start, stop, name=None):
@@ -70,17 +70,6 @@ class Subgroup(VariableOwner):
     @property
     def namespace(self):
         return getattr(self.group, "namespace", None)
-
-    @property
-    def spikes(self):
-        """The subgroup's neurons that spiked in the last step (indices within the subgroup)."""
-        return self._spikes[: self._nspikes[0]].copy()
-
-    def __len__(self):
-        return self.N
-
-    def __getitem__(self, item):
-        return subgroup(self, item)
 
     def __repr__(self):
         return f"<Subgroup {self.name!r} of {self.group.name!r} from {self.start} to {self.stop}>"
