@@ -380,3 +380,29 @@ def test_restore_on_cuda_brings_back_the_flag_history_of_heterogeneous_delays():
     assert len(first[0]) > 2
     for a, b in zip(first, (M.i, np.asarray(M.t), np.asarray(G.v))):
         np.testing.assert_array_equal(a, b)
+
+
+def test_store_and_restore_keep_where_the_inputs_are():
+    rng = np.random.default_rng(9)
+    current = (0.5 + rng.random((40, 4))) * 1.5 * nA
+    spikes = rng.random((40, 6)) < 0.3
+    X = SpikeArrayGroup(6, spikes, name="X")
+    G = NeuronGroup(4, LIF, threshold="v > 5*mV + th", reset="v = 0*mV; th += 1*mV", refractory=2 * ms,
+                    namespace=PARAMS, name="G")
+    G.set_input("I", current)
+    S = Synapses(X, G, "w : volt", on_pre="v_post += w", name="S")
+    S.connect()
+    S.w = 0.5 * mV
+    M = SpikeMonitor(G, name="M")
+    net = Network(X, G, S, M, dt=1 * ms)
+    net.run(10 * ms)
+    net.store()
+    net.run(20 * ms)
+    first = (M.i.copy(), np.asarray(M.t).copy())
+    net.reset_state()  # the inputs start again at step 30
+    net.run(5 * ms)
+    net.restore()  # back to step 10, and to rows 10 on
+    net.run(20 * ms)
+    assert len(first[0]) > 5
+    np.testing.assert_array_equal(first[0], M.i)
+    np.testing.assert_array_equal(first[1], np.asarray(M.t))

@@ -162,7 +162,11 @@ def load_module(source, backend="cpu"):
 def after_call(module):
     """Call after calling a function of ``module``: when Numba compiled something new (and so wrote
     machine code to the cache), record the hashes of its files."""
-    compiled = sum(len(obj.overloads) for obj in vars(module).values() if hasattr(obj, "overloads"))
+    dispatchers = module.__dict__.get("_snngen_dispatchers")
+    if dispatchers is None:  # the module's compiled functions (found once: looking at np, math ... costs per call)
+        dispatchers = module._snngen_dispatchers = [obj for name, obj in vars(module).items()
+                                                    if not name.startswith("__") and hasattr(obj, "overloads")]
+    compiled = sum(len(obj.overloads) for obj in dispatchers)
     if compiled != module._snngen_compiled:
         module._snngen_compiled = compiled
         _record_machine_code(module._snngen_path)

@@ -336,6 +336,15 @@ class NeuronGroup(SpikeSource, VariableOwner):
         for inp in self._inputs.values():
             inp.rewind()
 
+    def get_state(self):
+        """What ``Network.store()`` keeps besides the variables: where each input array is."""
+        return {f"inorigin_{name}": inp.origin.copy() for name, inp in self._inputs.items()}
+
+    def set_state(self, state):
+        for name, inp in self._inputs.items():
+            if f"inorigin_{name}" in state:
+                inp.origin[...] = state[f"inorigin_{name}"]
+
     def generate(self, prefix, run_namespace, nan_lines=None, batch=False):
         """The per-neuron code of this group, for any backend's loop or kernel.
 
