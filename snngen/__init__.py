@@ -26,6 +26,7 @@ from .groups.linked import linked_var  # noqa: E402
 from .groups.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor  # noqa: E402
 from .groups.neurongroup import NeuronGroup, PoissonGroup  # noqa: E402
 from .groups.poissoninput import PoissonInput  # noqa: E402
+from .groups.pooling import MaxPool2dGroup  # noqa: E402
 from .groups.spikegenerator import SpikeGeneratorGroup  # noqa: E402
 from .groups.synapses import Synapses  # noqa: E402
 from .groups.timedarray import TimedArray  # noqa: E402
@@ -39,7 +40,7 @@ from .runtime.random import seed  # noqa: E402
 __all__ = [
     "Equations", "EquationError", "ModelError", "SimulationError", "UnitError",
     "NeuronGroup", "PoissonGroup", "PoissonInput", "linked_var", "SpikeGeneratorGroup", "SpikeArrayGroup",
-    "Synapses", "TimedArray", "conv2d", "local2d",
+    "Synapses", "TimedArray", "conv2d", "local2d", "MaxPool2dGroup",
     "SpikeMonitor", "EventMonitor", "StateMonitor", "PopulationRateMonitor",
     "Network", "run", "seed", "prefs", "defaultclock", "Clock", "network_operation", "NetworkOperation", "stop",
     "start_scope", "collect", "store", "restore",

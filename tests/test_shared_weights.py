@@ -164,3 +164,68 @@ def test_conv_and_stdp_on_cuda_equal_the_cpu():
         U = Synapses(X, X, "w : 1 (indexed)", on_pre="w = 1", name="U")
         U.connect(i=[0], j=[1], index=[0])
         Network(X, U, backend="cuda").run(1 * ms)
+
+
+# -- max pooling -------------------------------------------------------------------------------------
+def maxpool_numpy(spikes, kernel, stride, padding, decay):
+    """Each step: rates = rates*(1 - decay) + spikes; an output spikes when the first largest rate of its
+    window (row-major, padding excluded) belongs to an input that spiked (PyTorch's max_pool2d indices)."""
+    T, C, H, W = spikes.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh, ow = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    rate = np.zeros((C, H, W))
+    out = []
+    for t in range(T):
+        rate = rate * (1 - decay) + spikes[t]
+        for c in range(C):
+            for oy in range(oh):
+                for ox in range(ow):
+                    best, bestv = None, -1.0
+                    for ky in range(kh):
+                        for kx in range(kw):
+                            y, x = oy * sh - ph + ky, ox * sw - pw + kx
+                            if 0 <= y < H and 0 <= x < W and rate[c, y, x] > bestv:
+                                best, bestv = (y, x), rate[c, y, x]
+                    if spikes[t, c, best[0], best[1]]:
+                        out.append((t, (c * oh + oy) * ow + ox))
+    return sorted(out)
+
+
+POOLS = [((2, 6, 6), (2, 2), (2, 2), (0, 0), 0.0), ((1, 7, 5), (3, 2), (2, 1), (1, 1), 0.25)]
+
+
+def run_pool(case, backend, batch=None, spikes=None):
+    in_shape, kernel, stride, padding, decay = case
+    X = snngen.SpikeArrayGroup(int(np.prod(in_shape)), spikes.reshape(spikes.shape[0], *spikes.shape[1:2],
+                                                                          -1) if batch else
+                               spikes.reshape(spikes.shape[0], -1), name="X")
+    pool = snngen.MaxPool2dGroup(X, in_shape, kernel, stride=stride, padding=padding, decay=decay, name="pool")
+    M = SpikeMonitor(pool, name="M")
+    net = Network(X, pool, M, dt=1 * ms, backend=backend, batch=batch)
+    net.run(spikes.shape[0] * ms)
+    return net, pool, M
+
+
+@pytest.mark.parametrize("case", POOLS)
+def test_max_pooling_passes_on_the_strongest_input_spike(case):
+    rng = np.random.default_rng(7)
+    spikes = rng.random((25,) + case[0]) < 0.3
+    net, pool, M = run_pool(case, "cpu", spikes=spikes)
+    got = sorted(zip(np.round(np.asarray(M.t) / 1e-3).astype(int), M.i))
+    expected = maxpool_numpy(spikes, *case[1:])
+    assert len(expected) > 20 and got == expected
+    net.reset_state()
+    assert np.all(pool.rate_ == 0)
+
+
+@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+def test_max_pooling_on_cuda_and_in_a_batch_equals_numpy():
+    case = POOLS[1]
+    rng = np.random.default_rng(8)
+    spikes = rng.random((12, 2) + case[0]) < 0.3  # (time, copy, C, H, W)
+    for backend in ("cpu", "cuda"):
+        net, pool, M = run_pool(case, backend, batch=2, spikes=spikes)
+        for b in range(2):
+            sel = M.copy == b
+            got = sorted(zip(np.round(np.asarray(M.t)[sel] / 1e-3).astype(int), M.i[sel]))
+            assert got == maxpool_numpy(spikes[:, b], *case[1:]), (backend, b)

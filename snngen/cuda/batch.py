@@ -26,6 +26,7 @@ def apply(obj, B):
     from ..groups.inputs import SpikeArrayGroup
     from ..groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
     from ..groups.neurongroup import NeuronGroup
+    from ..groups.pooling import MaxPool2dGroup
     from ..groups.spikegenerator import SpikeGeneratorGroup
     from ..groups.synapses import Synapses
     from .build import per_copy_variables
@@ -36,7 +37,7 @@ def apply(obj, B):
     if old != 1:
         raise ModelError(f"{obj.name} already belongs to a network with batch={old}; it cannot run with "
                          f"batch={B}")
-    if isinstance(obj, (NeuronGroup, SpikeGeneratorGroup, SpikeArrayGroup)):
+    if isinstance(obj, (NeuronGroup, SpikeGeneratorGroup, SpikeArrayGroup, MaxPool2dGroup)):
         n = obj.N
         for var in getattr(obj, "variables", {}).values():
             if "shared" not in var.flags and var.kind != "linked" and var._array.ndim == 1:
@@ -46,6 +47,8 @@ def apply(obj, B):
         object.__setattr__(obj, "_nspikes", np.zeros(B, dtype=np.int64))
         if isinstance(obj, SpikeGeneratorGroup):
             object.__setattr__(obj, "_ptr", np.zeros(B, dtype=np.int64))
+        if isinstance(obj, MaxPool2dGroup):
+            object.__setattr__(obj, "_hit", np.zeros(B * len(obj.group), dtype=np.uint8))
         if getattr(obj, "_rates", None) is not None:
             object.__setattr__(obj, "_rates_array", np.tile(obj._rates_array, B))
     elif isinstance(obj, Synapses):

@@ -169,6 +169,38 @@ def neurongroup(group, prefix, run_namespace, check_nan):
     return part
 
 
+def maxpool(pool, p):
+    """A thread per input element updates its rate trace; a thread per output element takes its window's
+    strongest input (the first among equals) and passes on its spike; then the ordered compaction."""
+    gp = pool.group._prefix
+    rate = variable(p, "rate")
+    part = CudaPart()
+    part.args = {rate: lambda: pool.variables["rate"].array, f"{p}_win": lambda: pool._windows,
+                 f"{p}_keep": lambda: 1.0 - pool.decay, f"{p}_spikes": lambda: pool._spikes,
+                 f"{p}_nspikes": lambda: pool._nspikes, f"{p}_flags": lambda: pool._flags,
+                 f"{gp}_flags": lambda: pool.group._flags}
+    part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B", f"{gp}_N = {gp}_flags.shape[0] // _B"]
+    part.add("thresholds", Kernel(f"{p}_rates", [f"# {pool.name}: the inputs' rate traces"]
+                                  + _each("_i", f"{gp}_N * _B")
+                                  + [f"{rate}[_i] = {rate}[_i] * {p}_keep + {gp}_flags[_i]"], f"{gp}_N * _B"),
+             pool.order, pool.name)
+    part.add("thresholds", Kernel(f"{p}_select", [f"# {pool.name}: the strongest input of each window"]
+                                  + _each("_i", f"{p}_N * _B") + [
+        f"_b = _i // {p}_N",
+        f"_o = _i - _b * {p}_N",
+        "_best = -1",
+        "_bestv = -1.0",
+        f"for _e in range({p}_win.shape[1]):",
+        f"    _j = {p}_win[_o, _e]",
+        f"    if _j >= 0 and {rate}[_b * {gp}_N + _j] > _bestv:",
+        "        _best = _j",
+        f"        _bestv = {rate}[_b * {gp}_N + _j]",
+        f"{p}_flags[_i] = 1 if _best >= 0 and {gp}_flags[_b * {gp}_N + _best] != 0 else 0",
+    ], f"{p}_N * _B"), pool.order, pool.name)
+    part.add("thresholds", compaction(p, pool.name), pool.order, pool.name)
+    return part
+
+
 def spikearray(group, p):
     inp = group._input
     if inp.values is None:
@@ -668,6 +700,7 @@ def part_of(obj, prefix, run_namespace, check_nan):
     from ..groups.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
     from ..groups.neurongroup import NeuronGroup
     from ..groups.poissoninput import PoissonInput
+    from ..groups.pooling import MaxPool2dGroup
     from ..groups.spikegenerator import SpikeGeneratorGroup
     from ..groups.synapses import Synapses
 
@@ -677,6 +710,8 @@ def part_of(obj, prefix, run_namespace, check_nan):
         return spikegenerator(obj, prefix)
     if isinstance(obj, SpikeArrayGroup):
         return spikearray(obj, prefix)
+    if isinstance(obj, MaxPool2dGroup):
+        return maxpool(obj, prefix)
     if isinstance(obj, Synapses):
         return synapses(obj, prefix, run_namespace, check_nan)
     if isinstance(obj, SpikeMonitor):
