@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import snngen
+import snngen.cuda
 from snngen import (
     Network,
     NeuronGroup,
@@ -25,6 +26,8 @@ from snngen.errors import ModelError, SimulationError
 from snngen.runtime import random as _random
 from snngen.runtime.rng import copy_seed_py
 from snngen.units import Hz, ms, mV, volt
+
+needs_cuda = pytest.mark.skipif(not snngen.cuda.available(), reason="no CUDA device and no simulator")
 
 
 def deterministic(I):
@@ -255,16 +258,7 @@ def test_batch_shared_errors():
         net.run(1 * ms)
 
 
-def _cuda_ok():
-    try:
-        import snngen.cuda
-
-        return snngen.cuda.available()
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 @pytest.mark.parametrize("how,storage", [("mean", "auto"), ("sum", "sparse")])
 def test_batch_shared_weights_on_cuda_equal_numpy(how, storage):
     """The CUDA backend: each copy keeps its change of the step, a kernel adds their mean (or sum) after it."""

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import snngen
+import snngen.cuda
 from snngen import (
     Network,
     NeuronGroup,
@@ -21,6 +22,8 @@ from snngen import (
 )
 from snngen.errors import ModelError
 from snngen.units import Hz, Mohm, ms, mV, nA
+
+needs_cuda = pytest.mark.skipif(not snngen.cuda.available(), reason="no CUDA device and no simulator")
 
 LIF = """dv/dt = (I*R - v)/tau : volt (unless refractory)
 dth/dt = -th/tau_th : volt
@@ -219,15 +222,6 @@ def test_run_regularly_acts_inside_the_loop():
 
 
 # -- the CUDA backend (Numba's simulator without a GPU) ----------------------------------------------
-def _cuda_ok():
-    try:
-        import snngen.cuda
-
-        return snngen.cuda.available()
-    except ImportError:
-        return False
-
-
 def _sample_net(spikes, current, backend, batch=None):
     X = SpikeArrayGroup(12, name="X")
     X.set_input(spikes)
@@ -242,7 +236,7 @@ def _sample_net(spikes, current, backend, batch=None):
     return net, G, M
 
 
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_inputs_and_reset_on_cuda_equal_the_cpu():
     rng = np.random.default_rng(6)
     spikes, current = rng.random((15, 12)) < 0.3, rng.random((15, 3)) * 0.8 * nA
@@ -258,7 +252,7 @@ def test_inputs_and_reset_on_cuda_equal_the_cpu():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_per_copy_inputs_on_cuda_equal_unbatched_runs():
     """(time, batch, N) inputs: copy b of the batched run equals the unbatched run on input b."""
     rng = np.random.default_rng(7)
@@ -273,7 +267,7 @@ def test_per_copy_inputs_on_cuda_equal_unbatched_runs():
         np.testing.assert_array_equal(np.asarray(G.v)[b], np.asarray(ref_G.v))
 
 
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_restore_on_cuda_brings_back_the_spikes_in_flight():
     """store() while spikes wait in a delay ring (the CUDA backend's per-copy spike lists), restore() after
     running on: the rerun equals the first run (the rings were not stored before)."""
@@ -341,7 +335,7 @@ def test_synaptic_run_regularly_errors():
         Network(P, G, S).run(1 * ms)
 
 
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_synaptic_run_regularly_on_cuda_equals_the_cpu():
     out = {}
     for backend in ("cpu", "cuda"):
@@ -355,7 +349,7 @@ def test_synaptic_run_regularly_on_cuda_equals_the_cpu():
         net.run(1 * ms)
 
 
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_restore_on_cuda_brings_back_the_flag_history_of_heterogeneous_delays():
     """Per-synapse delays keep a history of spike flags on the device, written through an index holding
     '.shape[0]': the old regular expression did not see the write, so the history never came back to the

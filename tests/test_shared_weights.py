@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 import snngen
+import snngen.cuda
 from snngen import Network, NeuronGroup, SpikeMonitor, Synapses
 from snngen.errors import ModelError
 from snngen.units import ms
+
+needs_cuda = pytest.mark.skipif(not snngen.cuda.available(), reason="no CUDA device and no simulator")
 
 
 def slices(a, kh, kw, stride, padding, oh, ow):
@@ -128,16 +131,7 @@ def test_indexed_errors():
         Network(X, U, batch=2).run(1 * ms)
 
 
-def _cuda_ok():
-    try:
-        import snngen.cuda
-
-        return snngen.cuda.available()
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_conv_and_stdp_on_cuda_equal_the_cpu():
     out = {}
     for backend in ("cpu", "cuda"):
@@ -218,7 +212,7 @@ def test_max_pooling_passes_on_the_strongest_input_spike(case):
     assert np.all(pool.rate_ == 0)
 
 
-@pytest.mark.skipif(not _cuda_ok(), reason="no CUDA device and no simulator")
+@needs_cuda
 def test_max_pooling_on_cuda_and_in_a_batch_equals_numpy():
     case = POOLS[1]
     rng = np.random.default_rng(8)

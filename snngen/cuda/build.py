@@ -34,6 +34,7 @@ import numpy as np
 
 from ..codegen.names import variable
 from ..errors import ModelError
+from ..groups.inputs import input_args
 
 WARP = 32
 
@@ -69,6 +70,13 @@ def nan_lines(prefix):
 
 def _each(index, size):
     return [f"{index} = cuda.grid(1)", f"if {index} >= {size}:", "    return"]
+
+
+def _input_row(origin, arr, test, then, otherwise):
+    """Kernel lines reading row ``_row = _step - origin`` of an input array: ``then`` while the row exists (and
+    ``test`` holds), else ``otherwise``."""
+    return [f"_row = _step - {origin}[0]", f"if _row >= 0 and _row < {arr}.shape[0]{test}:", f"    {then}", "else:",
+            f"    {otherwise}"]
 
 
 # Every kernel runs all _B copies of the network (the batch axis; _B = 1 without one): copy b's
@@ -155,15 +163,12 @@ def neurongroup(group, prefix, run_namespace, check_nan):
             part.add(op.when, Kernel(f"{p}_rr{k}", code, f"{p}_N * _B"), op.order, op.name)
     for name, inp in group._inputs.items():
         inp.check_batch(getattr(group, "_batch", 1))
-        arr, origin = b.arg(f"{p}_in_{name}", lambda inp=inp: inp.values), b.arg(f"{p}_inorigin_{name}",
-                                                                                   lambda inp=inp: inp.origin)
+        arr, origin = (b.arg(arg, getter) for arg, getter in input_args(p, name, inp).items())
         col = "_i" if inp.per_copy else f"_i % {p}_N"
+        target = f"{variable(p, name)}[_i]"
         code = [f"# {group.name}: '{name}' from row (_step - origin) of its input array (0 after its last row)"]
-        code += _each("_i", f"{p}_N * _B") + [f"_row = _step - {origin}[0]",
-                                              f"if _row >= 0 and _row < {arr}.shape[0]:",
-                                              f"    {variable(p, name)}[_i] = {arr}[_row, {col}]",
-                                              "else:",
-                                              f"    {variable(p, name)}[_i] = 0.0"]
+        code += _each("_i", f"{p}_N * _B") + _input_row(origin, arr, "", f"{target} = {arr}[_row, {col}]",
+                                                        f"{target} = 0.0")
         part.add("before_start", Kernel(f"{p}_feed_{name}", code, f"{p}_N * _B"), group.order,
                  f"{group.name}_input_{name}")
     return part
@@ -212,11 +217,8 @@ def spikearray(group, p):
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
     col = "_i" if inp.per_copy else f"_i % {p}_N"
     code = [f"# {group.name}: the spikes of row (_step - origin) of the input array (none after its last row)"]
-    code += _each("_i", f"{p}_N * _B") + [f"_row = _step - {p}_origin[0]",
-                                          f"if _row >= 0 and _row < {p}_in.shape[0] and {p}_in[_row, {col}]:",
-                                          f"    {p}_flags[_i] = 1",
-                                          "else:",
-                                          f"    {p}_flags[_i] = 0"]
+    code += _each("_i", f"{p}_N * _B") + _input_row(f"{p}_origin", f"{p}_in", f" and {p}_in[_row, {col}]",
+                                                    f"{p}_flags[_i] = 1", f"{p}_flags[_i] = 0")
     part.add("groups", Kernel(f"{p}_update", code, f"{p}_N * _B"), group.order, group.name)
     part.add("groups", compaction(p, group.name), group.order, group.name)
     return part

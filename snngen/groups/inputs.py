@@ -187,12 +187,18 @@ def check_input_variable(group, name, values, raw):
     return var
 
 
+def input_args(prefix, name, inp):
+    """``{array argument: getter, origin argument: getter}`` of the input feeding variable ``name`` (both
+    backends name them so)."""
+    return {internal(prefix, f"in_{name}"): lambda: inp.values,
+            internal(prefix, f"inorigin_{name}"): lambda: inp.origin}
+
+
 def input_code(group, prefix, name, inp):
     """``(args, lines)``: the lines setting variable ``name`` of ``group`` from the rows of ``inp`` at the start
     of each step (CPU)."""
-    arr = internal(prefix, f"in_{name}")
-    origin = internal(prefix, f"inorigin_{name}")
-    args = {arr: lambda: inp.values, origin: lambda: inp.origin}
+    args = input_args(prefix, name, inp)
+    arr, origin = args
     lines = render("cpu/input.py.j2", name=group.name, var=name, target=variable(prefix, name), arr=arr,
                    origin=origin, row=internal(prefix, f"inrow_{name}"), n=f"{prefix}_N")
     return args, lines
