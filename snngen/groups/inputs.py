@@ -87,10 +87,6 @@ class InputArray:
     def rewind(self):
         self.origin[0] = -1
 
-    def position(self, step):
-        """The rows played so far."""
-        return 0 if self.origin[0] < 0 else max(0, int(step - self.origin[0]))
-
 
 class SpikeArrayGroup(SpikeSource, VariableOwner):
     """``N`` neurons that spike where the rows of an array are non-zero (True, or a count > 0).

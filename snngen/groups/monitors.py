@@ -53,7 +53,7 @@ class _Monitor:
         net = self.__dict__.get("_network")
         return batch if net is not None and net.backend == "cpu" else 1
 
-    def _per_copy_steps(self, needed):
+    def _per_copy_steps(self):
         """Monitors recording once per step (state, rate) on a batched CPU network: each copy counts and
         writes its own steps (``_nb``, ``_stepsb``); all copies record the same steps."""
         B = self._cpu_copies()
@@ -467,7 +467,7 @@ class StateMonitor(_Monitor):
             self._steps = _grow(self._steps, needed)
             for v in self.record_variables:
                 self._buffers[v] = _grow(self._buffers[v], needed)
-        self._per_copy_steps(needed)
+        self._per_copy_steps()
         return grown or self._cpu_copies() > 1
 
     def ensure_capacity(self):
@@ -560,7 +560,7 @@ class PopulationRateMonitor(_Monitor):
         if grown:
             batch = getattr(self, "_batch", 1)  # counts: step-major, one per copy
             self._counts, self._steps = _grow(self._counts, needed * batch), _grow(self._steps, needed)
-        self._per_copy_steps(needed)
+        self._per_copy_steps()
         return grown or self._cpu_copies() > 1
 
     def ensure_capacity(self):
