@@ -26,8 +26,7 @@ def compile_network(net, namespace=None, cc=(9, 0)):
     from numba import cuda
 
     from ..codegen.compiler import load_module
-    from . import batch as _batch
-    from .runtime import plan
+    from .runtime import plan_network
 
     if simulator():
         raise RuntimeError("PTX compilation needs NUMBA_ENABLE_CUDASIM unset")
@@ -35,14 +34,7 @@ def compile_network(net, namespace=None, cc=(9, 0)):
     if namespace is None:
         frame = sys._getframe(1)
         namespace = collections.ChainMap(frame.f_locals, frame.f_globals)
-    ordered = net._assign()
-    if net.batch > 1:
-        for obj in ordered:
-            _batch.apply(obj, net.batch)
-    for obj in ordered:
-        if hasattr(obj, "before_run"):
-            obj.before_run(net, net.step, 1)
-    p = plan(ordered, namespace, net.check_nan, net.batch)
+    ordered, p = plan_network(net, namespace)
     module = load_module(p.source, "cuda-ptx")
     values = []
     for name, getter in zip(p.names, p.getters):

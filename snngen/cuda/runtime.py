@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..codegen.compiler import after_call, load_module
+from ..codegen.kernel import Kernel, check_writes, free_names
 from ..codegen.names import variable
 from ..codegen.render import render
 from ..errors import ModelError, SimulationError
@@ -23,7 +24,6 @@ from ..prefs import prefs
 from ..runtime.progress import progress
 from ..runtime.schedule import sort_key
 from . import require, simulator
-from .build import part_of, used_names, written_names
 
 _RESEND_BYTES = 16 << 20
 # Numba's simulator runs a thread per CUDA thread, and its barriers are slow (0.3 s for one block
@@ -74,9 +74,39 @@ class Plan:
     module_tag: str
 
 
+def _launch(space):
+    """(blocks, threads per block, lines opening the kernel) of an iteration space."""
+    if space.over == "elements":
+        return (f"max(1, ({space.size} + _BLOCK - 1) // _BLOCK)", "_BLOCK",
+                [f"{space.index} = cuda.grid(1)", f"if {space.index} >= {space.size}:", "    return"])
+    if space.over == "thread":
+        return "1", "1", []
+    if space.over == "block per copy":
+        return "_B", "_ONE_BLOCK", []
+    return "1", "_ONE_BLOCK", []  # "block": one block in all
+
+
+@dataclass
+class Rendered:
+    """A kernel as the module template takes it."""
+
+    name: str
+    code: list
+    args: list
+    blocks: str
+    threads: str
+    kernel: Kernel
+
+
 def plan(ordered, run_namespace, check_nan, batch):
     """Generate the kernels of ``ordered`` objects (prefixes assigned); needs no device."""
-    parts = [part_of(obj, obj._prefix, run_namespace, check_nan) for obj in ordered]
+    parts = []
+    for obj in ordered:
+        describe = getattr(obj, "cuda_part", None)
+        if describe is None:
+            raise ModelError(f"the CUDA backend cannot simulate a {type(obj).__name__} yet ({obj.name}); use "
+                             "backend='cpu'")
+        parts.append(describe(obj._prefix, run_namespace, check_nan))
     flat = set().union(*(part.flat for part in parts)) if parts else set()
     args = {}
     for obj, part in zip(ordered, parts):
@@ -90,37 +120,46 @@ def plan(ordered, run_namespace, check_nan, batch):
     everything = [k for part in parts for k in part.kernels]
     placed = [((-1,) if slot == "capacity" else sort_key(slot, order, name), n, kernel)
               for n, (slot, order, name, kernel) in enumerate(everything)]
-    kernels = [kernel for _key, _n, kernel in sorted(placed, key=lambda x: x[:2])]
+    described = [kernel for _key, _n, kernel in sorted(placed, key=lambda x: x[:2])]
     defined = {line.split("=", 1)[0].strip() for line in prologue}
     known = (set(args) | defined) - set(_FIXED)
-    clash = {k.name for k in kernels} & (set(args) | defined)
+    clash = {k.name for k in described} & (set(args) | defined)
     if clash:  # a kernel's name would be shadowed by an argument of launches()
         raise ModelError(f"internal error: generated kernels and arguments share the names {sorted(clash)}")
     block = 32 if simulator() and prefs.cuda_block > 32 else prefs.cuda_block
-    for k in kernels:
+    kernels, written = [], set()
+    for k in described:
+        blocks, threads, opening = _launch(k.space)
         code = []
-        for line in k.code:
+        for line in opening + k.lines("cuda"):
             for old, new in _NUMPY_TO_MATH:
                 line = line.replace(old, new)
             code.append(line)
-        k.code = code
-        k.args = sorted(used_names(k.code) & known)
-        if k.single_block:  # a block per copy, or (block=-1) one block in all
-            k.blocks, k.threads = ("1" if k.block == -1 else "_B"), "_ONE_BLOCK"
-        elif k.block == 1:
-            k.blocks, k.threads = "1", "1"
-        else:
-            k.blocks, k.threads = f"max(1, ({k.threads} + _BLOCK - 1) // _BLOCK)", "_BLOCK"
-    written = set()
-    for k in kernels:
-        written |= written_names(k.code)
+        check_writes(k, code, known)
+        written |= k.writes & known
+        kernels.append(Rendered(k.name, code, sorted(free_names(code) & known), blocks, threads, k))
     # only what some kernel (or the host prologue) reads goes to the device
-    needed = set().union(*(k.args for k in kernels)) | used_names(prologue)
+    needed = set().union(*(k.args for k in kernels)) | free_names(prologue)
     args = {n: g for n, g in args.items() if n in needed}
     source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
                               block=block, cache=not simulator(), batch=batch, one_block=_one_block(block)))
     return Plan(source, list(args), list(args.values()), kernels, flat, written,
                 "cuda-sim" if simulator() else "cuda")
+
+
+def plan_network(net, namespace):
+    """``(objects, Plan)``: the kernels ``net`` would run on the CUDA backend (with ``net.batch`` copies),
+    generated without a device and without running anything (``net`` may be a CPU network)."""
+    from . import batch as _batch
+
+    ordered = net._assign()
+    if net.batch > 1:
+        for obj in ordered:
+            _batch.apply(obj, net.batch)
+    for obj in ordered:
+        if hasattr(obj, "before_run"):
+            obj.before_run(net, net.step, 1)
+    return ordered, plan(ordered, namespace, net.check_nan, net.batch)
 
 
 class CudaRunner:

@@ -127,6 +127,12 @@ class SpikeArrayGroup(SpikeSource, VariableOwner):
         """The array being played (2-D: ``(time, N)``, or ``(time, batch*N)`` for one input per copy)."""
         return self._input.values
 
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import spikearray
+
+        return spikearray(self, prefix)
+
     def build(self, prefix, run_namespace, check_nan=False):
         if self._input.values is None:
             raise ModelError(f"{self.name} has no input: give it one with {self.name}.set_input(array)")

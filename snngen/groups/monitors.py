@@ -178,6 +178,12 @@ class SpikeMonitor(_Monitor):
         self._n = np.zeros(1, dtype=np.int64)
         self._count = np.zeros(source.N, dtype=np.int64)
 
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This monitor's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import spikemonitor
+
+        return spikemonitor(self, prefix)
+
     def build(self, prefix, run_namespace, check_nan=False):
         src = self._source_prefix()
         part = Part()
@@ -418,6 +424,12 @@ class StateMonitor(_Monitor):
     def _dims(self, v):
         return _dimension(self.source, v)
 
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This monitor's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import statemonitor
+
+        return statemonitor(self, prefix)
+
     def build(self, prefix, run_namespace, check_nan=False):
         self._source_prefix()
         part = Part()
@@ -536,6 +548,12 @@ class PopulationRateMonitor(_Monitor):
         self._n = np.zeros(1, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
         self._steps = np.zeros(0, dtype=np.int64)
+
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This monitor's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import ratemonitor
+
+        return ratemonitor(self, prefix)
 
     def build(self, prefix, run_namespace, check_nan=False):
         src = self._source_prefix()

@@ -240,6 +240,12 @@ class NeuronGroup(SpikeSource, VariableOwner):
                                 f"{self._refractory_expr.text!r} has units {d}")
 
     # -- code generation ---------------------------------------------------------
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import neurongroup
+
+        return neurongroup(self, prefix, run_namespace, check_nan)
+
     def build(self, prefix, run_namespace, check_nan=False):
         """This group's :class:`Part` of the network's run function."""
         def nan_lines(vid, idx, value):
@@ -437,8 +443,13 @@ class NeuronGroup(SpikeSource, VariableOwner):
             return [f"{variable(prefix, 'lastspike')}[{index}] = _step",
                     f"{variable(prefix, 'not_refractory')}[{index}] = False"]
 
+        # the arrays the state update writes (besides the spike flag), and those a spike's bookkeeping writes
+        writes = {variable(prefix, name) for name in rhs}
+        writes |= {variable(prefix, "not_refractory")} if self.has_refractory else set()
+        on_spike_writes = {variable(prefix, n) for n in ("lastspike", "not_refractory")} if self.has_refractory \
+            else set()
         return SimpleNamespace(builder=b, index=idx, loads=loads, body=body, threshold=threshold, reset=reset,
-                               on_spike=on_spike,
+                               on_spike=on_spike, writes=writes, on_spike_writes=on_spike_writes,
                                regular=regular, events=events, prologue=b.prologue(),
                                has_loop=bool(rhs) or threshold is not None or self.has_refractory)
 
@@ -667,6 +678,13 @@ class PoissonGroup(NeuronGroup):
             object.__setattr__(self, "_rates_expression", None)
             self._frozen = True
         return super().run_regularly(code, dt=dt, when=when, order=order, name=name)
+
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        if self._rates is None:  # rates set by compiled code: a NeuronGroup's update
+            return super().cuda_part(prefix, run_namespace, check_nan)
+        from ..cuda.build import poissongroup
+
+        return poissongroup(self, prefix)
 
     def build(self, prefix, run_namespace, check_nan=False):
         if self._rates is None:

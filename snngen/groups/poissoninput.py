@@ -71,6 +71,12 @@ class PoissonInput:
         return resolve(names, f"the weight of {self.name}", len(target), target.namespace, run_namespace,
                        previous=previous, called=called_names([self._weight.expr]))
 
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This input's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import poissoninput
+
+        return poissoninput(self, prefix, run_namespace)
+
     def build(self, prefix, run_namespace, check_nan=False):
         b, loads, target, value, once = self.code(prefix, run_namespace)
         part = Part(args=b.args)

@@ -57,6 +57,12 @@ class MaxPool2dGroup(SpikeSource, VariableOwner):
         self._flags = np.zeros(self.N, dtype=np.uint8)
         self._frozen = True
 
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import maxpool
+
+        return maxpool(self, prefix)
+
     def build(self, prefix, run_namespace, check_nan=False):
         gp = getattr(self.group, "_prefix", None)
         if gp is None or getattr(self.group, "_network", None) is not self._network:

@@ -79,6 +79,12 @@ class SpikeGeneratorGroup(SpikeSource, VariableOwner):
             self._evstep, self._evidx, self._dt = steps, idx, dt
         return self._evstep, self._evidx
 
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import spikegenerator
+
+        return spikegenerator(self, prefix)
+
     def build(self, prefix, run_namespace, check_nan=False):
         part = Part()
         part.args = {f"{prefix}_spikes": lambda: self._spikes, f"{prefix}_nspikes": lambda: self._nspikes,

@@ -300,6 +300,38 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
     return lines
 
 
+def statement_writes(syn, p, statements, batch=False):
+    """``{array: kind}`` of the arrays ``statements`` assign, ``kind`` saying whose: ``"pre"``, ``"post"``,
+    ``"syn"``, ``"indexed"`` (an entry shared by synapses) or ``"change"`` (a ``batch_shared`` variable's
+    per-copy change; ``batch``: the CUDA backend's flat change array, else the CPU's change, mark and list)."""
+    prefixes = {"pre": syn.source._prefix, "post": syn.target._prefix, "syn": p}
+    reducing = syn.__dict__.get("_reducing") or {}
+    out = {}
+    for target, _op, _parsed in statements:
+        if target in syn._temporaries:
+            continue
+        where, var = syn._resolve_var(target)
+        if where == "syn" and var in reducing:
+            out.update({variable(p, f"{var}__{k}"): "change" for k in ("d" if batch else "dmlc")})
+        elif where == "syn" and "indexed" in syn.variables[var].flags:
+            out[variable(p, var)] = "indexed"
+        else:
+            out[variable(prefixes[where], var)] = where
+    return out
+
+
+def event_driven_writes(syn, p, statements):
+    """The arrays of the event-driven variables brought up to date before ``statements`` run."""
+    eqs = syn.equations
+    skip = overwritten(syn, statements)
+    return {variable(p, n) for n in eqs.diff_names if "event-driven" in eqs[n].flags and n not in skip}
+
+
+def clock_driven_writes(syn, p):
+    eqs = syn.equations
+    return {variable(p, n) for n in eqs.diff_names if "event-driven" not in eqs[n].flags}
+
+
 def _reduced_write(p, target, op, current, value, s, local):
     """A copy's write of a ``batch_shared`` variable (CPU): its change is kept in the copy's row ``__d`` and the
     synapse listed (``__l``, ``__c``; ``__m`` marks it) for the reduction at the end of the step."""

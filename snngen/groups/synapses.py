@@ -717,6 +717,12 @@ class Synapses(VariableOwner):
             check_statement_units(f"{self.name} {what}", code, lookup, dim_of_target)
 
     # -- code generation ------------------------------------------------------------
+    def cuda_part(self, prefix, run_namespace, check_nan=False):
+        """These synapses' kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
+        from ..cuda.build import synapses
+
+        return synapses(self, prefix, run_namespace, check_nan)
+
     def build(self, prefix, run_namespace, check_nan=False):
         from .synapse_codegen import build_synapses
 
