@@ -54,7 +54,12 @@ class Kernel:
     """What one kernel does: ``templates/<backend>/<kind>.py.j2`` rendered with ``params`` over ``space``.
 
     ``writes``: every array argument the kernel writes; ``atomic``: those written by many threads at
-    once (atomic adds).  ``name`` is the kernel's own name (a CUDA function name).
+    once (atomic adds).  ``emits``: the prefix of the group whose spikes of the step the kernel decides,
+    each backend in its own form (the CPU: the spike list; CUDA: spike flags, which the backend compacts
+    into the spike list after the kernel).  ``name`` is the kernel's own name (a CUDA function name).
+
+    A kind whose template exists for both backends is described once, by its object, for both (the
+    backends' templates take the same inputs); the CPU's templates loop over their space themselves.
     """
 
     kind: str
@@ -63,6 +68,7 @@ class Kernel:
     params: dict = field(default_factory=dict)
     writes: frozenset = frozenset()
     atomic: frozenset = frozenset()
+    emits: str | None = None
 
     def __post_init__(self):
         self.writes = frozenset(self.writes)

@@ -30,14 +30,15 @@ with ``nspikes[b]``, a per-copy synaptic variable's at ``b*nsyn + s``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..codegen.kernel import BLOCK, BLOCK_PER_COPY, THREAD, Kernel, elements
 from ..codegen.names import variable
 from ..errors import ModelError
-from ..groups.inputs import input_args
+from ..groups.inputs import input_args, input_kernel
+from ..groups.synapse_codegen import per_copy_variables
 
 WARP = 32
 
@@ -67,6 +68,17 @@ def compaction(p, name):
                   writes={f"{p}_spikes", f"{p}_nspikes"})
 
 
+def add_kernel(part, slot, kernel, order, name):
+    """``kernel`` into ``part``; a kernel that decides a group's spikes writes its spike flags, and the ordered
+    compaction of the flags into the spike list runs right after it."""
+    if kernel.emits is None:
+        part.add(slot, kernel, order, name)
+        return
+    p = kernel.emits
+    part.add(slot, replace(kernel, writes=kernel.writes | {f"{p}_flags"}), order, name)
+    part.add(slot, compaction(p, kernel.params.get("name", name)), order, name)
+
+
 def _stored(group, prefix, statements):
     """The arrays of ``group``'s variables that ``statements`` assign (not their temporaries)."""
     return {variable(prefix, t) for t, _op, _p in statements
@@ -87,14 +99,12 @@ def neurongroup(group, prefix, run_namespace, check_nan):
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"] + g.prologue
     size = f"{p}_N * _B"
     if g.has_loop:
-        on_spike = g.on_spike(g.index) if g.threshold is not None else []
-        writes = set(g.writes) | ({f"{p}_flags"} | g.on_spike_writes if g.threshold is not None else set())
-        part.add("groups", Kernel("neuron_update", f"{p}_update", elements(size, g.index),
-                                  dict(p=p, name=group.name, index=g.index, loads=g.loads, body=g.body,
-                                       threshold=g.threshold, on_spike=on_spike), writes=writes),
-                 group.order, f"{group.name}_stateupdater")
-    if g.threshold is not None:
-        part.add("groups", compaction(p, group.name), group.order, f"{group.name}_stateupdater")
+        spiking = g.threshold is not None
+        add_kernel(part, "groups", Kernel("neuron_update", f"{p}_update", elements(size, g.index), dict(
+            p=p, name=group.name, index=g.index, loads=g.loads, body=g.body, threshold=g.threshold,
+            on_spike=g.on_spike(g.index) if spiking else []), writes=g.writes | (g.on_spike_writes if spiking
+                                                                                  else set()),
+            emits=p if spiking else None), group.order, f"{group.name}_stateupdater")
     if g.reset is not None:
         loads, body = g.reset
         part.add("resets", Kernel("reset", f"{p}_reset", elements(size), dict(p=p, name=group.name, loads=loads,
@@ -114,12 +124,9 @@ def neurongroup(group, prefix, run_namespace, check_nan):
                                      writes=_stored(group, p, op.vector)), op.order, op.name)
     for name, inp in group._inputs.items():
         inp.check_batch(getattr(group, "_batch", 1))
-        arr, origin = (b.arg(arg, getter) for arg, getter in input_args(p, name, inp).items())
-        target = variable(p, name)
-        part.add("before_start", Kernel("input", f"{p}_feed_{name}", elements(size), dict(
-            name=group.name, var=name, target=target, arr=arr, origin=origin,
-            col="_i" if inp.per_copy else f"_i % {p}_N"), writes={target}),
-            group.order, f"{group.name}_input_{name}")
+        for arg, getter in input_args(p, name, inp).items():
+            b.arg(arg, getter)
+        part.add("before_start", input_kernel(group, p, name, inp), group.order, f"{group.name}_input_{name}")
     return part
 
 
@@ -137,9 +144,8 @@ def maxpool(pool, p):
     common = dict(p=p, gp=gp, rate=rate, name=pool.name)
     part.add("thresholds", Kernel("maxpool", f"{p}_rates", elements(f"{gp}_N * _B"), dict(common, stage="rates"),
                                   writes={rate}), pool.order, pool.name)
-    part.add("thresholds", Kernel("maxpool", f"{p}_select", elements(f"{p}_N * _B"), dict(common, stage="select"),
-                                  writes={f"{p}_flags"}), pool.order, pool.name)
-    part.add("thresholds", compaction(p, pool.name), pool.order, pool.name)
+    add_kernel(part, "thresholds", Kernel("maxpool", f"{p}_select", elements(f"{p}_N * _B"),
+                                          dict(common, stage="select"), emits=p), pool.order, pool.name)
     return part
 
 
@@ -152,10 +158,7 @@ def spikearray(group, p):
     part.args = {f"{p}_spikes": lambda: group._spikes, f"{p}_nspikes": lambda: group._nspikes,
                  f"{p}_flags": lambda: group._flags, f"{p}_in": lambda: inp.values, f"{p}_origin": lambda: inp.origin}
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
-    part.add("groups", Kernel("spikearray", f"{p}_update", elements(f"{p}_N * _B"), dict(
-        p=p, name=group.name, col="_i" if inp.per_copy else f"_i % {p}_N"), writes={f"{p}_flags"}),
-        group.order, group.name)
-    part.add("groups", compaction(p, group.name), group.order, group.name)
+    add_kernel(part, "groups", group.kernel(p), group.order, group.name)
     return part
 
 
@@ -167,10 +170,7 @@ def poissongroup(group, p):
                  f"{p}_nspikes": lambda: group._nspikes, f"{p}_flags": lambda: group._flags}
     group._externals = {}
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
-    part.add("groups", Kernel("poisson", f"{p}_update", elements(f"{p}_N * _B"), dict(
-        p=p, name=group.name, next_spike=next_spike), writes={next_spike, f"{p}_flags"}),
-        group.order, f"{group.name}_stateupdater")
-    part.add("groups", compaction(p, group.name), group.order, f"{group.name}_stateupdater")
+    add_kernel(part, "groups", group.kernel(p), group.order, f"{group.name}_stateupdater")
     return part
 
 
@@ -283,25 +283,6 @@ def _check_writes(syn, statements, what, allowed):
                              f"{ {'pre': 'presynaptic', 'post': 'postsynaptic', 'syn': 'synaptic'}[where] } "
                              "variable); on the CUDA backend this is not supported yet (many threads would "
                              "write one element). Use backend='cpu'.")
-
-
-def per_copy_variables(syn):
-    """Synaptic variables each copy keeps its own (batch axis): those the network writes (plastic
-    weights, traces, clock-driven state) and those named in ``syn.batch_separate``; the others
-    (fixed weights) are shared by all copies."""
-    eqs = syn.equations
-    def synaptic(t):
-        return t not in syn._temporaries and syn._resolve_var(t)[0] == "syn"
-
-    out = {t for _, pw in syn.pathways.items() for t, _op, _p in pw.statements if synaptic(t)}
-    out |= {t for t, _op, _p in syn.on_post if synaptic(t)}
-    out |= {t for op in getattr(syn, "_regular", ()) for t, _op, _p in op.statements if synaptic(t)}
-    out |= set(eqs.diff_names)
-    if "lastupdate" in syn.variables:
-        out.add("lastupdate")
-    out |= set(getattr(syn, "batch_separate", ()))
-    out -= set(getattr(syn, "batch_shared", None) or ())  # one value for all copies, updated by their mean
-    return {n for n in out & set(syn.variables) if "indexed" not in syn.variables[n].flags}
 
 
 class CudaSynapseArrays:

@@ -150,7 +150,7 @@ def plan(ordered, run_namespace, check_nan, batch):
 def plan_network(net, namespace):
     """``(objects, Plan)``: the kernels ``net`` would run on the CUDA backend (with ``net.batch`` copies),
     generated without a device and without running anything (``net`` may be a CPU network)."""
-    from . import batch as _batch
+    from ..runtime import batch as _batch
 
     ordered = net._assign()
     if net.batch > 1:

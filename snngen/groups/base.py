@@ -126,6 +126,16 @@ class SpikeSource:
             return [self._spikes[b * self.N: b * self.N + n].copy() for b, n in enumerate(self._nspikes)]
         return self._spikes[: self._nspikes[0]].copy()
 
+    def _take_copies(self, B):
+        """Arrays for ``B`` copies (a batched network, :mod:`snngen.runtime.batch`): each per-neuron variable
+        (``(B, N)``; the values set so far go to every copy), spike lists and spike flags."""
+        for var in getattr(self, "variables", {}).values():
+            if "shared" not in var.flags and var.kind != "linked" and var._array.ndim == 1:
+                var.array = np.ascontiguousarray(np.tile(var._array, (B, 1)))
+        object.__setattr__(self, "_spikes", np.zeros(B * self.N, dtype=np.int32))
+        object.__setattr__(self, "_flags", np.zeros(B * self.N, dtype=np.uint8))
+        object.__setattr__(self, "_nspikes", np.zeros(B, dtype=np.int64))
+
     def __len__(self):
         return self.N
 

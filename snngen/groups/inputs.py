@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..codegen.kernel import Kernel, elements
 from ..codegen.names import internal, variable
-from ..codegen.render import render
 from ..errors import ModelError
 from ..runtime.schedule import check_order
 from ..units import DIMENSIONLESS, get_dimensions
@@ -127,6 +127,12 @@ class SpikeArrayGroup(SpikeSource, VariableOwner):
         """The array being played (2-D: ``(time, N)``, or ``(time, batch*N)`` for one input per copy)."""
         return self._input.values
 
+    def kernel(self, prefix):
+        """The step's spikes from row ``_step - origin`` of the input array (none after its last row), for
+        either backend."""
+        return Kernel("spikearray", f"{prefix}_update", elements(f"{prefix}_N * _B"), dict(
+            p=prefix, name=self.name, col="_i" if self._input.per_copy else f"_i % {prefix}_N"), emits=prefix)
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
         from ..cuda.build import spikearray
@@ -144,7 +150,7 @@ class SpikeArrayGroup(SpikeSource, VariableOwner):
         part.args = {f"{prefix}_spikes": lambda: self._spikes, f"{prefix}_nspikes": lambda: self._nspikes,
                      f"{prefix}_in": lambda: self._input.values, f"{prefix}_origin": lambda: self._input.origin}
         part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_nspk = {prefix}_nspikes[0]"]
-        part.add("groups", render("cpu/spikearray.py.j2", p=prefix, name=self.name), self.order, self.name)
+        part.add("groups", self.kernel(prefix).lines("cpu"), self.order, self.name)
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         if batch > 1:
             part.copies = {f"{prefix}_spikes": "block", f"{prefix}_nspikes": "block"}
@@ -196,11 +202,17 @@ def input_args(prefix, name, inp):
             internal(prefix, f"inorigin_{name}"): lambda: inp.origin}
 
 
+def input_kernel(group, prefix, name, inp):
+    """The kernel setting variable ``name`` of ``group`` from row ``_step - origin`` of ``inp`` at the start of
+    each step (0 after its last row), for either backend."""
+    arr, origin = input_args(prefix, name, inp)
+    target = variable(prefix, name)
+    return Kernel("input", f"{prefix}_feed_{name}", elements(f"{prefix}_N * _B"), dict(
+        name=group.name, var=name, target=target, arr=arr, origin=origin, row=internal(prefix, f"inrow_{name}"),
+        n=f"{prefix}_N", col="_i" if inp.per_copy else f"_i % {prefix}_N"), writes={target})
+
+
 def input_code(group, prefix, name, inp):
     """``(args, lines)``: the lines setting variable ``name`` of ``group`` from the rows of ``inp`` at the start
     of each step (CPU)."""
-    args = input_args(prefix, name, inp)
-    arr, origin = args
-    lines = render("cpu/input.py.j2", name=group.name, var=name, target=variable(prefix, name), arr=arr,
-                   origin=origin, row=internal(prefix, f"inrow_{name}"), n=f"{prefix}_N")
-    return args, lines
+    return input_args(prefix, name, inp), input_kernel(group, prefix, name, inp).lines("cpu")

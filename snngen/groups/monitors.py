@@ -178,6 +178,11 @@ class SpikeMonitor(_Monitor):
         self._n = np.zeros(1, dtype=np.int64)
         self._count = np.zeros(source.N, dtype=np.int64)
 
+    def _take_copies(self, B):
+        if self._n[0]:
+            raise ModelError(f"{self.name} has recorded spikes already: make a new monitor for a batched network")
+        self._count = np.zeros((B, self.source.N), dtype=np.int64)
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """This monitor's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
         from ..cuda.build import spikemonitor
@@ -424,6 +429,11 @@ class StateMonitor(_Monitor):
     def _dims(self, v):
         return _dimension(self.source, v)
 
+    def _take_copies(self, B):
+        if self._n[0]:
+            raise ModelError(f"{self.name} has recorded values already: make a new monitor for a batched network")
+        self._buffers = {v: np.zeros((0, B * len(self.indices))) for v in self.record_variables}
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """This monitor's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
         from ..cuda.build import statemonitor
@@ -548,6 +558,10 @@ class PopulationRateMonitor(_Monitor):
         self._n = np.zeros(1, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
         self._steps = np.zeros(0, dtype=np.int64)
+
+    def _take_copies(self, B):
+        if self._n[0]:
+            raise ModelError(f"{self.name} has recorded already: make a new monitor for a batched network")
 
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """This monitor's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""

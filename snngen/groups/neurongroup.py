@@ -6,6 +6,7 @@ import numpy as np
 import sympy
 
 from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, called_names, symbols_of
+from ..codegen.kernel import Kernel, elements
 from ..codegen.names import LOCAL, UPDATE_LOCAL, internal, user, variable
 from ..codegen.optimise import inline_temporaries
 from ..codegen.render import render
@@ -679,6 +680,18 @@ class PoissonGroup(NeuronGroup):
             self._frozen = True
         return super().run_regularly(code, dt=dt, when=when, order=order, name=name)
 
+    def _take_copies(self, B):
+        super()._take_copies(B)
+        if self._rates is not None:  # one rate per neuron of each copy
+            object.__setattr__(self, "_rates_array", np.tile(self._rates_array, B))
+
+    def kernel(self, prefix):
+        """The step's spikes of constant rates (a neuron's next spike step drawn when it spikes), for either
+        backend."""
+        next_spike = variable(prefix, "next_spike")
+        return Kernel("poisson", f"{prefix}_update", elements(f"{prefix}_N * _B"), dict(
+            p=prefix, name=self.name, next_spike=next_spike), writes={next_spike}, emits=prefix)
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         if self._rates is None:  # rates set by compiled code: a NeuronGroup's update
             return super().cuda_part(prefix, run_namespace, check_nan)
@@ -695,8 +708,7 @@ class PoissonGroup(NeuronGroup):
                      f"{prefix}_stream": lambda: self._stream, f"{prefix}_spikes": lambda: self._spikes,
                      f"{prefix}_nspikes": lambda: self._nspikes}
         part.prologue = [f"{prefix}_N = {prefix}_spikes.shape[0]", f"{prefix}_nspk = {prefix}_nspikes[0]"]
-        part.add("groups", render("cpu/poisson.py.j2", p=prefix, name=self.name,
-                                  next_spike=variable(prefix, "next_spike")), self.order, f"{self.name}_stateupdater")
+        part.add("groups", self.kernel(prefix).lines("cpu"), self.order, f"{self.name}_stateupdater")
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
         self._externals = {}
         if self.__dict__.get("_batch", 1) > 1:

@@ -57,6 +57,10 @@ class MaxPool2dGroup(SpikeSource, VariableOwner):
         self._flags = np.zeros(self.N, dtype=np.uint8)
         self._frozen = True
 
+    def _take_copies(self, B):
+        super()._take_copies(B)
+        object.__setattr__(self, "_hit", np.zeros(B * len(self.group), dtype=np.uint8))
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
         from ..cuda.build import maxpool

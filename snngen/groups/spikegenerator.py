@@ -79,6 +79,10 @@ class SpikeGeneratorGroup(SpikeSource, VariableOwner):
             self._evstep, self._evidx, self._dt = steps, idx, dt
         return self._evstep, self._evidx
 
+    def _take_copies(self, B):
+        super()._take_copies(B)
+        object.__setattr__(self, "_ptr", np.zeros(B, dtype=np.int64))  # each copy plays the events
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """This group's kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
         from ..cuda.build import spikegenerator

@@ -43,6 +43,9 @@ class _SubVariable(Variable):
 class Subgroup(SpikeSource, VariableOwner):
     """Neurons ``start`` to ``stop - 1`` of ``group`` (what ``group[start:stop]`` returns)."""
 
+    def _take_copies(self, B):
+        """Nothing: a subgroup's arrays are its group's."""
+
     def __init__(self, group, start, stop, name=None):
         self._init_variables()
         if isinstance(group, Subgroup):

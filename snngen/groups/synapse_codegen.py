@@ -300,6 +300,25 @@ def _statement_lines(syn, p, externals, hoister, statements, draw_base, rows=Fal
     return lines
 
 
+def per_copy_variables(syn):
+    """Synaptic variables each copy keeps its own (batch axis): those the network writes (plastic
+    weights, traces, clock-driven state) and those named in ``syn.batch_separate``; the others
+    (fixed weights) are shared by all copies."""
+    eqs = syn.equations
+    def synaptic(t):
+        return t not in syn._temporaries and syn._resolve_var(t)[0] == "syn"
+
+    out = {t for _, pw in syn.pathways.items() for t, _op, _p in pw.statements if synaptic(t)}
+    out |= {t for t, _op, _p in syn.on_post if synaptic(t)}
+    out |= {t for op in getattr(syn, "_regular", ()) for t, _op, _p in op.statements if synaptic(t)}
+    out |= set(eqs.diff_names)
+    if "lastupdate" in syn.variables:
+        out.add("lastupdate")
+    out |= set(getattr(syn, "batch_separate", ()))
+    out -= set(getattr(syn, "batch_shared", None) or ())  # one value for all copies, updated by their mean
+    return {n for n in out & set(syn.variables) if "indexed" not in syn.variables[n].flags}
+
+
 def statement_writes(syn, p, statements, batch=False):
     """``{array: kind}`` of the arrays ``statements`` assign, ``kind`` saying whose: ``"pre"``, ``"post"``,
     ``"syn"``, ``"indexed"`` (an entry shared by synapses) or ``"change"`` (a ``batch_shared`` variable's
@@ -597,7 +616,7 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
     hoisted = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]
     part.prologue = [f"{p}_N = {p}_nsyn"] + hoisted
     part.args = args
-    if B > 1:  # per copy: the variables the network writes (see snngen.cuda.batch) and the delay rings
+    if B > 1:  # per copy: the variables the network writes (see snngen.runtime.batch) and the delay rings
         part.copies = {variable(p, n): "row" for n, v in syn.variables.items() if v._array.ndim == 2}
         part.copies.update({name: "row" for name in rings})
         for name in syn._reducing:

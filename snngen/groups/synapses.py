@@ -717,6 +717,15 @@ class Synapses(VariableOwner):
             check_statement_units(f"{self.name} {what}", code, lookup, dim_of_target)
 
     # -- code generation ------------------------------------------------------------
+    def _take_copies(self, B):
+        """Each copy's own values of the synaptic variables the network writes (``(B, n_synapses)``; see
+        :func:`~snngen.groups.synapse_codegen.per_copy_variables`); the others are shared by the copies."""
+        from .synapse_codegen import per_copy_variables
+
+        for name in per_copy_variables(self):
+            var = self.variables[name]
+            var.array = np.ascontiguousarray(np.tile(var._array, (B, 1)))
+
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         """These synapses' kernels on the CUDA backend (described in :mod:`snngen.cuda.build`)."""
         from ..cuda.build import synapses

@@ -95,7 +95,7 @@ class Network:
                 if any(o.name == obj.name for o in self.objects):
                     raise ModelError(f"two objects in the network are called '{obj.name}'")
                 if self.batch > 1:  # the copies' arrays exist from here on: G.v is (batch, N)
-                    from ..cuda import batch as _batch
+                    from . import batch as _batch
 
                     _batch.apply(obj, self.batch)
                 self.objects.append(obj)
