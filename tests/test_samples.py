@@ -400,3 +400,27 @@ def test_store_and_restore_keep_where_the_inputs_are():
     assert len(first[0]) > 5
     np.testing.assert_array_equal(first[0], M.i)
     np.testing.assert_array_equal(first[1], np.asarray(M.t))
+
+
+@needs_cuda
+def test_cuda_inputs_written_in_place_are_sent_whatever_their_size(monkeypatch):
+    """Arrays over the re-send threshold are sent only when replaced, except inputs: users write the next
+    sample into them in place."""
+    import snngen.cuda.runtime as rt
+
+    monkeypatch.setattr(rt, "_RESEND_BYTES", 64)  # the inputs count as large, the monitor's counters do not
+    a = np.zeros((20, 6), bool)
+    current = np.zeros((20, 6))
+    X = SpikeArrayGroup(6, a, name="X")
+    G = NeuronGroup(6, "I : 1", name="G")
+    G.set_input("I", current, raw=True)
+    M = SpikeMonitor(X, name="M")
+    net = Network(X, G, M, dt=1 * ms, backend="cuda")
+    net.run(2 * ms)
+    assert M.num_spikes == 0 and np.all(G.I_ == 0)
+    a[1, 4] = True
+    current[1, 2] = 7.0
+    net.reset_state(monitors="clear")
+    net.run(2 * ms)
+    assert list(zip(M.t_ / 1e-3, M.i)) == [(3.0, 4)]
+    assert list(G.I_) == [0, 0, 7.0, 0, 0, 0]

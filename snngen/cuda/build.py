@@ -49,6 +49,7 @@ class CudaPart:
     args: dict = field(default_factory=dict)  # argument name -> getter (as Part.args)
     prologue: list = field(default_factory=list)  # host lines run before the launches (run constants)
     flat: set = field(default_factory=set)  # array arguments the kernels index flat (copy b's row at b*N)
+    fresh: set = field(default_factory=set)  # arrays sent at every run whatever their size (read in place)
 
     def add(self, slot, kernel, order=0, name=""):
         """``kernel`` in ``slot`` ("capacity", or a slot of :mod:`snngen.runtime.schedule`), sorted there by
@@ -126,6 +127,7 @@ def neurongroup(group, prefix, run_namespace, check_nan):
         inp.check_batch(getattr(group, "_batch", 1))
         for arg, getter in input_args(p, name, inp).items():
             b.arg(arg, getter)
+            part.fresh.add(arg)  # the user may write into the input between runs
         part.add("before_start", input_kernel(group, p, name, inp), group.order, f"{group.name}_input_{name}")
     return part
 
@@ -158,6 +160,7 @@ def spikearray(group, p):
     part.args = {f"{p}_spikes": lambda: group._spikes, f"{p}_nspikes": lambda: group._nspikes,
                  f"{p}_flags": lambda: group._flags, f"{p}_in": lambda: inp.values, f"{p}_origin": lambda: inp.origin}
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"]
+    part.fresh = {f"{p}_in", f"{p}_origin"}  # the user may write into the input between runs
     add_kernel(part, "groups", group.kernel(p), group.order, group.name)
     return part
 

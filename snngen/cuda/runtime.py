@@ -5,7 +5,8 @@ to date when it is read (``G.v``, ``net.get_states()`` ...) and re-sent before t
 next run only if the host copy may have changed; recording buffers and other arrays
 the kernels write come back at the end of each run.  Other arrays (connectivity,
 rates, external parameters) are sent when replaced, and when at most
-``_RESEND_BYTES`` large at each run (so in-place changes are seen).
+``_RESEND_BYTES`` large at each run (so in-place changes are seen); input arrays
+(``set_input``), which users write into between samples, at every run whatever their size.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Plan:
     getters: list
     kernels: list
     flat: set  # arguments indexed flat (batched 2-D host arrays)
+    fresh: set  # arguments sent at every run whatever their size
     written: set  # arguments some kernel writes
     module_tag: str
 
@@ -108,6 +110,7 @@ def plan(ordered, run_namespace, check_nan, batch):
                              "backend='cpu'")
         parts.append(describe(obj._prefix, run_namespace, check_nan))
     flat = set().union(*(part.flat for part in parts)) if parts else set()
+    fresh = set().union(*(part.fresh for part in parts)) if parts else set()
     args = {}
     for obj, part in zip(ordered, parts):
         args.update(part.args)
@@ -143,7 +146,7 @@ def plan(ordered, run_namespace, check_nan, batch):
     args = {n: g for n, g in args.items() if n in needed}
     source = "\n".join(render("cuda/module.py.j2", kernels=kernels, args=list(args), prologue=prologue,
                               block=block, cache=not simulator(), batch=batch, one_block=_one_block(block)))
-    return Plan(source, list(args), list(args.values()), kernels, flat, written,
+    return Plan(source, list(args), list(args.values()), kernels, flat, fresh, written,
                 "cuda-sim" if simulator() else "cuda")
 
 
@@ -172,7 +175,7 @@ class CudaRunner:
         self.batch = net.batch
         p = plan(ordered, run_namespace, net.check_nan, net.batch)
         self.source, self.names, self.getters, self.kernels = p.source, p.names, p.getters, p.kernels
-        self.flat, self.written = p.flat, p.written
+        self.flat, self.fresh, self.written = p.flat, p.fresh, p.written
         self.module = load_module(p.source, p.module_tag)
         self.dev = {}  # name -> (host object, device array) of arrays that are not state variables
         self.vars = {}  # id(host array) -> Variable, for the objects of this network
@@ -232,7 +235,7 @@ class CudaRunner:
             host, dev = self.dev.get(name, (None, None))
             if dev is None or host is not orig or dev.shape != value.shape or dev.dtype != value.dtype:
                 dev = cuda.to_device(value)
-            elif value.nbytes <= _RESEND_BYTES:
+            elif value.nbytes <= _RESEND_BYTES or name in self.fresh:
                 dev.copy_to_device(value)
             self.dev[name] = (orig, dev)
             out.append(dev)
