@@ -37,7 +37,7 @@ import numpy as np
 from ..codegen.kernel import BLOCK, BLOCK_PER_COPY, THREAD, Kernel, elements
 from ..codegen.names import variable
 from ..errors import ModelError
-from ..groups.inputs import input_args, input_kernel
+from ..groups.inputs import input_args
 from ..groups.synapse_codegen import per_copy_variables
 
 WARP = 32
@@ -80,55 +80,22 @@ def add_kernel(part, slot, kernel, order, name):
     part.add(slot, compaction(p, kernel.params.get("name", name)), order, name)
 
 
-def _stored(group, prefix, statements):
-    """The arrays of ``group``'s variables that ``statements`` assign (not their temporaries)."""
-    return {variable(prefix, t) for t, _op, _p in statements
-            if t in group.variables and group.variables[t].kind not in ("internal", "linked")}
-
-
 # -- groups -----------------------------------------------------------------------------
 def neurongroup(group, prefix, run_namespace, check_nan):
+    """The group's own description (:meth:`NeuronGroup.kernels`), its index over the elements of all copies."""
     p = prefix
     part = CudaPart()
     if group._events or any(op.event is not None for op in group._regular):
         raise ModelError(f"{group.name}: custom events (events=, run_on_event) are not supported on the CUDA backend "
                          "yet; use backend='cpu'")
-    g = group.generate(p, run_namespace, nan_lines(p) if check_nan else None, batch=True)
-    b = g.builder
-    b.arg(f"{p}_flags", lambda: group._flags)
-    part.args = b.args
+    g, kernels = group.kernels(p, run_namespace, nan_lines(p) if check_nan else None, flat=True)
+    g.builder.arg(f"{p}_flags", lambda: group._flags)
+    part.args = g.builder.args
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"] + g.prologue
-    size = f"{p}_N * _B"
-    if g.has_loop:
-        spiking = g.threshold is not None
-        add_kernel(part, "groups", Kernel("neuron_update", f"{p}_update", elements(size, g.index), dict(
-            p=p, name=group.name, index=g.index, loads=g.loads, body=g.body, threshold=g.threshold,
-            on_spike=g.on_spike(g.index) if spiking else []), writes=g.writes | (g.on_spike_writes if spiking
-                                                                                  else set()),
-            emits=p if spiking else None), group.order, f"{group.name}_stateupdater")
-    if g.reset is not None:
-        loads, body = g.reset
-        part.add("resets", Kernel("reset", f"{p}_reset", elements(size), dict(p=p, name=group.name, loads=loads,
-                                                                              body=body),
-                                  writes=_stored(group, p, group._reset)),
-                 group.order, f"{group.name}_spike_resetter")
-    for k, (op, (scalar_loads, scalar), (loads, body)) in enumerate(g.regular):
-        every = b.arg(f"{p}_rr{k}_every", lambda op=op: op.every(group._net_dt))
-        common = dict(p=p, name=op.name, every=every, span=op.span)
-        if scalar:  # statements writing (shared) variables: one thread, once, before the others
-            part.add(op.when, Kernel("regular", f"{p}_rr{k}s", THREAD, dict(common, scalar=True, loads=scalar_loads,
-                                                                             body=scalar),
-                                     writes=_stored(group, p, op.scalar)), op.order, op.name)
-        if body:
-            part.add(op.when, Kernel("regular", f"{p}_rr{k}", elements(size), dict(common, scalar=False, loads=loads,
-                                                                                   body=body),
-                                     writes=_stored(group, p, op.vector)), op.order, op.name)
-    for name, inp in group._inputs.items():
-        inp.check_batch(getattr(group, "_batch", 1))
-        for arg, getter in input_args(p, name, inp).items():
-            b.arg(arg, getter)
-            part.fresh.add(arg)  # the user may write into the input between runs
-        part.add("before_start", input_kernel(group, p, name, inp), group.order, f"{group.name}_input_{name}")
+    for slot, order, label, kernel in kernels:
+        add_kernel(part, slot, kernel, order, label)
+    # the user may write into an input between runs
+    part.fresh = {arg for name, inp in group._inputs.items() for arg in input_args(p, name, inp)}
     return part
 
 

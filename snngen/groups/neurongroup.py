@@ -6,10 +6,9 @@ import numpy as np
 import sympy
 
 from ..codegen.blocks import DRAW_RESET, DRAW_THRESHOLD, BlockBuilder, called_names, symbols_of
-from ..codegen.kernel import Kernel, elements
+from ..codegen.kernel import THREAD, Kernel, elements
 from ..codegen.names import LOCAL, UPDATE_LOCAL, internal, user, variable
 from ..codegen.optimise import inline_temporaries
-from ..codegen.render import render
 from ..equations.dimensions import check_equation_units, dimension_of
 from ..equations.equations import NOISE_RE, Equations
 from ..equations.parser import NAME_RE, parse_expression, parse_statements, suggest
@@ -31,7 +30,7 @@ from .base import (
     object_dt,
     object_name,
 )
-from .inputs import input_code, on_device
+from .inputs import input_args, input_kernel, on_device
 
 _NEVER = np.int64(-(2**62))
 _DTYPES = {"float": None, "boolean": np.bool_, "integer": np.int64}
@@ -247,6 +246,67 @@ class NeuronGroup(SpikeSource, VariableOwner):
 
         return neurongroup(self, prefix, run_namespace, check_nan)
 
+    def kernels(self, prefix, run_namespace, nan_lines=None, flat=False):
+        """What this group runs in a step, described for either backend: ``(g, [(slot, order, label, Kernel)])``,
+        ``g`` the generated per-neuron code (:meth:`generate`; its builder holds the arguments).  ``flat``: the
+        index runs over the elements of all copies of a batched network (the CUDA backend's threads), else over
+        one copy's neurons (the CPU backend, where each copy runs the loop)."""
+        g = self.generate(prefix, run_namespace, nan_lines, batch=flat)
+        b = g.builder
+        size = f"{prefix}_N * _B"
+        out = []
+        spiking = g.threshold is not None
+        if g.has_loop:
+            out.append(("groups", self.order, f"{self.name}_stateupdater", Kernel(
+                "neuron_update", f"{prefix}_update", elements(size, g.index), dict(
+                    p=prefix, name=self.name, index=g.index, loads=g.loads, body=g.body, threshold=g.threshold,
+                    on_spike=g.on_spike(g.index), on_spike_k=g.on_spike(f"{prefix}_k"),
+                    parallel=not flat and self.N >= prefs.parallel_threshold),
+                writes=g.writes | (g.on_spike_writes if spiking else set()), emits=prefix if spiking else None)))
+        if g.reset is not None:
+            out.append(("resets", self.order, f"{self.name}_spike_resetter", Kernel(
+                "reset", f"{prefix}_reset", elements(size), dict(p=prefix, name=self.name, ev=f"{prefix}_",
+                                                                 loads=g.reset[0], body=g.reset[1]),
+                writes=self._stored(prefix, self._reset))))
+        for k, (op, (scalar_loads, scalar), (loads, body)) in enumerate(g.regular):
+            if op.event is not None:  # run_on_event: for the neurons that had the event this step
+                out.append((op.when, op.order, op.name, Kernel(
+                    "reset", f"{prefix}_rr{k}", elements(size), dict(
+                        p=prefix, name=op.name, ev=event_list(self, op.event), loads=scalar_loads + loads,
+                        body=scalar + body), writes=self._stored(prefix, op.statements))))
+                continue
+            every = b.arg(internal(prefix, f"rr{k}_every"), lambda op=op: op.every(self._net_dt))
+            start, stop = op.span or (0, f"{prefix}_N")
+            common = dict(p=prefix, name=op.name, every=every, span=op.span, start=start, stop=stop)
+            if scalar:  # statements writing (shared) variables: once, before the others
+                out.append((op.when, op.order, op.name, Kernel(
+                    "regular", f"{prefix}_rr{k}s", THREAD, dict(common, scalar=True, loads=scalar_loads, body=scalar),
+                    writes=self._stored(prefix, op.scalar))))
+            if body:
+                out.append((op.when, op.order, op.name, Kernel(
+                    "regular", f"{prefix}_rr{k}", elements(size), dict(common, scalar=False, loads=loads, body=body),
+                    writes=self._stored(prefix, op.vector))))
+        for k, (event, (loads, condition)) in enumerate(g.events.items()):
+            ev = f"{prefix}_ev{k}_"
+            b.arg(f"{ev}spikes", lambda event=event: self._event_arrays[event][0])
+            b.arg(f"{ev}nspikes", lambda event=event: self._event_arrays[event][1])
+            out.append(("thresholds", self.order, f"{self.name}_{event}_thresholder", Kernel(
+                "event", f"{prefix}_ev{k}", elements(size), dict(name=self.name, event=event, ev=ev, n=f"{prefix}_N",
+                                                                 loads=loads, condition=condition),
+                writes={f"{ev}spikes"})))
+        for name, inp in self._inputs.items():
+            inp.check_batch(self.__dict__.get("_batch", 1))
+            for arg, getter in input_args(prefix, name, inp).items():
+                b.arg(arg, getter)
+            out.append(("before_start", self.order, f"{self.name}_input_{name}",
+                        input_kernel(self, prefix, name, inp)))
+        return g, out
+
+    def _stored(self, prefix, statements):
+        """The arrays of this group's variables that ``statements`` assign (not their temporaries)."""
+        return {variable(prefix, t) for t, _op, _p in statements
+                if t in self.variables and self.variables[t].kind not in ("internal", "linked")}
+
     def build(self, prefix, run_namespace, check_nan=False):
         """This group's :class:`Part` of the network's run function."""
         def nan_lines(vid, idx, value):
@@ -254,49 +314,23 @@ class NeuronGroup(SpikeSource, VariableOwner):
                     f"    _err[0] = 1; _err[1] = {internal(prefix, 'id')}; _err[2] = {vid}; _err[3] = {idx}; "
                     "_err[4] = _step"]
 
-        g = self.generate(prefix, run_namespace, nan_lines if check_nan else None)
-        b, part = g.builder, Part()
-        parallel = self.N >= prefs.parallel_threshold
-        part.add("groups", render("cpu/neuron_update.py.j2", p=prefix, name=self.name, loads=g.loads, idx=g.index,
-                                  body=g.body, threshold=g.threshold, parallel=parallel, has_loop=g.has_loop,
-                                  on_spike=g.on_spike(g.index), on_spike_k=g.on_spike(f"{prefix}_k")),
-                 self.order, f"{self.name}_stateupdater")
-        part.parallel = parallel
-        b.arg(internal(prefix, "flags"), lambda: self._flags)
-        if g.reset is not None:
-            part.add("resets", render("cpu/reset.py.j2", ev=f"{prefix}_", name=self.name, loads=g.reset[0],
-                                      body=g.reset[1]), self.order, f"{self.name}_spike_resetter")
-        part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
-                         + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
-        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
-        for k, (op, (scalar_loads, scalar), (loads, body)) in enumerate(g.regular):
-            if op.event is not None:  # run_on_event: for the neurons that had the event this step
-                part.add(op.when, render("cpu/reset.py.j2", name=op.name, loads=scalar_loads + loads,
-                                         body=scalar + body, ev=event_list(self, op.event)), op.order, op.name)
-                continue
-            every = b.arg(internal(prefix, f"rr{k}_every"), lambda op=op: op.every(self._net_dt))
-            span = op.span or (0, f"{prefix}_N")
-            part.add(op.when, render("cpu/regular.py.j2", name=op.name, every=every, start=span[0], stop=span[1],
-                                     scalar_loads=scalar_loads, scalar=scalar, loads=loads, body=body),
-                     op.order, op.name)
-        for k, (event, (loads, condition)) in enumerate(g.events.items()):
-            ev = f"{prefix}_ev{k}_"
-            b.arg(f"{ev}spikes", lambda event=event: self._event_arrays[event][0])
-            b.arg(f"{ev}nspikes", lambda event=event: self._event_arrays[event][1])
-            part.prologue.append(f"{ev}nspk = {ev}nspikes[0]")
-            part.epilogue.append(f"{ev}nspikes[0] = {ev}nspk")
-            part.add("thresholds", render("cpu/event.py.j2", name=self.name, event=event, ev=ev, n=f"{prefix}_N",
-                                          loads=loads, condition=condition), self.order,
-                     f"{self.name}_{event}_thresholder")
         for name, inp in self._inputs.items():
             if on_device(inp.values):
                 raise ModelError(f"{self.name}: the input of '{name}' is a device array (CuPy, torch): an input for "
                                  "backend='cuda' only")
-            inp.check_batch(self.__dict__.get("_batch", 1))
-            args, lines = input_code(self, prefix, name, inp)
-            for arg, getter in args.items():
-                b.arg(arg, getter)
-            part.add("before_start", lines, self.order, f"{self.name}_input_{name}")
+        g, kernels = self.kernels(prefix, run_namespace, nan_lines if check_nan else None)
+        b, part = g.builder, Part()
+        b.arg(internal(prefix, "flags"), lambda: self._flags)
+        for slot, order, label, kernel in kernels:
+            part.add(slot, kernel.lines("cpu"), order, label)
+            part.parallel |= kernel.params.get("parallel", False)
+        part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
+                         + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
+        part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]
+        for k in range(len(g.events)):
+            ev = f"{prefix}_ev{k}_"
+            part.prologue.append(f"{ev}nspk = {ev}nspikes[0]")
+            part.epilogue.append(f"{ev}nspikes[0] = {ev}nspk")
         part.args = b.args
         if self.__dict__.get("_batch", 1) > 1:
             part.copies = self._copies(prefix)

@@ -181,10 +181,11 @@ class Network:
         for obj, part in zip(ordered, parts):
             table.claim_all(part.args, obj.name)
             args.update(part.args)
-        segments = sorted((sort_key(slot, order, name), k, lines) for k, part in enumerate(parts)
-                          for slot, order, name, lines in part.segments)
+        # in the schedule's order; one object's pieces of the same place in the order they were added
+        segments = sorted((sort_key(slot, order, name), k, n, lines) for k, part in enumerate(parts)
+                          for n, (slot, order, name, lines) in enumerate(part.segments))
         schedule = {}
-        for (slot_index, _order, _name), _k, lines in segments:
+        for (slot_index, _order, _name), _k, _n, lines in segments:
             schedule.setdefault(SLOTS[slot_index], []).extend(lines)
         parallel = any(p.parallel for p in parts)
         views = []
