@@ -15,6 +15,7 @@ from snngen import (
     Network,
     NeuronGroup,
     PoissonGroup,
+    PoissonInput,
     PopulationRateMonitor,
     SpikeArrayGroup,
     SpikeGeneratorGroup,
@@ -92,8 +93,10 @@ def test_batched_spike_buffers_grow_per_copy():
     np.testing.assert_array_equal(np.bincount(M.i[M.copy == 1], minlength=300), M.count[1])
 
 
-def test_random_copies_draw_the_unbatched_streams_of_their_seed(monkeypatch):
-    """Copy 0 = the unbatched network; copy b = the unbatched network run with seed copy_seed(seed, b)."""
+@pytest.mark.parametrize("backend", ["cpu", pytest.param("cuda", marks=needs_cuda)])
+def test_random_copies_draw_the_unbatched_streams_of_their_seed(monkeypatch, backend):
+    """Copy 0 = the unbatched network; copy b = the unbatched network run with seed copy_seed(seed, b), on both
+    backends (so a batched network gives the same spikes on both)."""
     def make():
         P = PoissonGroup(20, rates=np.linspace(50, 500, 20) * Hz, name="P")
         G = NeuronGroup(5, "dv/dt = (-v + 2*mV*xi*sqrt(ms))/(5*ms) : volt", threshold="v > 1*mV + rand()*mV",
@@ -101,11 +104,12 @@ def test_random_copies_draw_the_unbatched_streams_of_their_seed(monkeypatch):
         S = Synapses(P, G, "w : volt", on_pre="v_post += w*int(rand() < 0.5)", name="S")
         S.connect(p=0.5)
         S.w = 0.6 * mV
-        return dict(P=P, G=G, S=S, M=SpikeMonitor(G, name="M"), MP=SpikeMonitor(P, name="MP"))
+        return dict(P=P, G=G, S=S, M=SpikeMonitor(G, name="M"), MP=SpikeMonitor(P, name="MP"),
+                    PI=PoissonInput(G, "v", 4, 300 * Hz, weight=0.3 * mV, name="PI"))
 
     snngen.seed(9)
     d = make()
-    Network(*d.values(), dt=0.1 * ms, batch=3).run(15 * ms)
+    Network(*d.values(), dt=0.1 * ms, batch=3, backend=backend).run(15 * ms)
     seed = _random.current_seed()
     for b in range(3):
         snngen.seed(9)

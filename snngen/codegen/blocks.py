@@ -35,6 +35,9 @@ class BlockBuilder:
         # the neuron's number when ``index`` is an element of several copies (batch axis): i = index % N
         self.neuron_index = None
         self.indexed = {}  # name -> format string of its element for element {} (linked variables' index)
+        # the CUDA backend's index over the elements of all copies: the elements of one copy (copy b's element
+        # i = index % copy_size draws what element i of the unbatched network draws with copy b's seed)
+        self.copy_size = None
 
     # -- arguments -----------------------------------------------------------
     def arg(self, name, getter):
@@ -60,16 +63,24 @@ class BlockBuilder:
                 names[name] = f"{self.local}{name}"
         for sym in self.hoister.hoisted.values():
             names[sym.name] = internal(self.p, sym.name.lstrip("_"))
+        seed, index = self.rng_key()
         for k, noise in enumerate(self.noise_names):
-            names["_normal_" + noise] = (f"_normal(_seed, {internal(self.p, 'stream')}, {self.index}, _step, "
+            names["_normal_" + noise] = (f"_normal({seed}, {internal(self.p, 'stream')}, {index}, _step, "
                                          f"{DRAW_NOISE + k})")
         for t in temporaries:
             names[t] = internal(self.p, "t" + t.lstrip("_"))
         names.update(self.extra_names)
         return names
 
+    def rng_key(self):
+        """(seed, element) of the current element's random draws."""
+        if self.copy_size is None:
+            return "_seed", self.index
+        return f"_seeds[{self.index} // {self.copy_size}]", f"({self.index} % {self.copy_size})"
+
     def printer(self, draw_base=0, temporaries=()):
-        rng = f"(_seed, {internal(self.p, 'stream')}, {self.index}, _step, {{draw}} + {draw_base})"
+        seed, index = self.rng_key()
+        rng = f"({seed}, {internal(self.p, 'stream')}, {index}, _step, {{draw}} + {draw_base})"
         functions = {}
         for name, ext in self.externals.items():
             if ext.kind == "function":

@@ -463,7 +463,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
 
 def poissoninput(obj, p, run_namespace):
     tp = obj._target_prefix()
-    b, loads, target, value, once = obj.code(p, run_namespace, neuron_index=f"(_i % {tp}_N)")
+    b, loads, target, value, once = obj.code(p, run_namespace, copy_size=f"{tp}_N")
     part = CudaPart(args=b.args)
     part.prologue = [f"{p}_N = {tp}_flags.shape[0] // _B", f"{tp}_N = {tp}_flags.shape[0] // _B"] + b.prologue()
     array = variable(tp, obj.target_var)

@@ -43,7 +43,7 @@ def compile_network(net, namespace=None, cc=(9, 0)):
             v = v.reshape(-1)
         values.append(v)
     # launches() only computes the host prologue (sizes, run constants) and the argument tuples
-    launches = module.launches(np.zeros(7, dtype=np.int64), 1, net.dt_, *values)
+    launches = module.launches(np.zeros(7, dtype=np.int64), np.ones(net.batch, dtype=np.int64), net.dt_, *values)
     out = {}
     for kernel, _blocks, _threads, args in launches:
         sig = (numba.int64,) + tuple(_type_of(a) for a in args)

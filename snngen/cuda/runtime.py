@@ -23,6 +23,7 @@ from ..codegen.render import render
 from ..errors import ModelError, SimulationError
 from ..prefs import prefs
 from ..runtime.progress import progress
+from ..runtime.rng import copy_seed_py
 from ..runtime.schedule import sort_key
 from . import require, simulator
 
@@ -31,7 +32,7 @@ _RESEND_BYTES = 16 << 20
 # scan of 32 threads): there, one-block kernels run with one thread (same results, serially) unless
 # this is set (tests of the parallel versions set it).
 FULL_BLOCKS_IN_SIMULATOR = False
-_FIXED = ("_ctl", "_seed", "dt")
+_FIXED = ("_ctl", "_seeds", "dt")
 _NUMPY_TO_MATH = (("np.floor(", "math.floor("), ("np.ceil(", "math.ceil("), ("np.sign(", "_sign("))
 
 
@@ -67,7 +68,7 @@ class Plan:
     """The generated CUDA module of one network build, and what its launches take."""
 
     source: str
-    names: list  # arguments of launches(), after _ctl, _seed, dt
+    names: list  # arguments of launches(), after _ctl, _seeds, dt
     getters: list
     kernels: list
     flat: set  # arguments indexed flat (batched 2-D host arrays)
@@ -326,7 +327,10 @@ class CudaRunner:
         key = (seed, self.net.dt_) + tuple(id(a) if hasattr(a, "shape") and not np.isscalar(a) else a
                                            for a in dev_args)
         if key != self._key:
-            self._launches = self.module.launches(self._ctl, seed, self.net.dt_, *dev_args)
+            # copy b draws what the unbatched network draws with seed copy_seed(seed, b) (as on the CPU)
+            seeds = np.array([copy_seed_py(seed, b) for b in range(self.batch)], dtype=np.int64)
+            self._seeds = self.cuda.to_device(seeds)
+            self._launches = self.module.launches(self._ctl, self._seeds, self.net.dt_, *dev_args)
             self._key, self._key_refs = key, dev_args  # the references keep the ids unique
             self.graphs.clear()
         return self._launches

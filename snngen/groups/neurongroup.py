@@ -418,6 +418,7 @@ class NeuronGroup(SpikeSource, VariableOwner):
         nr = internal(prefix, "nr")
         if batch:
             b.neuron_index = f"({idx} % {prefix}_N)"
+            b.copy_size = f"{prefix}_N"
         body = []
         if self.has_refractory:
             body.append(f"{nr} = {self._not_refractory_code(b, subs)}")

@@ -86,9 +86,9 @@ class PoissonInput:
         part.copies = {}  # the target's arrays, taken per copy by the target; each copy draws its own numbers
         return part
 
-    def code(self, prefix, run_namespace, neuron_index=None):
+    def code(self, prefix, run_namespace, copy_size=None):
         """``(builder, loads, target element, value added, once)`` for element ``_i`` of the target
-        (``neuron_index``: the neuron's number when ``_i`` runs over several copies)."""
+        (``copy_size``: ``_i`` runs over the elements of several copies, this many each)."""
         from sympy import Symbol
 
         target, tp = self.target, self._target_prefix()
@@ -96,7 +96,8 @@ class PoissonInput:
         self._externals = externals
         b = target.code_builder(tp, externals, register=False)
         b.p, b.local = prefix, user(prefix, LOCAL, "")  # its own constants and locals; the target's arrays
-        b.neuron_index = neuron_index
+        if copy_size is not None:
+            b.neuron_index, b.copy_size = f"(_i % {copy_size})", copy_size
         b.register_externals()
         var = target.variables[self.target_var]
         weight = self._weight.expr if self._weight is not None else Symbol("_weight", real=True)
@@ -113,7 +114,8 @@ class PoissonInput:
         b.arg(internal(prefix, "n"), lambda: float(self.N))
         b.arg(internal(prefix, "p"), lambda: float(np.asarray(self.rate)) * self._dt)
         b.arg(internal(prefix, "stream"), lambda: self._stream)
-        draw = (f"_binomial(_seed, {prefix}_stream, _i, _step, {_DRAW}, {prefix}_n, {prefix}_p)")
+        seed, index = b.rng_key()
+        draw = f"_binomial({seed}, {prefix}_stream, {index}, _step, {_DRAW}, {prefix}_n, {prefix}_p)"
         shared = "shared" in var.flags
         value = f"{draw}*({code})"
         owner = getattr(target, "group", target)  # a subgroup's variables are its group's

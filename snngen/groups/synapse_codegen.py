@@ -229,8 +229,9 @@ def _index_names(p, rows):
 
 
 def _printer(syn, p, externals, hoister, draw_base, extra=None, rows=False, tag="", batch=None):
-    index = "_sb" if batch is not None else _index_names(p + tag, rows)[0]  # copies draw their own numbers
-    rng = f"(_seed, {p}_stream, {index}, _step, {{draw}} + {draw_base})"
+    # a copy of a batched network (the CUDA backend: _b) draws what the unbatched network draws with its seed
+    seed, index = ("_seeds[_b]", "_s") if batch is not None else ("_seed", _index_names(p + tag, rows)[0])
+    rng = f"({seed}, {p}_stream, {index}, _step, {{draw}} + {draw_base})"
     functions = {name: (lambda args, ext=ext, name=name: ext.value.code(f"{p}ta_{name}", f"{p}tadt_{name}", args))
                  for name, ext in externals.items() if ext.kind == "function"}  # TimedArrays
     return NumbaPrinter(_names(syn, p, externals, hoister, extra, rows, tag, batch), rng=rng, functions=functions,
@@ -470,7 +471,7 @@ def _clock_driven(syn, p, externals, hoister, batch=None):
     noises = sorted({s.name for _, e in stmts for s in e.free_symbols if s.name.startswith("_normal_")})
     extra = dict(temps)
     for k, nm in enumerate(noises):
-        extra[nm] = f"_normal(_seed, {p}_stream, {'_s' if batch is None else '_sb'}, _step, {3000 + k})"
+        extra[nm] = f"_normal({'_seed' if batch is None else '_seeds[_b]'}, {p}_stream, _s, _step, {3000 + k})"
     hoisted = [(n, hoister(e)) for n, e in stmts]
     pr = _printer(syn, p, externals, hoister, 0, extra=extra, batch=batch)
     lines = [f"{temps[n]} = {pr.doprint(e)}" for n, e in hoisted]

@@ -1,17 +1,19 @@
-"""The batch axis: ``Network(..., backend="cuda", batch=B)`` simulates B independent copies of
-the network in the same kernels (the way a GPU wins on small networks, and how the ML layer
-runs several samples at once).
+"""The batch axis: ``Network(..., batch=B)`` simulates B independent copies of the network (on CUDA in
+the same kernels, the way a GPU wins on small networks; on the CPU each copy a serial run of the same
+compiled loop, copies in parallel over the cores): how the ML layer runs several samples at once.
 
 What each copy has of its own: every per-neuron variable (``G.v`` becomes shape ``(B, N)``;
 values set before the first run are copied to every copy), spike lists, Poisson rates
 (``P.rates`` takes ``(B, N)``), delay histories, and the synaptic variables the network writes
 (plastic weights, traces, clock-driven state; ``S.w`` becomes ``(B, n_synapses)``) or that
-``S.batch_separate`` names.  Shared by all copies: connectivity, synaptic variables nothing
-writes (fixed weights), ``(shared)`` constants, and a SpikeGeneratorGroup's events.
-Random numbers: copy 0 draws exactly what the unbatched network draws; copy b > 0 draws
-from independent streams (elements are numbered b*N + i).  Monitors record every copy:
+``S.batch_separate`` names; ``S.batch_shared`` names those the copies share and change together.
+Shared by all copies: connectivity, synaptic variables nothing writes (fixed weights), ``(shared)``
+constants, and a SpikeGeneratorGroup's events.  Random numbers, on both backends: copy 0 draws exactly
+what the unbatched network draws, copy b what the unbatched network draws with seed
+``copy_seed(seed, b)`` (:mod:`snngen.runtime.rng`).  Monitors record every copy:
 ``SpikeMonitor.copy`` gives each spike's copy and ``.count`` is ``(B, N)``;
 ``StateMonitor.v`` is ``(B, n_recorded, n_times)``; ``PopulationRateMonitor.rate`` is ``(B, n_times)``.
+Each kind of object makes its own per-copy arrays (``_take_copies``).
 """
 
 from __future__ import annotations
