@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..codegen.kernel import BLOCK, BLOCK_PER_COPY, THREAD, Kernel, elements
+from ..codegen.kernel import BLOCK_PER_COPY, THREAD, Kernel, elements
 from ..codegen.names import variable
 from ..errors import ModelError
 from ..groups.inputs import input_args
@@ -162,60 +162,45 @@ def spikegenerator(group, p):
 
 # -- monitors -------------------------------------------------------------------------------
 def spikemonitor(mon, p):
-    from ..groups.monitors import value_code
-
     if mon._event != "spike":
         raise ModelError(f"{mon.name}: EventMonitor is not supported on the CUDA backend yet; use backend='cpu'")
     src = mon.source._prefix
     part = CudaPart(args={f"{p}_i": lambda: mon._i, f"{p}_step": lambda: mon._step, f"{p}_copy": lambda: mon._copy,
                           f"{p}_n": lambda: mon._n, f"{p}_count": lambda: mon._count}, flat={f"{p}_count"})
-    common = dict(p=p, src=src, name=mon.name, record=mon.record)
-    if mon.record:
-        part.add("capacity", Kernel("spikemonitor", f"{p}_capacity", THREAD, dict(common, capacity=True)))
-    loads, values, writes = [], [], {f"{p}_count"}
-    if mon.record:
-        writes |= {f"{p}_i", f"{p}_step", f"{p}_copy", f"{p}_n"}
-    if mon.record_variables:
-        b, loads, values = value_code(mon.source, mon.record_variables, neuron_index="_j")
+    b, kernels = mon.kernels(p, flat=True)
+    if b is not None:
         part.args.update(b.args)
         part.prologue += b.prologue()
         for k, v in enumerate(mon.record_variables):
             part.args[f"{p}_b{k}"] = lambda v=v: mon._values[v]
-            writes.add(f"{p}_b{k}")
-    part.add(mon.when, Kernel("spikemonitor", f"{p}_record", BLOCK, dict(common, capacity=False, loads=loads,
-                                                                         values=values), writes=writes),
-             mon.order, mon.name)
+    for slot, order, label, kernel in kernels:
+        part.add(slot, kernel, order, label)
     part.prologue += [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
 
 def statemonitor(mon, p):
-    from ..groups.monitors import value_code
-
     if hasattr(mon.source, "_resolve_var"):
         raise ModelError(f"{mon.name}: recording a Synapses object is not supported on the CUDA backend yet; use "
                          "backend='cpu'")
     src = mon.source._prefix
-    b, loads, values = value_code(mon.source, mon.record_variables, neuron_index="_n")
+    b, kernels = mon.kernels(p, flat=True)
     part = CudaPart(args=dict(b.args))
     part.args.update({f"{p}_every": lambda: mon._every, f"{p}_rec": lambda: mon.indices,
                       f"{p}_n": lambda: mon._n, f"{p}_steps": lambda: mon._steps})
     for k, v in enumerate(mon.record_variables):
         part.args[f"{p}_b{k}"] = lambda v=v: mon._buffers[v]
-    writes = {f"{p}_b{k}" for k in range(len(values))} | {f"{p}_steps", f"{p}_n"}
-    part.add(mon.when, Kernel("statemonitor", f"{p}_record", BLOCK, dict(p=p, src=src, name=mon.name, loads=loads,
-                                                                         values=values), writes=writes),
-             mon.order, mon.name)
+    for slot, order, label, kernel in kernels:
+        part.add(slot, kernel, order, label)
     part.prologue = b.prologue() + [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
 
 def ratemonitor(mon, p):
-    src = mon.source._prefix
     part = CudaPart(args={f"{p}_n": lambda: mon._n, f"{p}_counts": lambda: mon._counts,
                           f"{p}_steps": lambda: mon._steps})
-    part.add(mon.when, Kernel("ratemonitor", f"{p}_record", THREAD, dict(p=p, src=src, name=mon.name),
-                              writes={f"{p}_counts", f"{p}_steps", f"{p}_n"}), mon.order, mon.name)
+    for slot, order, label, kernel in mon.kernels(p, flat=True):
+        part.add(slot, kernel, order, label)
     return part
 
 

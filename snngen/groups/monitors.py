@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..codegen.blocks import BlockBuilder
+from ..codegen.kernel import BLOCK, THREAD, Kernel
 from ..codegen.names import user, variable
 from ..codegen.render import render
 from ..equations.parser import suggest
@@ -189,8 +190,25 @@ class SpikeMonitor(_Monitor):
 
         return spikemonitor(self, prefix)
 
-    def build(self, prefix, run_namespace, check_nan=False):
+    def kernels(self, prefix, flat=False):
+        """What the monitor runs in a step, described for either backend: ``(builder of the recorded values'
+        code or None, [(slot, order, label, Kernel)])``; ``flat``: over the copies one after another (CUDA)."""
         src = self._source_prefix()
+        b, loads, values = None, [], []
+        writes = {f"{prefix}_count"}
+        if self.record:
+            writes |= {f"{prefix}_i", f"{prefix}_step", f"{prefix}_copy", f"{prefix}_n"}
+        if self.record_variables:
+            b, loads, values = value_code(self.source, self.record_variables, neuron_index="_j" if flat else None)
+            writes |= {f"{prefix}_b{k}" for k in range(len(values))}
+        common = dict(p=prefix, src=src, name=self.name, record=self.record, sev=event_list(self.source, self._event))
+        out = [("capacity", 0, self.name, Kernel("spikemonitor", f"{prefix}_capacity", THREAD,
+                                                 dict(common, capacity=True)))] if self.record else []
+        out.append((self.when, self.order, self.name, Kernel("spikemonitor", f"{prefix}_record", BLOCK, dict(
+            common, capacity=False, loads=loads, values=values), writes=writes)))
+        return b, out
+
+    def build(self, prefix, run_namespace, check_nan=False):
         part = Part()
         B = self._cpu_copies()
         if B > 1:  # each copy records into its row of the scratch buffers, merged after the run
@@ -205,23 +223,21 @@ class SpikeMonitor(_Monitor):
         else:
             part.args = {f"{prefix}_i": lambda: self._i, f"{prefix}_step": lambda: self._step,
                          f"{prefix}_n": lambda: self._n, f"{prefix}_count": lambda: self._count}
-        loads, values = [], []
-        if self.record_variables:
-            b, loads, codes = value_code(self.source, self.record_variables)
+        b, kernels = self.kernels(prefix)
+        if b is not None:
             part.args.update(b.args)
             part.prologue += b.prologue()
-            for k, (v, code) in enumerate(zip(self.record_variables, codes)):
+            for k, v in enumerate(self.record_variables):
                 part.args[f"{prefix}_b{k}"] = (lambda v=v: self._svalues[v]) if B > 1 else \
                     (lambda v=v: self._values[v])
                 if B > 1:
                     part.copies[f"{prefix}_b{k}"] = "row"
-                values.append(f"{prefix}_b{k}[{prefix}_nn] = {code}")
         part.prologue += [f"{prefix}_nn = {prefix}_n[0]"]
-        if self.record:
-            part.capacity = [f"if {prefix}_nn + {src}_N > {prefix}_i.shape[0]:", "    break"]
-        part.add(self.when, render("cpu/spikemonitor.py.j2", p=prefix, sev=event_list(self.source, self._event),
-                                   name=self.name, record=self.record, loads=loads, values=values),
-                 self.order, self.name)
+        for slot, order, label, kernel in kernels:
+            if slot == "capacity":
+                part.capacity += kernel.lines("cpu")
+            else:
+                part.add(slot, kernel.lines("cpu"), order, label)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
@@ -440,10 +456,18 @@ class StateMonitor(_Monitor):
 
         return statemonitor(self, prefix)
 
+    def kernels(self, prefix, flat=False):
+        """What the monitor runs in a step, described for either backend: ``(builder of the recorded values'
+        code, [(slot, order, label, Kernel)])``; ``flat``: over the copies' elements one after another (CUDA)."""
+        src = self._source_prefix()
+        b, loads, values = value_code(self.source, self.record_variables, neuron_index="_n" if flat else None)
+        writes = {f"{prefix}_b{k}" for k in range(len(values))} | {f"{prefix}_steps", f"{prefix}_n"}
+        return b, [(self.when, self.order, self.name, Kernel("statemonitor", f"{prefix}_record", BLOCK, dict(
+            p=prefix, src=src, name=self.name, capacity=False, loads=loads, values=values), writes=writes))]
+
     def build(self, prefix, run_namespace, check_nan=False):
-        self._source_prefix()
         part = Part()
-        b, loads, values = value_code(self.source, self.record_variables)
+        b, kernels = self.kernels(prefix)
         args = dict(b.args)
         args.update({f"{prefix}_every": lambda: self._every, f"{prefix}_rec": lambda: self.indices,
                      f"{prefix}_n": lambda: self._n, f"{prefix}_steps": lambda: self._steps})
@@ -454,11 +478,11 @@ class StateMonitor(_Monitor):
             part.copies = {f"{prefix}_n": "block", f"{prefix}_steps": "row"}
             part.copies.update({f"{prefix}_b{k}": "col" for k in range(len(self.record_variables))})
         part.args = args
-        part.add(self.when, render("cpu/statemonitor.py.j2", p=prefix, name=self.name, loads=loads,
-                                   values=[f"{prefix}_b{k}[{prefix}_nn, _k] = {val}" for k, val in enumerate(values)]),
-                 self.order, self.name)
+        for slot, order, label, kernel in kernels:
+            part.add(slot, kernel.lines("cpu"), order, label)
         part.prologue = b.prologue() + [f"{prefix}_nn = {prefix}_n[0]"]
-        part.capacity = [f"if _step % {prefix}_every == 0 and {prefix}_nn >= {prefix}_steps.shape[0]:", "    break"]
+        # (never met: before_run sizes the buffers for the run) the guard of a compiled loop
+        part.capacity = render("cpu/statemonitor.py.j2", p=prefix, name=self.name, capacity=True)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
@@ -569,8 +593,13 @@ class PopulationRateMonitor(_Monitor):
 
         return ratemonitor(self, prefix)
 
+    def kernels(self, prefix, flat=False):
+        """What the monitor runs in a step, described for either backend: ``[(slot, order, label, Kernel)]``."""
+        return [(self.when, self.order, self.name, Kernel("ratemonitor", f"{prefix}_record", THREAD, dict(
+            p=prefix, src=self._source_prefix(), name=self.name, capacity=False),
+            writes={f"{prefix}_counts", f"{prefix}_steps", f"{prefix}_n"}))]
+
     def build(self, prefix, run_namespace, check_nan=False):
-        src = self._source_prefix()
         part = Part()
         part.args = {f"{prefix}_n": lambda: self._n, f"{prefix}_counts": lambda: self._counts,
                      f"{prefix}_steps": lambda: self._steps}
@@ -578,10 +607,10 @@ class PopulationRateMonitor(_Monitor):
             part.args.update({f"{prefix}_n": lambda: self._nb, f"{prefix}_steps": lambda: self._stepsb})
             part.copies = {f"{prefix}_n": "block", f"{prefix}_steps": "row", f"{prefix}_counts": "stride"}
         part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
-        part.capacity = [f"if {prefix}_nn >= {prefix}_counts.shape[0]:", "    break"]
-        part.add(self.when, [f"{prefix}_counts[{prefix}_nn] = {src}_nspk",
-                             f"{prefix}_steps[{prefix}_nn] = _step",
-                             f"{prefix}_nn += 1"], self.order, self.name)
+        # (never met: before_run sizes the buffers for the run) the guard of a compiled loop
+        part.capacity = render("cpu/ratemonitor.py.j2", p=prefix, name=self.name, capacity=True)
+        for slot, order, label, kernel in self.kernels(prefix):
+            part.add(slot, kernel.lines("cpu"), order, label)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
