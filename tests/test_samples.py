@@ -424,3 +424,26 @@ def test_cuda_inputs_written_in_place_are_sent_whatever_their_size(monkeypatch):
     net.run(2 * ms)
     assert list(zip(M.t_ / 1e-3, M.i)) == [(3.0, 4)]
     assert list(G.I_) == [0, 0, 7.0, 0, 0, 0]
+
+
+@needs_cuda
+def test_cuda_reset_state_sends_initial_values_without_bringing_the_state_back(monkeypatch):
+    import snngen.cuda.runtime as rt
+
+    G = NeuronGroup(4, "dv/dt = (1 - v)/(10*ms) : 1", threshold="v > 0.3", reset="v = 0", name="G")
+    G.v = [0.0, 0.1, 0.2, 0.25]
+    net = Network(G, backend="cuda", dt=1 * ms)
+    net.run(5 * ms)
+    read = []
+    to_host = rt.DeviceCopy.to_host
+    monkeypatch.setattr(rt.DeviceCopy, "to_host", lambda self, var: (read.append(var.name), to_host(self, var))[1])
+    net.reset_state()
+    assert read == []  # the device's values are replaced, not read
+    monkeypatch.undo()
+    net.run(2 * ms)
+    v = np.array([0.0, 0.1, 0.2, 0.25])  # two exact steps from the initial values, threshold and reset
+    for _ in range(2):
+        v = 1 - (1 - v) * np.exp(-0.1)
+        v[v > 0.3] = 0
+    np.testing.assert_allclose(G.v_, v, rtol=1e-12)
+    assert list(v == 0) == [False, False, True, False]

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..codegen.kernel import BLOCK_PER_COPY, THREAD, Kernel, elements
+from ..codegen.kernel import BLOCK_PER_COPY, Kernel, elements
 from ..codegen.names import variable
 from ..errors import ModelError
 from ..groups.inputs import input_args
@@ -448,10 +448,9 @@ def synapses(syn, prefix, run_namespace, check_nan):
 
 def poissoninput(obj, p, run_namespace):
     tp = obj._target_prefix()
-    b, loads, target, value, once = obj.code(p, run_namespace, copy_size=f"{tp}_N")
+    b, kernels = obj.kernels(p, run_namespace, flat=True)
     part = CudaPart(args=b.args)
     part.prologue = [f"{p}_N = {tp}_flags.shape[0] // _B", f"{tp}_N = {tp}_flags.shape[0] // _B"] + b.prologue()
-    array = variable(tp, obj.target_var)
-    part.add(obj.when, Kernel("poissoninput", f"{p}_input", THREAD if once else elements(f"{tp}_N * _B"), dict(
-        name=obj.name, once=once, loads=loads, target=target, value=value), writes={array}), obj.order, obj.name)
+    for slot, order, label, kernel in kernels:
+        part.add(slot, kernel, order, label)
     return part

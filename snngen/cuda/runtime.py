@@ -62,6 +62,10 @@ class DeviceCopy:
     def stale(self, var):
         self.device_stale = True
 
+    def overwritten(self, var):
+        """The host copy was entirely rewritten: it is the values now, the device's are old."""
+        self.host_stale, self.device_stale = False, True
+
 
 @dataclass
 class Plan:

@@ -114,6 +114,15 @@ class Variable:
         if self.device is not None:
             self.device.stale(self)
 
+    def overwrite(self, values):
+        """Every element set to ``values`` (broadcast), without bringing a device copy back first (all of it is
+        replaced; it is sent before the next run)."""
+        if self.kind == "linked":
+            raise ModelError(f"the linked variable '{self.name}' is read-only")
+        self._array[...] = values
+        if self.device is not None:
+            self.device.overwritten(self)
+
 
 class SpikeSource:
     """What every group of ``N`` neurons offers: ``len(G)``, ``G[a:b]`` (a subgroup), the last step's spikes."""
@@ -290,16 +299,17 @@ class VariableOwner:
             if name in keep:
                 continue
             var = self.variables[name]
-            if var.array.shape != values.shape:
-                raise ModelError(f"reset_state: '{name}' of {self.name} has shape {var.array.shape} now, "
+            shape = (var.array if var._array is None else var._array).shape  # (no device copy brought back)
+            if shape != values.shape:
+                raise ModelError(f"reset_state: '{name}' of {self.name} has shape {shape} now, "
                                  f"{values.shape} when the initial state was taken (the network's first run); "
                                  "call net.take_initial_state() after changing the network's structure")
-            var.array[...] = values
+            var.overwrite(values)
         for name, fill in self._RESET_INTERNALS.items():
             if name in self.variables:
-                self.variables[name].array[...] = fill
+                self.variables[name].overwrite(fill)
         if "lastupdate" in self.variables:
-            self.variables["lastupdate"].array[...] = t_
+            self.variables["lastupdate"].overwrite(t_)
         nspikes = self.__dict__.get("_nspikes")
         if nspikes is not None:
             nspikes[...] = 0

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..codegen.blocks import called_names, symbols_of
+from ..codegen.kernel import THREAD, Kernel, elements
 from ..codegen.names import LOCAL, internal, user, variable
-from ..codegen.render import render
 from ..equations.dimensions import dimension_of
 from ..equations.parser import parse_expression, suggest
 from ..errors import ModelError, UnitError
@@ -77,12 +77,22 @@ class PoissonInput:
 
         return poissoninput(self, prefix, run_namespace)
 
+    def kernels(self, prefix, run_namespace, flat=False):
+        """What the input runs in a step, described for either backend: ``(builder, [(slot, order, label,
+        Kernel)])``; ``flat``: the index runs over the target's elements of all copies (CUDA)."""
+        tp = self._target_prefix()
+        b, loads, target, value, once = self.code(prefix, run_namespace, copy_size=f"{tp}_N" if flat else None)
+        return b, [(self.when, self.order, self.name, Kernel(
+            "poissoninput", f"{prefix}_input", THREAD if once else elements(f"{tp}_N * _B"), dict(
+                name=self.name, n=f"{tp}_N", loads=loads, target=target, value=value, once=once),
+            writes={variable(tp, self.target_var)}))]
+
     def build(self, prefix, run_namespace, check_nan=False):
-        b, loads, target, value, once = self.code(prefix, run_namespace)
+        b, kernels = self.kernels(prefix, run_namespace)
         part = Part(args=b.args)
         part.prologue = [f"{prefix}_N = {self._target_prefix()}_spikes.shape[0]"] + b.prologue()
-        part.add(self.when, render("cpu/poissoninput.py.j2", name=self.name, n=f"{self._target_prefix()}_N",
-                                   loads=loads, target=target, value=value, once=once), self.order, self.name)
+        for slot, order, label, kernel in kernels:
+            part.add(slot, kernel.lines("cpu"), order, label)
         part.copies = {}  # the target's arrays, taken per copy by the target; each copy draws its own numbers
         return part
 

@@ -39,6 +39,9 @@ class _SubVariable(Variable):
     def array(self, value):
         self.array[...] = value
 
+    def overwrite(self, values):
+        self.array[...] = values
+
 
 class Subgroup(SpikeSource, VariableOwner):
     """Neurons ``start`` to ``stop - 1`` of ``group`` (what ``group[start:stop]`` returns)."""
