@@ -211,8 +211,3 @@ def input_kernel(group, prefix, name, inp):
         name=group.name, var=name, target=target, arr=arr, origin=origin, row=internal(prefix, f"inrow_{name}"),
         n=f"{prefix}_N", col="_i" if inp.per_copy else f"_i % {prefix}_N"), writes={target})
 
-
-def input_code(group, prefix, name, inp):
-    """``(args, lines)``: the lines setting variable ``name`` of ``group`` from the rows of ``inp`` at the start
-    of each step (CPU)."""
-    return input_args(prefix, name, inp), input_kernel(group, prefix, name, inp).lines("cpu")
