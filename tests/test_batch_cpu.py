@@ -168,6 +168,32 @@ def test_what_has_no_cpu_batch_axis_says_so():
     H = NeuronGroup(4, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", name="H")
     with pytest.raises(ModelError, match="has no batch axis on the CPU backend yet"):
         Network(H, H[:2], SpikeMonitor(H[:2]), batch=2).run(1 * ms)
+    # a (shared) variable is one value for all copies: each copy's code writing it would count it B times
+    K = NeuronGroup(3, "dv/dt = -v/(10*ms) : 1\nc : 1 (shared)", name="K")
+    K.run_regularly("c = c + 1\nv += 0.1")
+    with pytest.raises(ModelError, match=r"writes the \(shared\) variable\(s\) \['c'\]"):
+        Network(K, batch=2).run(1 * ms)
+    L = NeuronGroup(3, "dv/dt = -v/(10*ms) : 1\nc : 1 (shared)", name="L")
+    with pytest.raises(ModelError, match=r"feeds the \(shared\) variable 'c' of L"):
+        Network(L, PoissonInput(L, "c", 3, 100 * Hz, weight=1), batch=2).run(1 * ms)
+    Network(K, batch=2, backend="cpu")  # (made, not run: the error comes from the build)
+
+
+@needs_cuda
+def test_batched_monitors_of_random_values_draw_the_same_numbers_on_both_backends():
+    out = {}
+    for backend in ("cpu", "cuda"):
+        snngen.seed(2)
+        G = NeuronGroup(4, "dv/dt = -v/(10*ms) : 1\nx = v + rand() : 1", threshold="v > 0.5 + 0.1*rand()",
+                        reset="v = 0", name="G")
+        G.v = [0.2, 0.4, 0.6, 0.8]
+        M = StateMonitor(G, ["x"], record=[0, 2], name="M")
+        S = SpikeMonitor(G, variables=["x"], name="S")
+        Network(G, M, S, dt=0.5 * ms, batch=2, backend=backend).run(2 * ms)
+        out[backend] = M.x_.copy(), S.x_.copy(), S.i.copy()
+    assert out["cpu"][0].shape == (2, 2, 4) and len(out["cpu"][2]) >= 2
+    for a, b in zip(out["cpu"], out["cuda"]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_nan_in_one_copy_names_the_copy():

@@ -447,3 +447,19 @@ def test_cuda_reset_state_sends_initial_values_without_bringing_the_state_back(m
         v[v > 0.3] = 0
     np.testing.assert_allclose(G.v_, v, rtol=1e-12)
     assert list(v == 0) == [False, False, True, False]
+
+
+@needs_cuda
+def test_a_rebuilt_cuda_network_goes_on_from_the_state_its_old_kernels_computed():
+    """New code (here a run_regularly) rebuilds the kernels; the state on the device is not lost."""
+    out = {}
+    for backend in ("cpu", "cuda"):
+        G = NeuronGroup(3, "dv/dt = (1 - v)/(10*ms) : 1\nk : 1", name="G")
+        net = Network(G, dt=1 * ms, backend=backend)
+        net.run(2 * ms)
+        G.run_regularly("k += 1")
+        net.run(2 * ms)
+        out[backend] = G.v_.copy(), G.k_.copy()
+    np.testing.assert_allclose(out["cuda"][0], 1 - np.exp(-0.4), rtol=1e-12)
+    np.testing.assert_array_equal(out["cuda"][0], out["cpu"][0])
+    assert list(out["cuda"][1]) == [2, 2, 2]

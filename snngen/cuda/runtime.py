@@ -186,6 +186,8 @@ class CudaRunner:
         self.vars = {}  # id(host array) -> Variable, for the objects of this network
         for obj in ordered:
             for var in getattr(obj, "variables", {}).values():
+                if isinstance(var.device, DeviceCopy):  # a rebuilt network: what the old kernels computed
+                    var.device.to_host(var)
                 var.device = DeviceCopy(self)
                 self.vars[id(var._array)] = var
         self.graphs = {}

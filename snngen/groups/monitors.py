@@ -111,7 +111,8 @@ def _dimension(source, name):
 def value_code(source, names, neuron_index=None):
     """How to compute ``names`` of ``source`` for element ``_i`` in generated code: ``(builder, loads,
     values)``, where ``values[k]`` is the code of the k-th name (variables are read from their
-    arrays, subexpressions computed)."""
+    arrays, subexpressions computed).  ``neuron_index``: the neuron's number when ``_i`` runs over the
+    elements of several copies (CUDA; random draws are then keyed by copy and neuron)."""
     import sympy
 
     src = source._prefix
@@ -124,6 +125,8 @@ def value_code(source, names, neuron_index=None):
         b = BlockBuilder(src, arrays, getattr(source, "_externals", {}))
     b.local = user(src, "m", "")  # a monitor's locals, apart from the group's own loops
     b.neuron_index = neuron_index
+    if neuron_index is not None:
+        b.copy_size = f"{src}_N"
     _, subs = source.equations.substituted() if hasattr(source, "equations") else ({}, {})
     exprs = [None if n in source.variables and n not in b.arrays else sympy.Symbol(n, real=True).xreplace(subs)
              for n in names]

@@ -342,6 +342,11 @@ class NeuronGroup(SpikeSource, VariableOwner):
             raise ModelError(f"{self.name}: custom events (events=, run_on_event) have no batch axis yet")
         if any(v.kind == "linked" for v in self.variables.values()):
             raise ModelError(f"{self.name}: linked variables are not supported with a batch axis yet")
+        written = {t for op in self._regular for t, _op, _p in op.scalar}  # (resets and synapses may not)
+        if written:
+            raise ModelError(f"{self.name}: its code writes the (shared) variable(s) {sorted(written)}, one value for "
+                             "all copies; on the CPU a batched network runs each copy's code, so this is not "
+                             "supported with batch= yet (use backend='cuda', or a per-neuron variable)")
         out = {variable(prefix, n): "row" for n, v in self.variables.items() if v._array.ndim == 2}
         out.update({internal(prefix, k): "block" for k in ("spikes", "nspikes", "flags")})
         for name, inp in self._inputs.items():
