@@ -299,3 +299,27 @@ def test_batch_shared_weights_on_cuda_equal_numpy(how, storage):
     W, v = shared_weight_numpy(spikes, how)
     np.testing.assert_allclose(S.w_.reshape(6, 3), W, rtol=1e-12)
     np.testing.assert_allclose(G.v_, v, rtol=1e-12)
+
+
+@needs_cuda
+@pytest.mark.parametrize("delay", [None, 1 * ms])
+def test_dense_synapses_drawing_random_numbers_give_the_same_batch_on_both_backends(delay):
+    """Draws keyed by synapse numbers computed from the (int32) spike lists, on each pathway."""
+    out = {}
+    for backend in ("cpu", "cuda"):
+        snngen.seed(5)
+        P = PoissonGroup(6, rates=400 * Hz, name="P")
+        G = NeuronGroup(4, "dv/dt = -v/(5*ms) : volt", threshold="v > 1*mV", reset="v = 0*mV", name="G")
+        S = Synapses(P, G, "w : volt", on_pre="v_post += w*int(rand() < 0.5)", on_post="w += 0.01*mV*rand()",
+                     name="S")
+        S.connect()
+        S.w = 0.6 * mV
+        if delay is not None:
+            S.delay = delay
+        M = SpikeMonitor(G, name="M")
+        Network(P, G, S, M, dt=0.1 * ms, batch=2, backend=backend).run(10 * ms)
+        out[backend] = M.i.copy(), M.copy.copy(), S.w_.copy()
+    assert len(out["cpu"][0]) > 10 and set(out["cpu"][1]) == {0, 1}
+    assert not np.all(out["cpu"][2] == 0.6e-3)  # the weights learned
+    for a, b in zip(out["cpu"], out["cuda"]):
+        np.testing.assert_array_equal(a, b)

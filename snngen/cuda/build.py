@@ -375,9 +375,9 @@ def synapses(syn, prefix, run_namespace, check_nan):
         if listed:
             if delayed:
                 head = [f"_rslot = (_step - {q}dsteps[0]) % {q}hist.shape[0]"]
-                count, neuron = f"{q}histn[_rslot * _B + _b]", f"{q}hist[_rslot, _b * {src}_N + _k]"
-            else:
-                count, neuron = f"{src}_nspikes[_b]", f"{src}_spikes[_b * {src}_N + _k]"
+                count, neuron = f"{q}histn[_rslot * _B + _b]", f"np.int64({q}hist[_rslot, _b * {src}_N + _k])"
+            else:  # (spike lists are int32; indices computed from them, random draws keyed by them, int64)
+                count, neuron = f"{src}_nspikes[_b]", f"np.int64({src}_spikes[_b * {src}_N + _k])"
         params = dict(common, label=pathway.label, head=head, count=count, neuron=neuron, body=body, warp=WARP)
         if mode == "target" and dense and homogeneous:
             kernel = Kernel("propagate", f"{q}propagate", elements(f"{tgt}_N * _B", "_jb"),
