@@ -35,6 +35,9 @@ def test_readme_python_examples_run_and_hold():
     expected = np.array([[[np.sum(padded[y:y + 5, x:x + 5] * w[f, 0]) for x in range(28)] for y in range(28)]
                          for f in range(8)])
     np.testing.assert_allclose(conv["Y"].v_.reshape(8, 28, 28), expected, rtol=1e-12, atol=1e-12)
+    encoded = next(ns for ns in spaces if "latencies" in ns)
+    assert encoded["spikes"].shape == (250, 28, 28) and encoded["latencies"].sum() == 28 * 28
+    assert abs(encoded["spikes"].mean() - encoded["image"].mean() / 1000) < 0.002  # rate*dt per step
     synapses = next(ns for ns in spaces if "S" in ns)
     assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
 
