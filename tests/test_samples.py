@@ -274,12 +274,17 @@ def test_restore_on_cuda_brings_back_the_spikes_in_flight():
     rng = np.random.default_rng(8)
     spikes, current = rng.random((20, 12)) < 0.4, np.zeros((20, 3)) * nA
     net, G, M = _sample_net(spikes, current, "cuda")
-    net.run(5 * ms)
+    assert_rerun_after_restore_equals_the_first_run(net, G, M, 5 * ms, 6 * ms)
+
+
+def assert_rerun_after_restore_equals_the_first_run(net, G, M, before, after):
+    """Run ``before``, store, run ``after``; restore and run ``after`` again: the same spikes and ``G.v``."""
+    net.run(before)
     net.store()
-    net.run(6 * ms)
+    net.run(after)
     first = (M.i.copy(), np.asarray(M.t).copy(), np.asarray(G.v).copy())
     net.restore()
-    net.run(6 * ms)
+    net.run(after)
     assert len(first[0]) > 2
     for a, b in zip(first, (M.i, np.asarray(M.t), np.asarray(G.v))):
         np.testing.assert_array_equal(a, b)
@@ -365,15 +370,7 @@ def test_restore_on_cuda_brings_back_the_flag_history_of_heterogeneous_delays():
 
     P, G, S, M = make()
     net = Network(P, G, S, M, dt=1 * ms, backend="cuda")
-    net.run(5 * ms)
-    net.store()
-    net.run(8 * ms)
-    first = (M.i.copy(), np.asarray(M.t).copy(), np.asarray(G.v).copy())
-    net.restore()
-    net.run(8 * ms)
-    assert len(first[0]) > 2
-    for a, b in zip(first, (M.i, np.asarray(M.t), np.asarray(G.v))):
-        np.testing.assert_array_equal(a, b)
+    assert_rerun_after_restore_equals_the_first_run(net, G, M, 5 * ms, 8 * ms)
 
 
 def test_store_and_restore_keep_where_the_inputs_are():

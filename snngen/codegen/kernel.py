@@ -81,9 +81,14 @@ class Kernel:
         return render(f"{backend}/{self.kind}.py.j2", **self.params)
 
 
+def _tree(lines):
+    """The syntax tree of kernel body lines (inside a function, so that ``return`` parses)."""
+    return ast.parse("def _kernel():\n" + textwrap.indent("\n".join(lines) or "pass", "    ") + "\n")
+
+
 def free_names(lines):
     """The names the code loads and does not itself bind: its arguments (read from the syntax tree)."""
-    tree = ast.parse("def _kernel():\n" + textwrap.indent("\n".join(lines) or "pass", "    ") + "\n")
+    tree = _tree(lines)
     loaded, bound = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -94,7 +99,7 @@ def free_names(lines):
 def written_arrays(lines):
     """The arrays the code writes: element assignments (``a[...] = ``, ``a[...] += ``, whatever the index holds)
     and ``cuda.atomic.*(a, ...)`` calls.  Used to hold kernels to their declared :attr:`Kernel.writes`."""
-    tree = ast.parse("def _kernel():\n" + textwrap.indent("\n".join(lines) or "pass", "    ") + "\n")
+    tree = _tree(lines)
     out = set()
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] \

@@ -56,6 +56,11 @@ class CudaPart:
         ``(order, name)`` as the CPU backend's code."""
         self.kernels.append((slot, order, name, kernel))
 
+    def add_kernels(self, kernels):
+        """Kernel descriptions ``[(slot, order, name, Kernel)]``, each with what it implies (:func:`add_kernel`)."""
+        for slot, order, name, kernel in kernels:
+            add_kernel(self, slot, kernel, order, name)
+
 
 def nan_lines(prefix):
     def lines(vid, idx, value):
@@ -92,8 +97,7 @@ def neurongroup(group, prefix, run_namespace, check_nan):
     g.builder.arg(f"{p}_flags", lambda: group._flags)
     part.args = g.builder.args
     part.prologue = [f"{p}_N = {p}_flags.shape[0] // _B"] + g.prologue
-    for slot, order, label, kernel in kernels:
-        add_kernel(part, slot, kernel, order, label)
+    part.add_kernels(kernels)
     # the user may write into an input between runs
     part.fresh = {arg for name, inp in group._inputs.items() for arg in input_args(p, name, inp)}
     return part
@@ -173,8 +177,7 @@ def spikemonitor(mon, p):
         part.prologue += b.prologue()
         for k, v in enumerate(mon.record_variables):
             part.args[f"{p}_b{k}"] = lambda v=v: mon._values[v]
-    for slot, order, label, kernel in kernels:
-        part.add(slot, kernel, order, label)
+    part.add_kernels(kernels)
     part.prologue += [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
@@ -190,8 +193,7 @@ def statemonitor(mon, p):
                       f"{p}_n": lambda: mon._n, f"{p}_steps": lambda: mon._steps})
     for k, v in enumerate(mon.record_variables):
         part.args[f"{p}_b{k}"] = lambda v=v: mon._buffers[v]
-    for slot, order, label, kernel in kernels:
-        part.add(slot, kernel, order, label)
+    part.add_kernels(kernels)
     part.prologue = b.prologue() + [f"{src}_N = {src}_flags.shape[0] // _B"]
     return part
 
@@ -199,8 +201,7 @@ def statemonitor(mon, p):
 def ratemonitor(mon, p):
     part = CudaPart(args={f"{p}_n": lambda: mon._n, f"{p}_counts": lambda: mon._counts,
                           f"{p}_steps": lambda: mon._steps})
-    for slot, order, label, kernel in mon.kernels(p, flat=True):
-        part.add(slot, kernel, order, label)
+    part.add_kernels(mon.kernels(p, flat=True))
     return part
 
 
@@ -451,6 +452,5 @@ def poissoninput(obj, p, run_namespace):
     b, kernels = obj.kernels(p, run_namespace, flat=True)
     part = CudaPart(args=b.args)
     part.prologue = [f"{p}_N = {tp}_flags.shape[0] // _B", f"{tp}_N = {tp}_flags.shape[0] // _B"] + b.prologue()
-    for slot, order, label, kernel in kernels:
-        part.add(slot, kernel, order, label)
+    part.add_kernels(kernels)
     return part

@@ -82,6 +82,16 @@ class Part:
         if lines:
             self.segments.append((slot, order, name, list(lines)))
 
+    def add_kernels(self, kernels):
+        """Kernel descriptions ``[(slot, order, name, Kernel)]`` rendered through ``templates/cpu`` (slot
+        ``"capacity"``: the checks at the start of each step)."""
+        for slot, order, name, kernel in kernels:
+            if slot == "capacity":
+                self.capacity += kernel.lines("cpu")
+            else:
+                self.add(slot, kernel.lines("cpu"), order, name)
+            self.parallel |= kernel.params.get("parallel", False)
+
 
 class Variable:
     """One named array of an object, stored in SI units.

@@ -236,11 +236,7 @@ class SpikeMonitor(_Monitor):
                 if B > 1:
                     part.copies[f"{prefix}_b{k}"] = "row"
         part.prologue += [f"{prefix}_nn = {prefix}_n[0]"]
-        for slot, order, label, kernel in kernels:
-            if slot == "capacity":
-                part.capacity += kernel.lines("cpu")
-            else:
-                part.add(slot, kernel.lines("cpu"), order, label)
+        part.add_kernels(kernels)
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 
@@ -481,8 +477,7 @@ class StateMonitor(_Monitor):
             part.copies = {f"{prefix}_n": "block", f"{prefix}_steps": "row"}
             part.copies.update({f"{prefix}_b{k}": "col" for k in range(len(self.record_variables))})
         part.args = args
-        for slot, order, label, kernel in kernels:
-            part.add(slot, kernel.lines("cpu"), order, label)
+        part.add_kernels(kernels)
         part.prologue = b.prologue() + [f"{prefix}_nn = {prefix}_n[0]"]
         # (never met: before_run sizes the buffers for the run) the guard of a compiled loop
         part.capacity = render("cpu/statemonitor.py.j2", p=prefix, name=self.name, capacity=True)
@@ -612,8 +607,7 @@ class PopulationRateMonitor(_Monitor):
         part.prologue = [f"{prefix}_nn = {prefix}_n[0]"]
         # (never met: before_run sizes the buffers for the run) the guard of a compiled loop
         part.capacity = render("cpu/ratemonitor.py.j2", p=prefix, name=self.name, capacity=True)
-        for slot, order, label, kernel in self.kernels(prefix):
-            part.add(slot, kernel.lines("cpu"), order, label)
+        part.add_kernels(self.kernels(prefix))
         part.epilogue = [f"{prefix}_n[0] = {prefix}_nn"]
         return part
 

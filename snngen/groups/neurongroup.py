@@ -321,9 +321,7 @@ class NeuronGroup(SpikeSource, VariableOwner):
         g, kernels = self.kernels(prefix, run_namespace, nan_lines if check_nan else None)
         b, part = g.builder, Part()
         b.arg(internal(prefix, "flags"), lambda: self._flags)
-        for slot, order, label, kernel in kernels:
-            part.add(slot, kernel.lines("cpu"), order, label)
-            part.parallel |= kernel.params.get("parallel", False)
+        part.add_kernels(kernels)
         part.prologue = ([f"{prefix}_N = {prefix}_spikes.shape[0]"] + g.prologue
                          + [f"{prefix}_nspk = {prefix}_nspikes[0]"])
         part.epilogue = [f"{prefix}_nspikes[0] = {prefix}_nspk"]

@@ -91,12 +91,11 @@ class PoissonInput:
         b, kernels = self.kernels(prefix, run_namespace)
         part = Part(args=b.args)
         part.prologue = [f"{prefix}_N = {self._target_prefix()}_spikes.shape[0]"] + b.prologue()
-        for slot, order, label, kernel in kernels:
-            if kernel.params["once"] and self.__dict__.get("_batch", 1) > 1:
-                raise ModelError(f"{self.name} feeds the (shared) variable '{self.target_var}' of {self.target.name}, "
-                                 "one value for all copies; on the CPU a batched network runs each copy's code, so "
-                                 "this is not supported with batch= yet (use backend='cuda')")
-            part.add(slot, kernel.lines("cpu"), order, label)
+        if "shared" in self.target.variables[self.target_var].flags and self.__dict__.get("_batch", 1) > 1:
+            raise ModelError(f"{self.name} feeds the (shared) variable '{self.target_var}' of {self.target.name}, "
+                             "one value for all copies; on the CPU a batched network runs each copy's code, so "
+                             "this is not supported with batch= yet (use backend='cuda')")
+        part.add_kernels(kernels)
         part.copies = {}  # the target's arrays, taken per copy by the target; each copy draws its own numbers
         return part
 
