@@ -76,10 +76,11 @@ def every_kind(batch):
                   name="S5")
     S5.connect(i=[0, 1, 2, 3], j=[0, 1, 2, 3], index=[0, 0, 1, 1])
     S5.w = [0.5, 0.25]
+    W = NeuronGroup(5, "v : 1", threshold="rand() < 0.5", one_spike=True, name="W")
     objs = [G, P, gen, X, pool, Y, S1, S2, S3, S4, S5,
             PoissonInput(Y, "v", 5, 100 * Hz, weight=0.5 * mV, name="PI"),
             SpikeMonitor(G, variables=["v"], name="MS"), StateMonitor(Y, ["v", "s_tot"], record=[0, 3], name="MV"),
-            PopulationRateMonitor(G, name="MR")]
+            PopulationRateMonitor(G, name="MR"), W]
     if batch > 1:
         S1.batch_shared = {"w": "mean"}
     return Network(*objs, dt=0.5 * ms, batch=batch)
@@ -94,7 +95,7 @@ def test_every_cuda_kernel_declares_exactly_what_it_writes(batch):
     kinds = {k.kernel.kind for k in plan.kernels}
     assert kinds >= {"neuron_update", "compaction", "reset", "regular", "input", "poisson", "spikegenerator",
                      "spikearray", "maxpool", "synapse_each", "summed", "delay_history", "propagate", "on_post",
-                     "poissoninput", "spikemonitor", "statemonitor", "ratemonitor"} | (
+                     "poissoninput", "spikemonitor", "statemonitor", "ratemonitor", "one_spike"} | (
         {"batch_reduce"} if batch > 1 else set())
     arguments = set(plan.names)
     for k in plan.kernels:
@@ -107,5 +108,5 @@ def test_every_cuda_kernel_declares_exactly_what_it_writes(batch):
     # what comes back from the device: every array some kernel writes, and nothing else
     assert plan.written == set().union(*(k.kernel.writes for k in plan.kernels)) & arguments
     assert {"o0_v_v", "o0_v_I", "o6_v_w" if batch == 1 else "o6_v_w__d", "o6_v_apre", "o6_v_lastupdate",
-            "o12__b0", "o5_v_s_tot"} <= plan.written
+            "o13__b0", "o5_v_s_tot"} <= plan.written
     assert not {"o7_v_w", "o3__in", "o2__evidx", "o6__pre"} & plan.written

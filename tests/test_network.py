@@ -400,3 +400,33 @@ def test_string_assignment_to_a_slice_and_to_synapse_pairs():
     assert S.w_.reshape(6, 6)[1].tolist() == [0, 1, 2, 3, 4, 5] and S.w_.reshape(6, 6)[0].sum() == 0
     with pytest.raises(sg.UnitError):
         G.v[:2] = "k*ms"
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_one_spike_keeps_one_spiker_per_step_drawn_uniformly_before_the_reset(backend):
+    """NeuronGroup(one_spike=True): of the neurons that meet the threshold, one (uniform) spikes; the reset and
+    the synapses see that one only; CPU and CUDA draw the same winner; an unbatched network and copy 0 of a
+    batched one too."""
+    def run(backend, batch=None):
+        sg.seed(8)
+        G = sg.NeuronGroup(5, "v : 1\nn : 1", threshold="v > 0", reset="n += 1", one_spike=True, name="G")
+        G.v = "i - 1.5"  # neurons 2, 3, 4 always meet the threshold
+        H = sg.NeuronGroup(5, "k : 1", name="H")
+        S = sg.Synapses(G, H, on_pre="k_post += 1")
+        S.connect(j="i")
+        M = sg.SpikeMonitor(G)
+        net = sg.Network(G, H, S, M, dt=1 * ms, backend=backend, batch=batch)
+        net.run(300 * ms)
+        n = np.asarray(G.variables["n"].array).reshape(-1, 5)
+        return n, np.asarray(H.variables["k"].array).reshape(-1, 5), M
+
+    n, k, M = run(backend)
+    assert M.num_spikes == 300 and n.sum() == 300
+    np.testing.assert_array_equal(n, k)
+    assert (n[0, :2] == 0).all() and (n[0, 2:] > 70).all(), n  # about 100 each
+    np.testing.assert_array_equal(run("cpu")[0], n)
+    nb, _, _ = run(backend, batch=2)
+    np.testing.assert_array_equal(nb[0], n[0])
+    assert not np.array_equal(nb[1], n[0]) and nb[1].sum() == 300
+    with pytest.raises(sg.ModelError, match="one_spike needs a threshold and no refractory"):
+        sg.NeuronGroup(2, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", refractory=2 * ms, one_spike=True)

@@ -614,3 +614,22 @@ def test_a_neuron_subexpression_that_calls_a_timed_array_is_read_by_synaptic_cod
     S.connect()
     sg.Network(G, H, S, dt=0.1 * ms).run(2 * ms, namespace={"stim": stim})
     assert S.w_[0] == pytest.approx(2 * 1.0 + 2 * 5.0)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_pathways_run_at_their_when_and_order(backend):
+    """Brian2's ``S.pre.when`` / ``S.pre.order``: a pathway in ``after_resets`` reads what the reset wrote in
+    this step, one in ``synapses`` (the default) what was there before; pathways of one slot run by order."""
+    G = sg.NeuronGroup(1, "x : 1", threshold="True", reset="x = x + 1", name="G")
+    H = sg.NeuronGroup(1, "a : 1\nb : 1\nc : 1", name="H")
+    S = sg.Synapses(G, H, on_pre={"early": "a_post = x_pre", "late": "b_post = x_pre",
+                                  "first": "c_post = 10*c_post + 1", "second": "c_post = 10*c_post + 2"})
+    S.connect()
+    S.late.when = "after_resets"
+    assert (S.early.when, S.early.order, S.late.when) == ("synapses", -1, "after_resets")
+    S.first.order, S.second.order = 5, 4  # "second" runs first
+    net = sg.Network(G, H, S, dt=1 * ms, backend=backend)
+    net.run(3 * ms)
+    assert (H.a[0], H.b[0], H.c[0]) == (2.0, 3.0, 212121.0)
+    with pytest.raises(sg.ModelError, match="not a slot of the schedule"):
+        S.early.when = "after_reset"

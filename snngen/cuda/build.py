@@ -399,7 +399,7 @@ def synapses(syn, prefix, run_namespace, check_nan):
         else:  # row: a warp per spiking row
             kernel = Kernel("propagate", f"{q}propagate", elements(f"{src}_N * _B * {WARP}", "_g"),
                             dict(params, mode="row"), writes=writes, atomic=atomics)
-        part.add("synapses", kernel, -1, f"{syn.name}_{pw_name}")
+        part.add(pathway.when, kernel, pathway.order, f"{syn.name}_{pw_name}")
     if syn.on_post:
         _check_writes(syn, syn.on_post, "on_post", ("syn", "pre"))
         body, writes, atomics = code(syn.on_post, 6000)
@@ -418,8 +418,9 @@ def synapses(syn, prefix, run_namespace, check_nan):
             else:
                 args[f"{q}dsyn"] = lambda: np.floor(syn.post_pathway.delays() / dt + 0.5).astype(np.int32)
                 spiked = f"{q}histf[(_step - {q}dsyn[_s]) % {q}histf.shape[0], _jb]"
-        part.add("synapses", Kernel("on_post", f"{p}_on_post", elements(f"{src}_N * _B", "_ib"), dict(
-            common, spiked=spiked, body=body), writes=writes, atomic=atomics), 1, f"{syn.name}_post")
+        part.add(syn.post_pathway.when, Kernel("on_post", f"{p}_on_post", elements(f"{src}_N * _B", "_ib"), dict(
+            common, spiked=spiked, body=body), writes=writes, atomic=atomics), syn.post_pathway.order,
+            f"{syn.name}_post")
     for k, (name, how) in enumerate(syn._reducing.items()):
         # batch_shared: after the step, the shared value takes the mean (or sum) of the copies' changes
         d = variable(p, name + "__d")

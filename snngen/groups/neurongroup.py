@@ -58,6 +58,10 @@ class NeuronGroup(SpikeSource, VariableOwner):
         Values of external names; otherwise they come from ``run()``'s caller.
     dtype : "float64" or "float32", optional
         Storage of float state variables (default ``snngen.prefs.dtype``).
+    one_spike : bool
+        At most one neuron spikes in a step (in each copy of a batched network): when several meet the
+        threshold, one drawn uniformly among them, before the reset (the winner-take-all of BindsNET's
+        ``DiehlAndCookNodes``).  Not with a refractory period (write refractoriness in the equations).
 
     Example
     -------
@@ -69,7 +73,7 @@ class NeuronGroup(SpikeSource, VariableOwner):
     integration_method = None  # the method chosen when the group was last built
 
     def __init__(self, N, model="", threshold=None, reset=None, refractory=False, method=None,
-                 namespace=None, dtype=None, order=0, dt=None, clock=None, events=None, name=None):
+                 namespace=None, dtype=None, order=0, dt=None, clock=None, events=None, name=None, one_spike=False):
         self._init_variables()
         self.name = object_name(name, "neurongroup")
         self.order = check_order(order, self.name)
@@ -97,6 +101,10 @@ class NeuronGroup(SpikeSource, VariableOwner):
                                  f"{event!r}")
             self._events[event] = parse_expression(condition, line=1, line_text=condition)
         self._refractory = refractory
+        self.one_spike = bool(one_spike)
+        if self.one_spike and (threshold is None or (refractory is not False and refractory is not None)):
+            raise ModelError(f"{self.name}: one_spike needs a threshold and no refractory= (write refractoriness "
+                             "into the equations and the reset)")
         self._refractory_expr = None
         if isinstance(refractory, str):
             self._refractory_expr = parse_expression(refractory, line=1, line_text=refractory)
@@ -263,6 +271,11 @@ class NeuronGroup(SpikeSource, VariableOwner):
                     on_spike=g.on_spike(g.index), on_spike_k=g.on_spike(f"{prefix}_k"),
                     parallel=not flat and self.N >= prefs.parallel_threshold),
                 writes=g.writes | (g.on_spike_writes if spiking else set()), emits=prefix if spiking else None)))
+        if self.one_spike:
+            out.append(("thresholds", self.order, f"{self.name}_one_spike", Kernel(
+                "one_spike", f"{prefix}_one", elements("_B", "_b"),
+                dict(p=prefix, name=self.name, draw=DRAW_THRESHOLD + 900),
+                writes={f"{prefix}_spikes", f"{prefix}_nspikes", f"{prefix}_flags"})))
         if g.reset is not None:
             out.append(("resets", self.order, f"{self.name}_spike_resetter", Kernel(
                 "reset", f"{prefix}_reset", elements(size), dict(p=prefix, name=self.name, ev=f"{prefix}_",

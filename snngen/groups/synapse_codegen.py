@@ -591,11 +591,11 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         parallel = (rows and len(syn.target) >= prefs.parallel_rows_threshold
                     and _chunk_safe(syn, pathway.statements))
         part.parallel = part.parallel or parallel
-        part.add("synapses", render("cpu/synapse_pre.py.j2", body=body, delayed=d.max_delay > 0,
+        part.add(pathway.when, render("cpu/synapse_pre.py.j2", body=body, delayed=d.max_delay > 0,
                                     sev=event_list(syn.source, pathway.event),
                                     homogeneous=d.homogeneous, rows=rows, parallel=parallel, q=q, label=pathway.label,
                                     row_views=views["r"], post_views=views["c"], ext_views=views["rx"], **index),
-                 -1, f"{syn.name}_{pw_name}")
+                 pathway.order, f"{syn.name}_{pw_name}")
     if syn.on_post:
         body = ed_lines + _statement_lines(syn, p, externals, hoister, syn.on_post, 6000) + tail
         d = state.delays["post"]
@@ -603,9 +603,9 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         rings += _history_args(q, d, B, args)
         args.update({f"{q}order": lambda d=d: d.order, f"{q}rdptr": lambda d=d: d.rdptr,
                      f"{q}dsteps": lambda d=d: d.uniq})
-        part.add("synapses", render("cpu/synapse_post.py.j2", body=body, q=q, delayed=d.max_delay > 0,
+        part.add(syn.post_pathway.when, render("cpu/synapse_post.py.j2", body=body, q=q, delayed=d.max_delay > 0,
                                     tev=event_list(syn.target, syn.post_pathway.event),
-                                    homogeneous=d.homogeneous, **index), 1, f"{syn.name}_post")
+                                    homogeneous=d.homogeneous, **index), syn.post_pathway.order, f"{syn.name}_post")
     for k, op in enumerate(syn._regular):
         every = f"{p}_rr{k}_every"
         args[every] = lambda op=op: op.every(syn._net_dt)

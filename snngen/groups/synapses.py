@@ -122,6 +122,7 @@ class Pathway:
     def __init__(self, syn, name, statements, delay, prepost="pre"):
         self.syn, self.name, self.statements, self.prepost = syn, name, statements, prepost
         self.event = "spike"  # the event of its group that triggers it (on_event)
+        self._when, self._order = "synapses", (1 if prepost == "post" else -1)  # Brian2's defaults
         self.label = "on_post" if prepost == "post" else ("on_pre" if name == "pre" else f"on_pre[{name!r}]")
         self.delay_variable = "delay" if name == "pre" else f"delay_{name}"
         self.default_delay = 0.0
@@ -139,6 +140,29 @@ class Pathway:
         if value < 0:
             raise ModelError(f"{self.syn.name}: the delay of {self.label} must not be negative")
         self.default_delay = value
+
+    @property
+    def when(self):
+        """The slot of the schedule this pathway runs in (Brian2's ``S.pre.when``; default ``"synapses"``)."""
+        return self._when
+
+    @when.setter
+    def when(self, value):
+        from ..runtime.schedule import check_when
+
+        self._when = check_when(value, f"{self.syn.name}.{self.name}")
+        self.syn._code_version += 1
+
+    @property
+    def order(self):
+        """Its place within the slot (Brian2's ``S.pre.order``; default -1 for ``on_pre``, 1 for ``on_post``):
+        pieces of work of one slot run by ``(order, name)``."""
+        return self._order
+
+    @order.setter
+    def order(self, value):
+        self._order = check_order(value, f"{self.syn.name}.{self.name}")
+        self.syn._code_version += 1
 
     @property
     def delay(self):

@@ -485,7 +485,7 @@ class Network:
         if self._initial_taken:
             return
         for obj in self.objects:
-            if id(obj) not in self._initial and hasattr(obj, "initial_state"):
+            if id(obj) not in self._initial and hasattr(type(obj), "initial_state"):
                 self._initial[id(obj)] = (obj, obj.initial_state())
         self._initial_taken = True
 
@@ -516,9 +516,9 @@ class Network:
             if obj in self.objects:
                 obj.reset_state(initial, self.t_, kept.get(key, ()))
         for obj in self.objects:
-            if hasattr(obj, "rewind"):
+            if hasattr(type(obj), "rewind"):
                 obj.rewind()
-            if monitors == "clear" and hasattr(obj, "clear"):
+            if monitors == "clear" and hasattr(type(obj), "clear"):
                 obj.clear()
         self._args = None
 
