@@ -139,6 +139,14 @@ def networks():
     out["timed array"] = ([T, sg.SpikeMonitor(T)], {})
     Q = sg.PoissonGroup(5, "50*Hz*(1 + sin(2*pi*5*Hz*t))")
     out["poisson expression"] = ([Q, sg.SpikeMonitor(Q, record=False)], {})
+    W = sg.NeuronGroup(5, "v : 1", threshold="rand() < 0.5", one_spike=True)
+    out["one spike"] = ([W, sg.SpikeMonitor(W)], {"batch": 2})
+    from snngen.ml.models import DiehlAndCook2015
+
+    for batch in (1, 4):  # snngen.ml's schedule: run_regularly updates, pathways at start and after the resets
+        dc = DiehlAndCook2015(16, 4, batch_size=batch)
+        dc._build()
+        out[f"snngen.ml Diehl & Cook batch {batch}"] = (list(dc._net.objects), {"batch": batch} if batch > 1 else {})
     return out
 
 

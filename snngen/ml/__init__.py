@@ -1,6 +1,16 @@
 """BindsNET's way of working (layers, connections, learning rules, monitors, encoders) on snngen's engine.
 
-So far: the spike encoders (:mod:`snngen.ml.encoding`).
+>>> from snngen.ml import Network, Input, LIFNodes, Connection, PostPre, Monitor
+>>> net = Network(dt=1.0)
+>>> net.add_layer(Input(n=784, traces=True), name="X")
+>>> net.add_layer(LIFNodes(n=100, traces=True), name="Y")
+>>> net.add_connection(Connection(net.layers["X"], net.layers["Y"], update_rule=PostPre, nu=(1e-4, 1e-2),
+...                               wmin=0, wmax=1, norm=78.4), source="X", target="Y")
+>>> net.run(inputs={"X": spikes}, time=250)                    # doctest: +SKIP
+
+Each layer is an engine NeuronGroup from a node file (``models/nodes/``), each connection a Synapses
+object whose learning rule is event-driven synaptic code, and ``run`` is one call of the compiled loop, in
+BindsNET's step order (:mod:`snngen.ml.network`).
 """
 
 from .encoding import (
@@ -18,8 +28,16 @@ from .encoding import (
     repeat,
     single,
 )
+from .learning import Hebbian, LearningRule, NoOp, PostPre, WeightDependentPostPre
+from .monitors import Monitor, NetworkMonitor
+from .network import Network, Rates
+from .nodes import AdaptiveLIFNodes, DiehlAndCookNodes, IFNodes, Input, LIFNodes, McCullochPitts, Nodes
+from .topology import AbstractConnection, Connection
 
 __all__ = [
-    "BernoulliEncoder", "PoissonEncoder", "RankOrderEncoder", "RepeatEncoder", "SingleEncoder", "bernoulli",
-    "bernoulli_loader", "poisson", "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
+    "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "Connection", "DiehlAndCookNodes", "Hebbian",
+    "IFNodes", "Input", "LIFNodes", "LearningRule", "McCullochPitts", "Monitor", "Network", "NetworkMonitor",
+    "NoOp", "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "RepeatEncoder", "SingleEncoder",
+    "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson", "poisson_loader", "rank_order",
+    "rank_order_loader", "repeat", "single",
 ]

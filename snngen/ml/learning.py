@@ -1,0 +1,143 @@
+"""Learning rules (BindsNET's ``bindsnet.learning``) as synaptic code run by the engine's event-driven pathways.
+
+A rule here is what a spike of the presynaptic layer (``pre``) and of the postsynaptic layer (``post``) add
+to a weight, as expressions of the weight *before* this step's change, the spikes ``s`` and the traces
+``x`` of this step (after their update: a layer's trace is ``trace_scale`` in the step it spikes):
+
+=========================  =====================================  =====================================
+rule                       at a presynaptic spike                 at a postsynaptic spike
+=========================  =====================================  =====================================
+``NoOp``                   --                                     --
+``PostPre``                ``- nu_pre*x_post``                    ``+ nu_post*x_pre``
+``WeightDependentPostPre`` ``- nu_pre*x_post*(w - wmin)``         ``+ nu_post*x_pre*(wmax - w)``
+``Hebbian``                ``+ nu_pre*x_post``                    ``+ nu_post*x_pre``
+=========================  =====================================  =====================================
+
+Then, every step and for every synapse, as BindsNET: ``w = w*(1 - weight_decay)`` (when non-zero) and
+``w = clip(w, wmin, wmax)``.  Both terms of a step use the weight before the step (a synapse whose
+neurons both spike takes both terms at once), so the result equals BindsNET's dense update
+``w += -nu_pre*(s_pre (x) x_post) + nu_post*(x_pre (x) s_post)``, at a cost proportional to the spikes.
+With a batch, the copies' changes are summed (``reduction="sum"``, BindsNET's default) or averaged
+(``"mean"``) into the one weight matrix at the end of each step.
+
+``PostPre`` is the pair-based STDP of BindsNET (nearest-spike traces set to 1, Morrison et al. 2008,
+section 4.1.2); ``DiehlAndCook2015`` trained with it is BindsNET's model, not the paper's rule (their
+eq. 3, with a target trace and a weight dependence: not built yet).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ModelError
+
+__all__ = ["Hebbian", "LearningRule", "NoOp", "PostPre", "WeightDependentPostPre"]
+
+
+class LearningRule:
+    """A rule: ``pre_term``/``post_term`` (expressions added to ``w`` at a pre/postsynaptic spike, or None)."""
+
+    pre_term = None
+    post_term = None
+    traces = ("source", "target")  # the layers whose traces the rule reads
+    needs_bounds = False
+
+    def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, **kwargs):
+        if kwargs:
+            name = sorted(kwargs)[0]
+            raise ModelError(f"{type(self).__name__} has no option '{name}' (options: nu, reduction, "
+                             "weight_decay)")
+        self.connection = connection
+        if nu is None:
+            nu = (0.0, 0.0)
+        nu = np.asarray(nu, dtype=np.float64)
+        if nu.ndim == 0:
+            nu = np.array([nu, nu])
+        if nu.shape != (2,):
+            raise ModelError(f"{type(self).__name__}: nu is a number or a pair (pre, post), not {nu.tolist()}")
+        self.nu = nu
+        if reduction is None:
+            reduction = "sum"
+        if callable(reduction):
+            reduction = getattr(reduction, "__name__", "")
+        if reduction not in ("sum", "mean"):
+            raise ModelError(f"{type(self).__name__}: reduction over the batch is 'sum' or 'mean', not {reduction!r}")
+        self.reduction = reduction
+        self.weight_decay = float(weight_decay or 0.0)
+        if not 0.0 <= self.weight_decay < 1.0:
+            raise ModelError(f"{type(self).__name__}: weight_decay must be in [0, 1), not {weight_decay}")
+        if self.needs_bounds and not (math.isfinite(connection.wmin) and math.isfinite(connection.wmax)):
+            raise ModelError(f"{type(self).__name__} needs finite wmin and wmax on its connection "
+                             f"(it has [{connection.wmin}, {connection.wmax}])")
+
+    def terms(self):
+        """(pre term, post term), None where the rule (or a zero ``nu``) has none."""
+        pre = self.pre_term if self.pre_term is not None and self.nu[0] != 0 else None
+        post = self.post_term if self.post_term is not None and self.nu[1] != 0 else None
+        return pre, post
+
+    def code(self):
+        """``(on_pre, on_post, every_step)`` statements for the connection's weight ``w``; the clipping is
+        in the pathways, or in ``every_step`` with a weight decay."""
+        pre, post = self.terms()
+        clip_each_step = self.weight_decay != 0.0
+
+        def clip(expr):
+            return expr if clip_each_step else f"clip({expr}, wmin, wmax)"
+
+        on_pre = on_post = None
+        if pre is not None and post is not None:
+            # both spike: both terms at once from the weight before the step (the post pathway then adds none)
+            on_pre = f"w = {clip(f'w + (s_post*({post}) + ({pre}))')}"
+            on_post = f"w = {clip(f'w + (1 - s_pre)*({post})')}"
+        elif pre is not None:
+            on_pre = f"w = {clip(f'w + ({pre})')}"
+        elif post is not None:
+            on_post = f"w = {clip(f'w + ({post})')}"
+        every = "w = clip(w*(1 - weight_decay), wmin, wmax)" if clip_each_step else None
+        return on_pre, on_post, every
+
+    @property
+    def layers_needing_traces(self):
+        pre, post = self.terms()
+        out = []
+        if post is not None and "x_pre" in post or pre is not None and "x_pre" in pre:
+            out.append(self.connection.source)
+        if pre is not None and "x_post" in pre or post is not None and "x_post" in post:
+            out.append(self.connection.target)
+        return out
+
+
+class NoOp(LearningRule):
+    """No learning; a ``weight_decay`` still shrinks the weights every step."""
+
+    def code(self):
+        if self.weight_decay:
+            return None, None, "w = w*(1 - weight_decay)"
+        return None, None, None
+
+
+class PostPre(LearningRule):
+    """Pair-based STDP: depression ``nu_pre*x_post`` at a presynaptic spike, potentiation ``nu_post*x_pre``
+    at a postsynaptic spike."""
+
+    pre_term = "-nu_pre*x_post"
+    post_term = "nu_post*x_pre"
+
+
+class WeightDependentPostPre(LearningRule):
+    """PostPre with soft bounds: depression scaled by ``w - wmin``, potentiation by ``wmax - w``."""
+
+    pre_term = "-nu_pre*x_post*(w - wmin)"
+    post_term = "nu_post*x_pre*(wmax - w)"
+    needs_bounds = True
+
+
+class Hebbian(LearningRule):
+    """Hebbian: both a presynaptic spike (``nu_pre*x_post``) and a postsynaptic one (``nu_post*x_pre``)
+    strengthen the weight."""
+
+    pre_term = "nu_pre*x_post"
+    post_term = "nu_post*x_pre"

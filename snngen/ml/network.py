@@ -1,0 +1,291 @@
+"""``snngen.ml.Network``: BindsNET's ``Network`` (layers, connections, monitors, ``run``), compiled by the engine.
+
+The layers, connections and monitors become engine objects (:class:`~snngen.NeuronGroup`,
+:class:`~snngen.Synapses`, :class:`~snngen.StateMonitor`) and a ``run(inputs, time)`` is one call of the
+engine's compiled loop: no Python per step.
+
+The step, in BindsNET's order (the engine's slots in brackets)::
+
+    1. every layer, in the order added [before_groups, groups, resets]:
+         inp = (connections' output of the last step's spikes) + b + (external input of this step)
+         update (leak, refractoriness ...), traces decay, spike condition, reset of the spiking nodes,
+         traces of the spiking nodes set
+    2. every connection [after_resets]: its learning rule from this step's spikes and traces, then
+         weight decay and clipping, then its output (this step's spikes through the new weights) into the
+         target's input of the next step
+    3. monitors record [end]
+
+and after the last step of a ``run``, each connection with ``norm`` is normalised (once per sample).
+
+Where the engine's own schedule is Brian2's (state update, threshold, synaptic propagation into the
+state, reset; a spike of a step reaches its target in the same step), this one is BindsNET's: a spike
+reaches its target's next update (a one-step lag) without decaying first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ModelError
+from ..units import ms
+from .monitors import Monitor, NetworkMonitor
+from .nodes import Input, Nodes, _host
+from .topology import AbstractConnection
+
+__all__ = ["Network", "Rates"]
+
+
+class Rates:
+    """Input given as rates (Hz), ``(*shape)`` or ``(batch, *shape)``: the Input layer draws its spikes
+    inside the compiled loop, each step with probability ``rate*dt/1000`` (a Poisson process); no
+    ``(time, ...)`` array is made."""
+
+    def __init__(self, rates):
+        self.rates = np.asarray(_host(rates), dtype=np.float64)
+        if np.any(self.rates < 0) or not np.all(np.isfinite(self.rates)):
+            raise ModelError("Rates: rates must be finite and not negative")
+
+
+class Network:
+    """Layers, connections and monitors run by one compiled loop.
+
+    Parameters
+    ----------
+    dt : float
+        The time step (ms).
+    batch_size : int
+        Copies of the network state run at once (one sample each), sharing the weights: the learning
+        rules' changes are summed over the copies (or averaged: ``reduction="mean"``).
+    learning : bool
+        Plasticity (and adaptive thresholds) on or off; :meth:`train` switches it.
+    backend : ``"cpu"`` or ``"cuda"``
+    dtype : ``"float32"`` (default) or ``"float64"``
+    seed : int, optional
+        Seed of the engine's random numbers (Input layers fed :class:`Rates`).
+    """
+
+    def __init__(self, dt=1.0, batch_size=1, learning=True, reward_fn=None, backend="cpu", dtype="float32",
+                 seed=None):
+        if reward_fn is not None:
+            raise ModelError("Network: reward_fn (reward-modulated rules) is not supported yet")
+        self.dt = float(dt)
+        if not self.dt > 0:
+            raise ModelError(f"Network: dt must be positive, not {dt}")
+        self.batch_size = int(batch_size)
+        if self.batch_size < 1:
+            raise ModelError(f"Network: batch_size must be at least 1, not {batch_size}")
+        self.learning = bool(learning)
+        self.backend = backend
+        self.dtype = np.dtype(dtype).type
+        self.seed = seed
+        self.layers, self.connections, self.monitors = {}, {}, {}
+        self._net = None
+        self._dirty = True
+        self._input_kind = {}  # layer -> "rates" or "array"
+
+    # -- building ------------------------------------------------------------------------------
+    def add_layer(self, layer, name):
+        if not isinstance(layer, Nodes):
+            raise ModelError(f"add_layer: {name!r} must be a layer (Nodes), not {type(layer).__name__}")
+        if name in self.layers:
+            raise ModelError(f"add_layer: there is a layer {name!r} already")
+        layer.name, layer.network = name, self
+        self.layers[name] = layer
+        self._dirty = True
+
+    def add_connection(self, connection, source, target):
+        if not isinstance(connection, AbstractConnection):
+            raise ModelError(f"add_connection: needs a connection, not {type(connection).__name__}")
+        for what, name, layer in (("source", source, connection.source), ("target", target, connection.target)):
+            if name not in self.layers:
+                from ..equations.parser import suggest
+
+                raise ModelError(f"add_connection: no layer {name!r} ({what}).{suggest(str(name), self.layers)}")
+            if self.layers[name] is not layer:
+                raise ModelError(f"add_connection: layer {name!r} is not the connection's {what}")
+        if (source, target) in self.connections:
+            raise ModelError(f"add_connection: there is a connection {source} -> {target} already")
+        connection.name = f"{source}_to_{target}"
+        connection.network = self
+        self.connections[(source, target)] = connection
+        connection._make_rule()  # the layers have their names now: the messages can say them
+        self._dirty = True
+
+    def add_monitor(self, monitor, name):
+        if not isinstance(monitor, (Monitor, NetworkMonitor)):
+            raise ModelError(f"add_monitor: needs a Monitor, not {type(monitor).__name__}")
+        if isinstance(monitor, Monitor) and monitor.obj not in self.layers.values():
+            raise ModelError(f"add_monitor: monitor {name!r} records a layer that is not in this network")
+        self.monitors[name] = monitor
+        self._dirty = True
+
+    def _all_monitors(self):
+        for name, m in self.monitors.items():
+            if isinstance(m, NetworkMonitor):
+                for layer, sub in m.monitors.items():
+                    yield f"{name}_{layer}", sub
+            else:
+                yield name, m
+
+    def _build(self):
+        from ..runtime.network import Network as EngineNetwork
+
+        if self.seed is not None:  # before the groups are made: it numbers their random streams
+            from .. import seed as engine_seed
+
+            engine_seed(self.seed)
+        objects = []
+        for name, layer in self.layers.items():
+            biases = [c.b for c in self.connections.values() if c.target is layer and c.b is not None]
+            layer._make_group(name, self.dt, self.dtype, self._input_kind.get(name) == "rates",
+                              np.sum(biases, axis=0) if biases else None)
+            objects.append(layer._group)
+        for conn in self.connections.values():
+            conn._make_synapses(conn.name, self.dtype, self.batch_size, self.dt)
+            objects.append(conn._syn)
+        for name, mon in self._all_monitors():
+            objects.append(mon._make_monitor(f"monitor_{name}"))
+        self._net = EngineNetwork(*objects, dt=self.dt * ms, backend=self.backend,
+                                  batch=self.batch_size if self.batch_size > 1 else None)
+        self._dirty = False
+        self._has_run = False
+
+    # -- running -------------------------------------------------------------------------------
+    def _inputs(self, inputs, steps):
+        """Check the inputs; ``{layer: ("array", (T, B, n)) or ("rates", (B, n))}``."""
+        out = {}
+        for name, value in (inputs or {}).items():
+            if name not in self.layers:
+                from ..equations.parser import suggest
+
+                raise ModelError(f"run: inputs name no layer {name!r}.{suggest(str(name), self.layers)} Layers: "
+                                 f"{', '.join(self.layers)}")
+            layer = self.layers[name]
+            if isinstance(value, Rates):
+                if not isinstance(layer, Input):
+                    raise ModelError(f"run: Rates feed Input layers; {name!r} is {type(layer).__name__}")
+                r = value.rates
+                if r.shape == layer.shape:
+                    r = r[None]
+                if r.shape[1:] != layer.shape:
+                    raise ModelError(f"run: the rates of layer {name!r} have shape {value.rates.shape}; the layer "
+                                     f"has shape {layer.shape} (or (batch, *shape))")
+                out[name] = ("rates", r.reshape(len(r), layer.n))
+                continue
+            arr = np.asarray(_host(value))
+            shape = layer.shape
+            if arr.ndim == len(shape):  # one step's input, [n] -> [1, 1, n]
+                arr = arr[None, None]
+            elif arr.ndim == len(shape) + 1:  # [T, *shape] -> [T, 1, *shape]
+                arr = arr[:, None]
+            if arr.ndim != len(shape) + 2 or arr.shape[2:] != shape:
+                raise ModelError(f"run: the input of layer {name!r} has shape {np.shape(value)}; the layer has "
+                                 f"shape {shape}: give (time, {', '.join(map(str, shape))}) or (time, batch, "
+                                 f"{', '.join(map(str, shape))})")
+            if arr.shape[0] < steps:
+                raise ModelError(f"run: the input of layer {name!r} has {arr.shape[0]} time steps; the run has "
+                                 f"{steps} (time / dt)")
+            out[name] = ("array", arr.reshape(arr.shape[0], arr.shape[1], layer.n))
+        batches = {v[1].shape[1 if v[0] == "array" else 0] for v in out.values()}
+        if len(batches) > 1:
+            raise ModelError(f"run: the inputs have different batch sizes {sorted(batches)}")
+        return out, (batches.pop() if batches else self.batch_size)
+
+    def run(self, inputs=None, time=None, one_step=False, **kwargs):
+        """Run ``time`` ms (``time/dt`` steps) with ``inputs={layer: array (time, batch, *shape) or
+        (time, *shape), or Rates}``; then normalise the connections that have ``norm``."""
+        unsupported = set(kwargs) & {"clamp", "unclamp", "injects_v", "masks", "reward", "a_plus", "a_minus"}
+        if unsupported:
+            raise ModelError(f"run: {', '.join(sorted(unsupported))} are not supported yet")
+        if kwargs:
+            raise ModelError(f"run: unknown argument(s) {sorted(kwargs)}")
+        if one_step:
+            raise ModelError("run: one_step=True is not supported yet (every connection acts with a one-step lag)")
+        if time is None:
+            raise ModelError("run: give time (ms)")
+        steps = int(round(float(time) / self.dt))
+        if steps < 0 or abs(steps * self.dt - float(time)) > 1e-9 * max(1.0, float(time)):
+            raise ModelError(f"run: time ({time} ms) must be a whole number of steps of {self.dt} ms")
+        given, batch = self._inputs(inputs, steps)
+        if batch != self.batch_size:  # BindsNET resizes the layers to the inputs' batch
+            self.batch_size = batch
+            self._dirty = True
+            for layer in self.layers.values():
+                layer._group = None
+        kinds = {name: given.get(name, ("array",))[0] for name in self.layers}
+        if kinds != self._input_kind:  # an Input layer fed rates draws its spikes: other code
+            self._dirty = True
+        self._input_kind = kinds
+        if self._dirty or self._net is None:
+            self._build()
+        for name, layer in self.layers.items():
+            layer._update_namespace(self.dt)
+            layer._group.namespace["learning"] = 1.0 if (self.learning and layer.learning) else 0.0
+            kind, values = given.get(name, ("array", None))
+            group = layer._group
+            if kind == "rates":
+                var = group.variables["x_rate"]
+                var.overwrite(values.reshape(var.array.shape) if values.shape[0] == self.batch_size
+                              else np.broadcast_to(values, (self.batch_size, layer.n)).reshape(var.array.shape))
+                continue
+            if values is None:  # no input this run: x_ext stays 0
+                values = np.zeros((0, self.batch_size, layer.n))
+            values = np.ascontiguousarray(values, dtype=group.dtype)
+            group.set_input("x_ext", values[:, 0] if self.batch_size == 1 else values, raw=True)
+        for conn in self.connections.values():
+            on = self.learning and conn.target.learning
+            rule = conn.update_rule
+            ns = conn._syn.namespace
+            ns["nu_pre"] = float(rule.nu[0]) if on else 0.0
+            ns["nu_post"] = float(rule.nu[1]) if on else 0.0
+            ns["weight_decay"] = rule.weight_decay if on else 0.0
+        self._net.run(steps * self.dt * ms)
+        self._has_run = True
+        for conn in self.connections.values():
+            conn.normalize()
+
+    def reset_state_variables(self):
+        """Start a new sample: the layers' state back to its initial values (adaptive thresholds kept),
+        monitors emptied; weights kept."""
+        for layer in self.layers.values():
+            layer.reset_state_variables()
+        for _name, mon in self._all_monitors():
+            mon.reset_state_variables()
+        if self._net is not None:  # input arrays from their first row, spike lists emptied
+            self._net.reset_state(monitors="clear")
+
+    def train(self, mode=True):
+        """Learning on (``mode=True``) or off."""
+        self.learning = bool(mode)
+        return self
+
+    # -- state -----------------------------------------------------------------------------------
+    def save(self, path):
+        """Weights and layer state to an ``.npz`` file (no pickle)."""
+        data = {}
+        for (src, tgt), conn in self.connections.items():
+            data[f"w:{src}:{tgt}"] = np.array(conn.w)
+        for name, layer in self.layers.items():
+            if layer._group is not None:
+                for v in layer._spec.variables:
+                    data[f"v:{name}:{v}"] = np.asarray(layer._group.variables[v].array)
+        np.savez(path, **data)
+
+    def load(self, path):
+        """Weights and layer state from a file written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as data:
+            for key in data.files:
+                kind, a, b = key.split(":")
+                if kind == "w":
+                    if (a, b) not in self.connections:
+                        raise ModelError(f"load: {path} has weights {a} -> {b}, which this network has not")
+                    self.connections[(a, b)].w = data[key]
+                else:
+                    layer = self.layers.get(a)
+                    if layer is None:
+                        raise ModelError(f"load: {path} has layer {a!r}, which this network has not")
+                    if layer._group is None:
+                        self._build()
+                    var = layer._group.variables[b]
+                    var.overwrite(np.broadcast_to(data[key].reshape(-1, layer.n)[-1], var.array.shape))
+

@@ -1,0 +1,174 @@
+"""Connections between layers (BindsNET's ``bindsnet.network.topology``), each an engine
+:class:`~snngen.Synapses` object.
+
+Every connection acts with BindsNET's one-step lag: the spikes of a step reach the target's input ``inp``
+of the next step (they are added to the target's ``x_syn`` after all layers have updated, and the target
+reads it at its next update).  The learning rule runs in the same place, after the layers; then the
+output of this step's spikes is computed with the weights after learning, as BindsNET does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ModelError
+from .learning import LearningRule, NoOp
+from .nodes import _host
+
+__all__ = ["AbstractConnection", "Connection"]
+
+_OPTIONS = {"nu", "reduction", "weight_decay", "update_rule", "w", "b", "wmin", "wmax", "norm"}
+
+
+class AbstractConnection:
+    """What every connection has: ``source``, ``target``, ``w``, bounds, ``norm`` and its learning rule."""
+
+    def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
+        unknown = set(kwargs) - _OPTIONS
+        if unknown:
+            from ..equations.parser import suggest
+
+            name = sorted(unknown)[0]
+            raise ModelError(f"{type(self).__name__} has no option '{name}'.{suggest(name, _OPTIONS)} Options: "
+                             f"{', '.join(sorted(_OPTIONS))}")
+        from .nodes import Nodes
+
+        for what, layer in (("source", source), ("target", target)):
+            if not isinstance(layer, Nodes):
+                raise ModelError(f"{type(self).__name__}: {what} must be a layer (Nodes), not {type(layer).__name__}")
+        self.source, self.target = source, target
+        self.wmin = float(kwargs.get("wmin", -np.inf))
+        self.wmax = float(kwargs.get("wmax", np.inf))
+        if math.isnan(self.wmin) or math.isnan(self.wmax) or self.wmin > self.wmax:
+            raise ModelError(f"{type(self).__name__}: wmin ({self.wmin}) must not exceed wmax ({self.wmax})")
+        norm = kwargs.get("norm")
+        self.norm = None if norm is None else float(norm)
+        rule = kwargs.get("update_rule") or NoOp
+        if not (isinstance(rule, type) and issubclass(rule, LearningRule)):
+            raise ModelError(f"{type(self).__name__}: update_rule must be a learning rule class (PostPre, ...), "
+                             f"not {rule!r}")
+        self._rule_args = dict(nu=nu, reduction=reduction, weight_decay=weight_decay)
+        self._syn = None
+        self.network = None
+        self.name = None
+
+    def _make_rule(self):
+        self.update_rule = self._rule_cls(self, **self._rule_args)
+        for layer in self.update_rule.layers_needing_traces:
+            if not layer.traces:
+                raise ModelError(f"{type(self.update_rule).__name__} on {self._label()} reads the traces of layer "
+                                 f"'{layer.name or type(layer).__name__}', which has none: make it with traces=True")
+
+    def _label(self):
+        return self.name or f"{type(self).__name__}({self.source.name} -> {self.target.name})"
+
+
+class Connection(AbstractConnection):
+    """All-to-all weights ``w`` of shape ``(source.n, target.n)``: the target's input in a step is
+    ``s_source @ w (+ b)`` of the previous step's spikes.
+
+    ``w`` defaults to ``U(wmin, wmax)`` when both bounds are finite, else to ``U(0, 1)`` clipped to them; a
+    given ``w`` is clipped too.  ``b`` (one value per target node) is added every step.  ``norm``: after each
+    ``run`` the weights into each target node are rescaled to ``sum |w| = norm``.
+    """
+
+    def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
+        super().__init__(source, target, nu, reduction, weight_decay, **kwargs)
+        self._rule_cls = kwargs.get("update_rule") or NoOp
+        shape = (source.n, target.n)
+        w = kwargs.get("w")
+        if w is None:
+            if math.isfinite(self.wmin) and math.isfinite(self.wmax):
+                w = self.wmin + np.random.random_sample(shape) * (self.wmax - self.wmin)
+            else:
+                w = np.clip(np.random.random_sample(shape), self.wmin, self.wmax)
+        else:
+            w = np.asarray(_host(w), dtype=np.float64)
+            if w.shape != shape:
+                raise ModelError(f"{type(self).__name__}: w has shape {w.shape}, the layers need {shape} "
+                                 "(source nodes, target nodes)")
+            w = np.clip(w, self.wmin, self.wmax)
+        self._w = np.array(w, dtype=np.float64)
+        b = kwargs.get("b")
+        if b is not None:
+            b = np.broadcast_to(np.asarray(_host(b), dtype=np.float64).reshape(-1) if np.ndim(b) else
+                                np.float64(b), (target.n,)).copy()
+        self.b = b
+        self._make_rule()
+
+    # -- weights ------------------------------------------------------------------------
+    def _weights(self):
+        """The weights as stored: ``(copies, source.n, target.n)``, writable in place."""
+        if self._syn is None:
+            return self._w[None]
+        var = self._syn.variables["w"]
+        return var.array.reshape(-1, self.source.n, self.target.n)
+
+    @property
+    def w(self):
+        return self._weights()[0]
+
+    @w.setter
+    def w(self, value):
+        value = np.asarray(_host(value), dtype=np.float64)
+        if value.shape != (self.source.n, self.target.n):
+            raise ModelError(f"{self._label()}: w must have shape {(self.source.n, self.target.n)}, not {value.shape}")
+        if self._syn is None:
+            self._w = value.copy()
+        else:
+            var = self._syn.variables["w"]
+            var.overwrite(np.broadcast_to(value.reshape(-1), var.array.shape))
+
+    def normalize(self):
+        """Rescale the weights into each target node so that their absolute values sum to ``norm``."""
+        if self.norm is None:
+            return
+        w = self._weights()
+        total = np.abs(w).sum(axis=1, keepdims=True)
+        total[total == 0] = 1.0
+        w *= self.norm / total
+        if self._syn is not None:
+            var = self._syn.variables["w"]
+            if var.device is not None:
+                var.device.overwritten(var)
+
+    # -- the engine object ------------------------------------------------------------------
+    def _make_synapses(self, name, dtype, batch, dt):
+        from ..groups.synapses import Synapses
+
+        rule = self.update_rule
+        on_pre, on_post, every = rule.code()
+        pathways = {}
+        if on_pre:
+            pathways["learn"] = on_pre
+        pathways["prop"] = "x_syn_post += w"
+        nu = rule.nu
+        namespace = dict(nu_pre=float(nu[0]), nu_post=float(nu[1]), wmin=self.wmin, wmax=self.wmax,
+                         weight_decay=rule.weight_decay)
+        old = self._weights()[0].copy()
+        # the output of a step's spikes is added to the target's input at the start of the next step (the spike
+        # lists still hold them), with the weights after learning (and, in a batch, after the copies' changes
+        # are summed into them)
+        syn = Synapses(self.source._group, self.target._group, "w : 1", on_pre=pathways, on_post=on_post,
+                       namespace=namespace, dtype=dtype, storage="dense", name=name)
+        syn.connect()
+        syn.variables["w"].array[...] = old.reshape(-1)
+        syn.prop.when = "start"
+        if "learn" in syn.pathways:
+            syn.learn.when = "after_resets"
+        if syn.post_pathway is not None:
+            syn.post_pathway.when = "after_resets"
+        if every:
+            syn.run_regularly(every, when="after_resets", order=2, name=f"{name}_decay")
+        if batch > 1 and (on_pre or on_post or every):
+            syn.batch_shared = {"w": rule.reduction}
+        self._syn = syn
+        return syn
+
+    def reset_state_variables(self):
+        """Nothing to clear: a connection's only state is its weights, which a reset keeps."""
+
+    def __repr__(self):
+        return f"Connection({self.source.name} -> {self.target.name}, {type(self.update_rule).__name__})"

@@ -1,0 +1,242 @@
+"""snngen.ml's Network, layers, connections, learning rules and monitors against a plain-numpy transcription of
+BindsNET's step (tests/ml_reference.py): exact spikes, voltages, traces, thresholds and weights, at dt = 1 and
+dt = 0.5."""
+
+import ml_reference as ref
+import numpy as np
+import pytest
+
+from snngen import ModelError
+from snngen.ml import (
+    AdaptiveLIFNodes,
+    Connection,
+    DiehlAndCookNodes,
+    Hebbian,
+    IFNodes,
+    Input,
+    LIFNodes,
+    McCullochPitts,
+    Monitor,
+    Network,
+    NoOp,
+    PostPre,
+    Rates,
+    WeightDependentPostPre,
+)
+
+T, N_IN, N = 80, 16, 8
+RULES = {None: NoOp, "PostPre": PostPre, "Hebbian": Hebbian, "WeightDependentPostPre": WeightDependentPostPre}
+KINDS = {"lif": LIFNodes, "if": IFNodes, "adaptive": AdaptiveLIFNodes, "mcp": McCullochPitts}
+
+
+def _data(seed, scale):
+    rng = np.random.default_rng(seed)
+    spikes = rng.random((T, N_IN)) < 0.3
+    w = rng.random((N_IN, N)) * scale
+    return spikes, w
+
+
+def _pair(kind, rule, dt, params=None, nu=(2e-2, 5e-2), wmin=0.0, wmax=8.0, scale=6.0, weight_decay=0.0,
+          norm=None, b=None, traces_additive=False, trace_scale=1.0):
+    """The same two-layer network in snngen.ml and in the transcription; returns both recordings."""
+    params = params or {}
+    spikes, w = _data(7, scale)
+    net = Network(dt=dt, dtype="float64")
+    x = Input(N_IN, traces=True, tc_trace=15.0, traces_additive=traces_additive, trace_scale=trace_scale)
+    y = KINDS[kind](N, traces=True, tc_trace=25.0, **params)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = Connection(x, y, w=w, update_rule=RULES[rule], nu=nu, wmin=wmin, wmax=wmax, weight_decay=weight_decay,
+                      norm=norm, b=b)
+    net.add_connection(conn, "X", "Y")
+    variables = ["s", "v", "x"] + (["theta"] if kind == "adaptive" else [])
+    mon = Monitor(y, variables)
+    net.add_monitor(mon, "Y")
+    steps = int(round(T * 1.0 / 1.0))
+    net.run(inputs={"X": spikes}, time=steps * dt)
+    rx = ref.Layer("input", N_IN, traces=True, tc_trace=15.0, additive=traces_additive, trace_scale=trace_scale)
+    ry = ref.Layer(kind, N, traces=True, tc_trace=25.0, **params)
+    rc = ref.Conn(rx, ry, w, rule=rule, nu=nu, wmin=wmin, wmax=wmax, weight_decay=weight_decay, norm=norm, b=b)
+    rec = ref.run([rx, ry], [rc], {0: spikes}, steps, dt)[1]
+    return net, conn, mon, rec, rc
+
+
+def _compare(mon, rec, conn, rc, variables=("v", "x")):
+    s = mon.get("s")[:, 0]
+    assert s.shape == rec["s"].shape
+    assert rec["s"].sum() > 5, "the test needs spikes"
+    np.testing.assert_array_equal(s, rec["s"] != 0)
+    for var in variables:
+        np.testing.assert_allclose(mon.get(var)[:, 0], rec[var], rtol=0, atol=1e-9, err_msg=var)
+    np.testing.assert_allclose(conn.w, rc.w, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.5])
+@pytest.mark.parametrize("kind", ["lif", "if", "adaptive", "mcp"])
+def test_node_types_with_postpre_match_the_transcription(kind, dt):
+    params = {}
+    if kind == "adaptive":
+        params = dict(theta_plus=1.0, tc_theta_decay=50.0)
+    if kind == "mcp":
+        params = dict(thresh=4.0)
+    _net, conn, mon, rec, rc = _pair(kind, "PostPre", dt, params, scale=2.0 if kind == "mcp" else 6.0)
+    _compare(mon, rec, conn, rc, ("v", "x", "theta") if kind == "adaptive" else ("v", "x"))
+    assert not np.allclose(conn.w, _data(7, 1.0)[1] * (2.0 if kind == "mcp" else 6.0)), "the weights must change"
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.5])
+@pytest.mark.parametrize("rule", [None, "Hebbian", "WeightDependentPostPre"])
+def test_learning_rules_match_the_transcription(rule, dt):
+    _net, conn, mon, rec, rc = _pair("lif", rule, dt, nu=(3e-2, 4e-2))
+    _compare(mon, rec, conn, rc)
+
+
+def test_weight_decay_norm_bias_and_additive_traces_match_the_transcription():
+    b = np.linspace(-0.5, 1.5, N)
+    _net, conn, mon, rec, rc = _pair("lif", "PostPre", 1.0, dict(refrac=3.0, lbound=-70.0), weight_decay=1e-3,
+                                     norm=20.0, b=b, traces_additive=True, trace_scale=0.5)
+    _compare(mon, rec, conn, rc)
+    np.testing.assert_allclose(np.abs(conn.w).sum(axis=0), 20.0, rtol=1e-12)
+
+
+def test_two_layers_and_a_recurrent_connection_act_with_one_step_lag():
+    """Input -> A -> B and A -> A (inhibitory): each connection's output reaches its target one step later,
+    every layer in the order added."""
+    rng = np.random.default_rng(3)
+    spikes = rng.random((T, N_IN)) < 0.3
+    w1, w2, wr = rng.random((N_IN, N)) * 8, rng.random((N, 5)) * 12, -rng.random((N, N)) * 4
+    for dt in (1.0, 0.5):
+        net = Network(dt=dt, dtype="float64")
+        layers = [Input(N_IN), LIFNodes(N, refrac=2.0), LIFNodes(5, tc_decay=20.0)]
+        for name, layer in zip("XAB", layers):
+            net.add_layer(layer, name)
+        net.add_connection(Connection(layers[0], layers[1], w=w1), "X", "A")
+        net.add_connection(Connection(layers[1], layers[2], w=w2), "A", "B")
+        net.add_connection(Connection(layers[1], layers[1], w=wr), "A", "A")
+        mons = [Monitor(layer, ["s", "v"]) for layer in layers[1:]]
+        for name, m in zip("AB", mons):
+            net.add_monitor(m, name)
+        net.run(inputs={"X": spikes}, time=T * dt)
+        r = [ref.Layer("input", N_IN), ref.Layer("lif", N, refrac=2.0), ref.Layer("lif", 5, tc_decay=20.0)]
+        conns = [ref.Conn(r[0], r[1], w1), ref.Conn(r[1], r[2], w2), ref.Conn(r[1], r[1], wr)]
+        rec = ref.run(r, conns, {0: spikes}, T, dt)
+        for k, m in zip((1, 2), mons):
+            assert rec[k]["s"].sum() > 5
+            np.testing.assert_array_equal(m.get("s")[:, 0], rec[k]["s"] != 0)
+            np.testing.assert_allclose(m.get("v")[:, 0], rec[k]["v"], atol=1e-9)
+
+
+def test_runs_continue_and_reset_state_variables_starts_a_new_sample():
+    """Two runs of half the time equal one run (state and last spikes carried over); after
+    reset_state_variables() a run repeats the first sample's output, weights and thetas kept."""
+    spikes, w = _data(11, 6.0)
+    net = Network(dtype="float64")
+    x, y = Input(N_IN, traces=True), AdaptiveLIFNodes(N, traces=True, theta_plus=0.5)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = Connection(x, y, w=w, wmin=0, wmax=8, update_rule=PostPre, nu=(1e-2, 1e-2))
+    net.add_connection(conn, "X", "Y")
+    m = Monitor(y, ["s", "v"])
+    net.add_monitor(m, "M")
+    net.run(inputs={"X": spikes[: T // 2]}, time=T // 2)
+    net.run(inputs={"X": spikes[T // 2:]}, time=T // 2)
+    rx, ry = ref.Layer("input", N_IN, traces=True), ref.Layer("adaptive", N, traces=True, theta_plus=0.5)
+    rc = ref.Conn(rx, ry, w, rule="PostPre", nu=(1e-2, 1e-2), wmin=0, wmax=8)
+    rec = ref.run([rx, ry], [rc], {0: spikes}, T, 1.0)[1]
+    np.testing.assert_array_equal(m.get("s")[:, 0], rec["s"] != 0)
+    np.testing.assert_allclose(conn.w, rc.w, atol=1e-9)
+    theta = y.theta.copy()
+    net.reset_state_variables()
+    assert m.get("s").shape[0] == 0
+    np.testing.assert_array_equal(y.v, -65.0)
+    np.testing.assert_array_equal(y.theta, theta)
+    net.train(False)
+    net.run(inputs={"X": spikes}, time=T)
+    w_after = conn.w.copy()
+    np.testing.assert_array_equal(w_after, rc.w)  # learning off: the weights stay
+    np.testing.assert_array_equal(y.theta, theta)  # and so do the thresholds
+    ry.s[:] = False
+    ry.v[:] = -65.0
+    ry.refrac_count[:] = 0
+    ry.x[:] = 0
+    rx.s[:] = False
+    rx.x[:] = 0
+    ry.learning = False
+    rec2 = ref.run([rx, ry], [rc], {0: spikes}, T, 1.0, learning=False)[1]
+    np.testing.assert_array_equal(m.get("s")[:, 0], rec2["s"] != 0)
+
+
+def test_one_spike_lets_one_node_spike_per_step_and_chooses_before_the_reset():
+    """DiehlAndCookNodes(one_spike=True): never two spikes in a step; the nodes that crossed the threshold and
+    lost keep their potential (no reset, no refractoriness, no theta increase); the winners are spread over
+    the crossing nodes."""
+    n = 6
+    net = Network(dtype="float64", seed=4)
+    x = Input(1)
+    y = DiehlAndCookNodes(n, thresh=-52.0, theta_plus=1.0, tc_theta_decay=1e9, refrac=0.0, tc_decay=1e9)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    net.add_connection(Connection(x, y, w=np.full((1, n), 20.0)), "X", "Y")
+    m = Monitor(y, ["s", "v", "theta"])
+    net.add_monitor(m, "M")
+    steps = 400
+    net.run(inputs={"X": np.ones((steps, 1))}, time=steps)
+    s, v, theta = m.get("s")[:, 0], m.get("v")[:, 0], m.get("theta")[:, 0]
+    assert s.sum(axis=1).max() == 1
+    assert s[1:].sum(axis=1).min() == 1  # all are above threshold from step 1: one of them spikes each step
+    counts = s.sum(axis=0)
+    assert counts.min() > 0.6 * (steps - 1) / n, counts  # uniform choice among the crossers (about 66 each)
+    np.testing.assert_allclose(theta[-1], counts, rtol=1e-6)  # theta rose at the winners' spikes only
+    # a loser is not reset: its potential went on rising by 20 per step (no leak)
+    losers = ~s[5] & (v[4] >= -52.0 + theta[4])
+    assert losers.any()
+    np.testing.assert_allclose(v[5][losers], v[4][losers] + 20.0)
+
+
+def test_poisson_rates_are_drawn_inside_the_loop():
+    """Rates given as Rates(...) make the Input layer spike with probability rate*dt/1000 in each step, the
+    same streams for the same seed, and the counts of a Poisson process."""
+    rates = np.array([0.0, 50.0, 200.0, 500.0])
+    counts = []
+    for seed in (1, 1, 2):
+        net = Network(dt=0.5, seed=seed)
+        x = Input(4)
+        net.add_layer(x, "X")
+        m = Monitor(x, ["s"])
+        net.add_monitor(m, "M")
+        net.run(inputs={"X": Rates(np.tile(rates, (3, 1)))}, time=2000.0)  # batch 3
+        counts.append(m.get("s").sum(axis=0))
+    np.testing.assert_array_equal(counts[0], counts[1])
+    assert not np.array_equal(counts[0], counts[2])
+    expected = rates * 2.0  # 2 s
+    for c in counts:
+        assert c.shape == (3, 4)
+        assert (c[:, 0] == 0).all()
+        assert np.all(np.abs(c[:, 1:] - expected[1:]) < 5 * np.sqrt(expected[1:]))
+
+
+def test_bad_input_is_a_clear_error():
+    net = Network()
+    x, y = Input(4, traces=False), LIFNodes(3)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    with pytest.raises(ModelError, match="has no parameter 'tresh'.*thresh"):
+        LIFNodes(3, tresh=-50)
+    with pytest.raises(ModelError, match="no option 'wmx'"):
+        Connection(x, y, wmx=1.0)
+    with pytest.raises(ModelError, match="reads the traces of layer 'X'.*traces=True"):
+        net.add_connection(Connection(x, y, update_rule=PostPre, nu=(1e-2, 1e-2)), "X", "Y")
+    with pytest.raises(ModelError, match="needs finite wmin and wmax"):
+        Connection(x, y, update_rule=WeightDependentPostPre)
+    net.add_connection(Connection(x, y, w=np.ones((4, 3))), "X", "Y")
+    with pytest.raises(ModelError, match="no layer 'Z'"):
+        net.run(inputs={"Z": np.zeros((10, 4))}, time=10)
+    with pytest.raises(ModelError, match="has shape \\(10, 5\\); the layer has shape \\(4,\\)"):
+        net.run(inputs={"X": np.zeros((10, 5))}, time=10)
+    with pytest.raises(ModelError, match="has 5 time steps; the run has 10"):
+        net.run(inputs={"X": np.zeros((5, 4))}, time=10)
+    with pytest.raises(ModelError, match="w has shape"):
+        Connection(x, y, w=np.ones((3, 4)))
+    with pytest.raises(ModelError, match="has no variable 'u'"):
+        net.add_monitor(Monitor(y, ["u"]), "M")
+        net.run(time=1)
