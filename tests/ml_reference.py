@@ -63,12 +63,42 @@ class Layer:
 
 class Conn:
     def __init__(self, src, tgt, w, rule=None, nu=(0.0, 0.0), wmin=-np.inf, wmax=np.inf, weight_decay=0.0,
-                 norm=None, b=None):
+                 norm=None, b=None, tc_plus=20.0, tc_minus=20.0, tc_e_trace=25.0, zero_lag=False):
         self.src, self.tgt, self.w = src, tgt, np.clip(np.array(w, dtype=np.float64), wmin, wmax)
         self.rule, self.nu, self.wmin, self.wmax = rule, nu, wmin, wmax
         self.weight_decay, self.norm, self.b = weight_decay, norm, b
+        # reward-modulated rules (Florian 2007): the rule's own traces and eligibilities
+        self.tc_plus, self.tc_minus, self.tc_e_trace, self.zero_lag = tc_plus, tc_minus, tc_e_trace, zero_lag
+        self.reset_rule()
+        self.reward, self.a_plus, self.a_minus, self.dt = 0.0, 1.0, -1.0, 1.0
+
+    def reset_rule(self):
+        self.p_plus, self.p_minus = np.zeros(self.src.n), np.zeros(self.tgt.n)
+        self.zeta = np.zeros((self.src.n, self.tgt.n))
+        self.e_trace = np.zeros((self.src.n, self.tgt.n))
+
+    def _reward_modulated(self):
+        dt = self.dt
+        s_pre, s_post = self.src.s.astype(float), self.tgt.s.astype(float)
+
+        def change():
+            if self.rule == "MSTDP":
+                self.w = self.w + self.nu[0] * self.reward * self.zeta
+            else:
+                self.e_trace = self.e_trace * np.exp(-dt / self.tc_e_trace) + self.zeta / self.tc_e_trace
+                self.w = self.w + self.nu[0] * dt * self.reward * self.e_trace
+
+        if not self.zero_lag:
+            change()
+        self.p_plus = self.p_plus * np.exp(-dt / self.tc_plus) + self.a_plus * s_pre
+        self.p_minus = self.p_minus * np.exp(-dt / self.tc_minus) + self.a_minus * s_post
+        self.zeta = np.outer(self.p_plus, s_post) + np.outer(s_pre, self.p_minus)
+        if self.zero_lag:
+            change()
 
     def learn(self):
+        if self.rule in ("MSTDP", "MSTDPET"):
+            self._reward_modulated()
         s_pre, s_post = self.src.s.astype(float), self.tgt.s.astype(float)
         x_pre, x_post = self.src.x, self.tgt.x
         nu0, nu1 = self.nu
@@ -94,6 +124,8 @@ class Conn:
 
 def run(layers, conns, inputs, steps, dt, learning=True):
     """Run ``steps``; ``inputs``: {layer index: (T, n)}; returns per-layer lists of (s, v, x, theta) per step."""
+    for c in conns:
+        c.dt = dt
     record = {k: {"s": [], "v": [], "x": [], "theta": []} for k in range(len(layers))}
     for t in range(steps):
         syn = [np.zeros(layer.n) for layer in layers]

@@ -21,10 +21,11 @@ from snngen import ml
 
 REF = Path(__file__).resolve().parent.parent / "benchmarks" / "peers" / "bindsnet_ref"
 CASES = ["lif_postpre", "lif_nolearn", "adaptive_postpre", "hebbian", "wdpostpre", "if_nodes", "mcp",
-         "two_layer_recurrent", "dc_one_spike"]
+         "two_layer_recurrent", "dc_one_spike", "mstdp", "mstdpet"]
 LAYER_OPTIONS = ("traces", "traces_additive", "tc_trace", "trace_scale", "sum_input")
 RULES = {"NoOp": ml.NoOp, "PostPre": ml.PostPre, "Hebbian": ml.Hebbian,
-         "WeightDependentPostPre": ml.WeightDependentPostPre}
+         "WeightDependentPostPre": ml.WeightDependentPostPre, "MSTDP": ml.MSTDP, "MSTDPET": ml.MSTDPET}
+RULE_OPTIONS = ("tc_plus", "tc_minus", "tc_e_trace", "zero_lag")
 
 
 def _load(case, dt):
@@ -45,7 +46,8 @@ def _build(data, p):
         b = data[f"b.{cname}"] if f"b.{cname}" in data.files else None
         conn = ml.Connection(net.layers[src], net.layers[tgt], w=data[f"w0.{cname}"], b=b,
                              update_rule=RULES[cp["rule"]], nu=cp["nu"], reduction=cp["reduction"],
-                             weight_decay=cp["weight_decay"], wmin=cp["wmin"], wmax=cp["wmax"], norm=cp["norm"])
+                             weight_decay=cp["weight_decay"], wmin=cp["wmin"], wmax=cp["wmax"], norm=cp["norm"],
+                             **{k: cp[k] for k in RULE_OPTIONS if k in cp})
         net.add_connection(conn, src, tgt)
     monitors = {}
     for name, layer in net.layers.items():
@@ -65,7 +67,7 @@ def test_same_spikes_state_and_weights_as_bindsnet(case, dt):
     # one_spike: BindsNET picks its winner after resetting every crossing node (its bug, bindsnet-features.md
     # 13.2); the runs compare until the first step where several nodes cross
     upto = int(data["first_multi_cross_step"]) if "first_multi_cross_step" in data.files else steps
-    net.run(inputs={"X": data["input.X"]}, time=upto * float(data["dt"]))
+    net.run(inputs={"X": data["input.X"]}, time=upto * float(data["dt"]), **p.get("run_kwargs", {}))
     total = 0
     for name, mon in monitors.items():
         if name == "X":

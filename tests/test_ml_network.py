@@ -8,6 +8,8 @@ import pytest
 
 from snngen import ModelError
 from snngen.ml import (
+    MSTDP,
+    MSTDPET,
     AdaptiveLIFNodes,
     Connection,
     DiehlAndCookNodes,
@@ -89,6 +91,44 @@ def test_node_types_with_postpre_match_the_transcription(kind, dt):
 def test_learning_rules_match_the_transcription(rule, dt):
     _net, conn, mon, rec, rc = _pair("lif", rule, dt, nu=(3e-2, 4e-2))
     _compare(mon, rec, conn, rc)
+
+
+@pytest.mark.parametrize("rule", [MSTDP, MSTDPET])
+def test_reward_modulated_rules_match_the_transcription(rule):
+    """MSTDP / MSTDPET (Florian 2007): two runs with different rewards and trace increments, zero_lag both
+    ways, dt 1 and 0.5; reset_state_variables() clears the eligibilities (BindsNET keeps them)."""
+    spikes, w = _data(5, 6.0)
+    for zero_lag in (False, True):
+        for dt in (1.0, 0.5):
+            net = Network(dt=dt, dtype="float64")
+            x, y = Input(N_IN), LIFNodes(N)
+            net.add_layer(x, "X")
+            net.add_layer(y, "Y")
+            conn = Connection(x, y, w=w, update_rule=rule, nu=0.05, wmin=0.0, wmax=8.0, tc_plus=15.0, tc_minus=25.0,
+                              zero_lag=zero_lag, weight_decay=1e-3, **({"tc_e_trace": 10.0} if rule is MSTDPET else {}))
+            net.add_connection(conn, "X", "Y")
+            m = Monitor(y, ["s"])
+            net.add_monitor(m, "M")
+            rx, ry = ref.Layer("input", N_IN), ref.Layer("lif", N)
+            rc = ref.Conn(rx, ry, w, rule=rule.__name__, nu=(0.05, 0.05), wmin=0.0, wmax=8.0, tc_plus=15.0,
+                          tc_minus=25.0, zero_lag=zero_lag, weight_decay=1e-3, tc_e_trace=10.0)
+            recs = []
+            for reward, a_plus in ((1.0, None), (-0.5, 2.0)):
+                net.run(inputs={"X": spikes}, time=T * dt, reward=reward, a_plus=a_plus)
+                rc.reward, rc.a_plus = reward, (1.0 if a_plus is None else a_plus)
+                recs.append(ref.run([rx, ry], [rc], {0: spikes}, T, dt)[1]["s"])
+            np.testing.assert_array_equal(m.get("s")[:, 0], np.concatenate(recs) != 0)
+            np.testing.assert_allclose(conn.w, rc.w, atol=1e-9)
+            assert np.abs(conn.w - np.clip(w, 0, 8)).max() > 0.1, "the weights must change"
+            zeta = np.asarray(conn._syn.variables["zeta"].array)
+            assert np.abs(zeta).max() > 0
+            net.reset_state_variables()
+            assert not np.asarray(conn._syn.variables["zeta"].array).any()
+            assert not y.pminus0.any() and not x.pplus0.any()  # the rule's traces too
+    with pytest.raises(ModelError, match="needs a reward"):
+        net.run(inputs={"X": spikes}, time=T * dt)
+    with pytest.raises(ModelError, match="no option 'tc_plsu'"):
+        Connection(x, y, update_rule=rule, tc_plsu=3.0)
 
 
 def test_weight_decay_norm_bias_and_additive_traces_match_the_transcription():

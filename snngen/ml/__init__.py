@@ -28,7 +28,7 @@ from .encoding import (
     repeat,
     single,
 )
-from .learning import Hebbian, LearningRule, NoOp, PostPre, WeightDependentPostPre
+from .learning import MSTDP, MSTDPET, Hebbian, LearningRule, NoOp, PostPre, WeightDependentPostPre
 from .monitors import Monitor, NetworkMonitor
 from .network import Network, Rates
 from .nodes import AdaptiveLIFNodes, DiehlAndCookNodes, IFNodes, Input, LIFNodes, McCullochPitts, Nodes
@@ -36,8 +36,8 @@ from .topology import AbstractConnection, Connection
 
 __all__ = [
     "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "Connection", "DiehlAndCookNodes", "Hebbian",
-    "IFNodes", "Input", "LIFNodes", "LearningRule", "McCullochPitts", "Monitor", "Network", "NetworkMonitor",
-    "NoOp", "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "RepeatEncoder", "SingleEncoder",
-    "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson", "poisson_loader", "rank_order",
-    "rank_order_loader", "repeat", "single",
+    "IFNodes", "Input", "LIFNodes", "LearningRule", "MSTDP", "MSTDPET", "McCullochPitts", "Monitor", "Network",
+    "NetworkMonitor", "NoOp", "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates",
+    "RepeatEncoder", "SingleEncoder", "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson",
+    "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
 ]

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import ModelError
 
-__all__ = ["Hebbian", "LearningRule", "NoOp", "PostPre", "WeightDependentPostPre"]
+__all__ = ["Hebbian", "LearningRule", "MSTDP", "MSTDPET", "NoOp", "PostPre", "WeightDependentPostPre"]
 
 
 class LearningRule:
@@ -41,14 +41,20 @@ class LearningRule:
 
     pre_term = None
     post_term = None
-    traces = ("source", "target")  # the layers whose traces the rule reads
     needs_bounds = False
+    needs_reward = False
+    model = ()  # synaptic variables of the rule's own state ("name : 1"), cleared by a reset
+
+    def layer_traces(self, k):
+        """Traces of the rule's own that the layers keep: ``[(layer, variable, tc, increment)]`` (the
+        variable decays with time constant ``tc`` ms and grows by ``increment`` at each spike); ``k`` numbers
+        the connection, so that two connections' traces on one layer have their own names."""
+        return []
 
     def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, **kwargs):
         if kwargs:
             name = sorted(kwargs)[0]
-            raise ModelError(f"{type(self).__name__} has no option '{name}' (options: nu, reduction, "
-                             "weight_decay)")
+            raise ModelError(f"{type(self).__name__} has no option '{name}'")
         self.connection = connection
         if nu is None:
             nu = (0.0, 0.0)
@@ -141,3 +147,53 @@ class Hebbian(LearningRule):
 
     pre_term = "nu_pre*x_post"
     post_term = "nu_post*x_pre"
+
+
+class MSTDP(LearningRule):
+    """Reward-modulated STDP (Florian 2007, Neural Comput 19:1468, eqs. 4-5 with the eligibility of the
+    nearest-neighbour traces): each layer keeps a trace of its spikes, ``P+`` (source: decays with
+    ``tc_plus``, grows by ``a_plus`` at a spike) and ``P-`` (target: ``tc_minus``, ``a_minus``); each step the
+    weight changes by ``nu[0]*reward*zeta`` with the eligibility ``zeta = P+ (x) s_post + s_pre (x) P-`` of the
+    previous step (of this step with ``zero_lag=True``).  ``reward`` is ``run(..., reward=r)``; ``a_plus``
+    and ``a_minus`` (1 and -1) may be given to ``run`` too.  Every synapse is updated every step."""
+
+    needs_reward = True
+    model = ("zeta : 1",)
+
+    def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, tc_plus=20.0, tc_minus=20.0,
+                 zero_lag=False, **kwargs):
+        super().__init__(connection, nu, reduction, weight_decay, **kwargs)
+        self.tc_plus, self.tc_minus, self.zero_lag = float(tc_plus), float(tc_minus), bool(zero_lag)
+        self.a_plus, self.a_minus = 1.0, -1.0
+
+    def layer_traces(self, k):
+        return [(self.connection.source, f"pplus{k}", self.tc_plus, "a_plus"),
+                (self.connection.target, f"pminus{k}", self.tc_minus, "a_minus")]
+
+    def _zeta(self):
+        k = self.connection._index
+        return f"zeta = pplus{k}_pre*s_post + s_pre*pminus{k}_post"
+
+    def _change(self):
+        return "w = w + nu_pre*reward*zeta"
+
+    def code(self):
+        first, second = (self._zeta(), self._change()) if self.zero_lag else (self._change(), self._zeta())
+        return None, None, "\n".join([first, second, "w = clip(w*(1 - weight_decay), wmin, wmax)"])
+
+
+class MSTDPET(MSTDP):
+    """Reward-modulated STDP with an eligibility trace (Florian 2007, eqs. 6-7): the eligibility ``zeta`` of
+    :class:`MSTDP` feeds a trace ``e <- e*exp(-dt/tc_e_trace) + zeta/tc_e_trace``, and each step the weight
+    changes by ``nu[0]*dt*reward*e``."""
+
+    model = ("zeta : 1", "e_trace : 1")
+
+    def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, tc_plus=20.0, tc_minus=20.0,
+                 tc_e_trace=25.0, zero_lag=False, **kwargs):
+        super().__init__(connection, nu, reduction, weight_decay, tc_plus, tc_minus, zero_lag, **kwargs)
+        self.tc_e_trace = float(tc_e_trace)
+
+    def _change(self):
+        return ("e_trace = e_trace*exp(-dt_ms/tc_e_trace) + zeta/tc_e_trace\n"
+                "w = w + nu_pre*dt_ms*reward*e_trace")

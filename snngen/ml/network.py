@@ -107,6 +107,7 @@ class Network:
             raise ModelError(f"add_connection: there is a connection {source} -> {target} already")
         connection.name = f"{source}_to_{target}"
         connection.network = self
+        connection._index = len(self.connections)
         self.connections[(source, target)] = connection
         connection._make_rule()  # the layers have their names now: the messages can say them
         self._dirty = True
@@ -134,6 +135,12 @@ class Network:
             from .. import seed as engine_seed
 
             engine_seed(self.seed)
+        for layer in self.layers.values():  # the learning rules' own traces, kept by the layers
+            object.__setattr__(layer, "_rule_traces", [])
+        for conn in self.connections.values():
+            rule = conn.update_rule
+            for layer, var, tc, which in rule.layer_traces(conn._index):
+                layer._rule_traces.append((var, tc, rule.a_plus if which == "a_plus" else rule.a_minus))
         objects = []
         for name, layer in self.layers.items():
             biases = [c.b for c in self.connections.values() if c.target is layer and c.b is not None]
@@ -191,10 +198,12 @@ class Network:
             raise ModelError(f"run: the inputs have different batch sizes {sorted(batches)}")
         return out, (batches.pop() if batches else self.batch_size)
 
-    def run(self, inputs=None, time=None, one_step=False, **kwargs):
+    def run(self, inputs=None, time=None, one_step=False, reward=None, a_plus=None, a_minus=None, **kwargs):
         """Run ``time`` ms (``time/dt`` steps) with ``inputs={layer: array (time, batch, *shape) or
-        (time, *shape), or Rates}``; then normalise the connections that have ``norm``."""
-        unsupported = set(kwargs) & {"clamp", "unclamp", "injects_v", "masks", "reward", "a_plus", "a_minus"}
+        (time, *shape), or Rates}``; then normalise the connections that have ``norm``.  ``reward`` (a number)
+        drives the reward-modulated rules during this run; ``a_plus``/``a_minus`` set their traces' increments
+        (default 1 and -1)."""
+        unsupported = set(kwargs) & {"clamp", "unclamp", "injects_v", "masks"}
         if unsupported:
             raise ModelError(f"run: {', '.join(sorted(unsupported))} are not supported yet")
         if kwargs:
@@ -232,10 +241,21 @@ class Network:
                 values = np.zeros((0, self.batch_size, layer.n))
             values = np.ascontiguousarray(values, dtype=group.dtype)
             group.set_input("x_ext", values[:, 0] if self.batch_size == 1 else values, raw=True)
+        rewarded = [c for c in self.connections.values() if c.update_rule.needs_reward]
+        if rewarded and self.learning and reward is None:
+            raise ModelError(f"run: {type(rewarded[0].update_rule).__name__} on {rewarded[0].name} needs a reward: "
+                             "run(..., reward=r)")
+        if reward is not None and np.ndim(_host(reward)) != 0:
+            raise ModelError("run: reward must be one number (a reward per copy of a batch is not supported yet)")
         for conn in self.connections.values():
             on = self.learning and conn.target.learning
             rule = conn.update_rule
+            for layer, var, _tc, which in rule.layer_traces(conn._index):
+                value = {"a_plus": a_plus, "a_minus": a_minus}[which]
+                default = rule.a_plus if which == "a_plus" else rule.a_minus
+                layer._group.namespace[f"a_{var}"] = float(default if value is None else value)
             ns = conn._syn.namespace
+            ns["reward"] = float(_host(reward)) if reward is not None else 0.0
             ns["nu_pre"] = float(rule.nu[0]) if on else 0.0
             ns["nu_post"] = float(rule.nu[1]) if on else 0.0
             ns["weight_decay"] = rule.weight_decay if on else 0.0
@@ -249,6 +269,8 @@ class Network:
         monitors emptied; weights kept."""
         for layer in self.layers.values():
             layer.reset_state_variables()
+        for conn in self.connections.values():
+            conn.reset_state_variables()
         for _name, mon in self._all_monitors():
             mon.reset_state_variables()
         if self._net is not None:  # input arrays from their first row, spike lists emptied

@@ -188,7 +188,7 @@ class Nodes:
     @property
     def state_variables(self):
         """The variables a reset between samples returns to their initial values."""
-        out = list(self._spec.variables) + ["s"]
+        out = list(self._spec.variables) + ["s"] + [t[0] for t in self.__dict__.get("_rule_traces", ())]
         if self.traces:
             out.append("x")
         if self.sum_input:
@@ -207,6 +207,8 @@ class Nodes:
             model.append("summed : 1")
         if rates:
             model.append("x_rate : 1")
+        traces = self.__dict__.get("_rule_traces", ())  # learning rules' own traces: (var, tc, increment)
+        model += [f"{var} : 1" for var, _tc, _a in traces]
         update = ["s = 0"]
         if spec.threshold is not None:
             update += ["inp = x_syn + x_ext" + (" + bias_in" if bias else ""), "x_syn = 0"]
@@ -220,8 +222,10 @@ class Nodes:
                 update.append("summed = summed + x_ext")
         if self.traces:
             update.append("x = x*exp(-dt_ms/tc_trace)")
+        update += [f"{var} = {var}*exp(-dt_ms/tc_{var})" for var, _tc, _a in traces]
         reset = [line.split("#")[0].strip() for line in spec.reset.splitlines() if line.split("#")[0].strip()]
         reset.append("s = 1")
+        reset += [f"{var} = {var} + a_{var}" for var, _tc, _a in traces]
         if self.traces:
             reset.append("x = x + trace_scale" if self.traces_additive else "x = trace_scale")
         return "\n".join(model), "\n".join(update), threshold, "\n".join(reset)
@@ -234,6 +238,8 @@ class Nodes:
                          tc_trace=self.tc_trace, trace_scale=self.trace_scale)
         if bias is not None:
             namespace["bias_in"] = bias
+        for var, tc, a in self.__dict__.get("_rule_traces", ()):
+            namespace[f"tc_{var}"], namespace[f"a_{var}"] = tc, a
         old = self._group
         group = NeuronGroup(self.n, model, threshold=threshold, reset=reset, namespace=namespace, dtype=dtype,
                             name=name, one_spike=self.__dict__.get("one_spike", False))
@@ -257,6 +263,8 @@ class Nodes:
     def _update_namespace(self, dt):
         ns = self._group.namespace
         ns.update(self.params)
+        for var, tc, a in self.__dict__.get("_rule_traces", ()):
+            ns[f"tc_{var}"], ns[f"a_{var}"] = tc, a
         ns.update(dt_ms=float(dt), learning=1.0 if self.learning else 0.0, tc_trace=self.tc_trace,
                   trace_scale=self.trace_scale)
 

@@ -26,13 +26,6 @@ class AbstractConnection:
     """What every connection has: ``source``, ``target``, ``w``, bounds, ``norm`` and its learning rule."""
 
     def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
-        unknown = set(kwargs) - _OPTIONS
-        if unknown:
-            from ..equations.parser import suggest
-
-            name = sorted(unknown)[0]
-            raise ModelError(f"{type(self).__name__} has no option '{name}'.{suggest(name, _OPTIONS)} Options: "
-                             f"{', '.join(sorted(_OPTIONS))}")
         from .nodes import Nodes
 
         for what, layer in (("source", source), ("target", target)):
@@ -49,13 +42,26 @@ class AbstractConnection:
         if not (isinstance(rule, type) and issubclass(rule, LearningRule)):
             raise ModelError(f"{type(self).__name__}: update_rule must be a learning rule class (PostPre, ...), "
                              f"not {rule!r}")
-        self._rule_args = dict(nu=nu, reduction=reduction, weight_decay=weight_decay)
+        # the other keywords are the rule's own (tc_plus ...): the rule says which it has
+        self._rule_args = dict(nu=nu, reduction=reduction, weight_decay=weight_decay,
+                               **{k: v for k, v in kwargs.items() if k not in _OPTIONS})
+        self._index = 0  # the connection's number in its network
         self._syn = None
         self.network = None
         self.name = None
 
     def _make_rule(self):
-        self.update_rule = self._rule_cls(self, **self._rule_args)
+        try:
+            self.update_rule = self._rule_cls(self, **self._rule_args)
+        except ModelError as err:
+            if "has no option" not in str(err):
+                raise
+            from ..equations.parser import suggest
+
+            name = str(err).split("'")[1]
+            raise ModelError(f"{type(self).__name__} has no option '{name}' (nor has its rule "
+                             f"{self._rule_cls.__name__}).{suggest(name, _OPTIONS)} Options: "
+                             f"{', '.join(sorted(_OPTIONS))}, and the rule's") from None
         for layer in self.update_rule.layers_needing_traces:
             if not layer.traces:
                 raise ModelError(f"{type(self.update_rule).__name__} on {self._label()} reads the traces of layer "
@@ -151,7 +157,11 @@ class Connection(AbstractConnection):
         # the output of a step's spikes is added to the target's input at the start of the next step (the spike
         # lists still hold them), with the weights after learning (and, in a batch, after the copies' changes
         # are summed into them)
-        syn = Synapses(self.source._group, self.target._group, "w : 1", on_pre=pathways, on_post=on_post,
+        namespace["reward"] = 0.0
+        if hasattr(rule, "tc_e_trace"):
+            namespace.update(tc_e_trace=rule.tc_e_trace, dt_ms=float(dt))
+        model = "\n".join(("w : 1",) + tuple(rule.model))
+        syn = Synapses(self.source._group, self.target._group, model, on_pre=pathways, on_post=on_post,
                        namespace=namespace, dtype=dtype, storage="dense", name=name)
         syn.connect()
         syn.variables["w"].array[...] = old.reshape(-1)
@@ -168,7 +178,10 @@ class Connection(AbstractConnection):
         return syn
 
     def reset_state_variables(self):
-        """Nothing to clear: a connection's only state is its weights, which a reset keeps."""
+        """The rule's own state (eligibilities) cleared; the weights are kept."""
+        if self._syn is not None:
+            for line in self.update_rule.model:
+                self._syn.variables[line.split(":")[0].strip()].overwrite(0.0)
 
     def __repr__(self):
         return f"Connection({self.source.name} -> {self.target.name}, {type(self.update_rule).__name__})"
