@@ -280,3 +280,75 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ModelError, match="has no variable 'u'"):
         net.add_monitor(Monitor(y, ["u"]), "M")
         net.run(time=1)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_a_batch_sums_the_copies_changes_into_one_weight_matrix_then_clips(backend):
+    """batch_size 3: each copy has its own input and state; each step the copies' PostPre changes are summed
+    (or averaged) into the shared weights, which are then clipped (BindsNET's batch training, exactly); an
+    adaptive threshold is one for the batch, the copies' changes summed after each run."""
+    B, steps = 3, 60
+    rng = np.random.default_rng(21)
+    spikes = rng.random((steps, B, N_IN)) < 0.3
+    w0 = rng.random((N_IN, N)) * 1.5
+    for reduction in ("sum", "mean"):
+        net = Network(dtype="float64", batch_size=B, backend=backend)
+        x, y = Input(N_IN, traces=True), LIFNodes(N, traces=True, thresh=-60.0)
+        net.add_layer(x, "X")
+        net.add_layer(y, "Y")
+        conn = Connection(x, y, w=w0, update_rule=PostPre, nu=(0.05, 0.08), wmin=0.0, wmax=1.6, reduction=reduction)
+        net.add_connection(conn, "X", "Y")
+        m = Monitor(y, ["s", "v"])
+        net.add_monitor(m, "M")
+        net.run(inputs={"X": spikes}, time=steps)
+        rx = [ref.Layer("input", N_IN, traces=True) for _ in range(B)]
+        ry = [ref.Layer("lif", N, traces=True, thresh=-60.0) for _ in range(B)]
+        w = w0.copy()
+        s_out = np.zeros((steps, B, N), bool)
+        clipped = 0
+        for t in range(steps):
+            for b in range(B):
+                inp = rx[b].s.astype(float) @ w
+                rx[b].step(spikes[t, b].astype(float), 1.0)
+                ry[b].step(inp, 1.0)
+                s_out[t, b] = ry[b].s
+            dw = sum(-0.05 * np.outer(rx[b].s, ry[b].x) + 0.08 * np.outer(rx[b].x, ry[b].s) for b in range(B))
+            new = w + (dw / B if reduction == "mean" else dw)
+            clipped += np.sum((new < 0) | (new > 1.6))
+            w = np.clip(new, 0.0, 1.6)
+        assert s_out.sum() > 20 and clipped > 0
+        np.testing.assert_array_equal(m.get("s"), s_out)
+        np.testing.assert_allclose(conn.w, w, atol=1e-9)
+    with pytest.raises(ModelError, match="weight_decay with batch_size > 1"):
+        net = Network(batch_size=2, backend=backend)
+        x, y = Input(2, traces=True), LIFNodes(2, traces=True)
+        net.add_layer(x, "X")
+        net.add_layer(y, "Y")
+        net.add_connection(Connection(x, y, update_rule=PostPre, nu=0.1, weight_decay=0.1), "X", "Y")
+        net.run(inputs={"X": np.zeros((3, 2, 2))}, time=3)
+
+
+def test_a_batch_shares_the_adaptive_threshold():
+    """theta of AdaptiveLIFNodes is one for the batch: after a run it is its start value decayed plus the sum of
+    the copies' increments (each copy's theta during the run moves with its own spikes only)."""
+    B, steps = 4, 50
+    rng = np.random.default_rng(2)
+    spikes = rng.random((steps, B, N_IN)) < 0.4
+    net = Network(dtype="float64", batch_size=B)
+    x, y = Input(N_IN), AdaptiveLIFNodes(N, theta_plus=0.7, tc_theta_decay=40.0)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    net.add_connection(Connection(x, y, w=rng.random((N_IN, N)) * 6), "X", "Y")
+    m = Monitor(y, ["s"])
+    net.add_monitor(m, "M")
+    net.run(inputs={"X": spikes}, time=steps)
+    s = m.get("s")
+    decay = np.exp(-np.arange(steps)[::-1] / 40.0)  # a spike at step t has decayed (steps - 1 - t) times
+    expected = 0.7 * np.einsum("tbn,t->n", s, decay)
+    assert s.sum() > 20
+    np.testing.assert_allclose(y.theta, np.broadcast_to(expected, (B, N)), rtol=1e-9)
+    theta = y.theta[0].copy()
+    net.reset_state_variables()
+    net.run(inputs={"X": spikes}, time=steps)
+    expected2 = theta * np.exp(-steps / 40.0) + 0.7 * np.einsum("tbn,t->n", m.get("s"), decay)
+    np.testing.assert_allclose(y.theta[0], expected2, rtol=1e-9)

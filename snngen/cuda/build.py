@@ -427,8 +427,12 @@ def synapses(syn, prefix, run_namespace, check_nan):
         args[d] = lambda name=name: sc._reduction_arrays(syn, name, B)[0]
         part.flat.add(d)
         w = variable(p, name)
+        bounds = None
+        if name in syn._batch_clip:
+            bounds = variable(p, f"{name}__bounds")
+            args[bounds] = lambda name=name: syn.batch_bounds(name)
         part.add("end", Kernel("batch_reduce", f"{p}_reduce{k}", elements(f"{p}_nsyn", "_s"), dict(
-            p=p, name=syn.name, var=name, how=how, d=d, w=w), writes={d, w}), 1000,
+            p=p, name=syn.name, var=name, how=how, d=d, w=w, bounds=bounds), writes={d, w}), 1000,
             f"{syn.name}_batch_shared_{name}")
     for k, op in enumerate(syn._regular):
         _check_writes(syn, op.statements, op.name, {"syn", "post"})

@@ -364,7 +364,8 @@ def _reduced_write(p, target, op, current, value, s, local):
 
 def reduction_lines(syn, p):
     """After each step of a batched CPU run: every ``batch_shared`` variable takes the mean (or sum) of the
-    changes the copies made (run on the whole arrays, copy after copy: the same order every time)."""
+    changes the copies made (run on the whole arrays, copy after copy: the same order every time), then, with
+    bounds, is clipped where it changed."""
     lines = []
     for name, how in (syn.__dict__.get("_reducing") or {}).items():
         w, d, m, lst, c = variable(p, name), *(variable(p, f"{name}__{k}") for k in "dmlc")
@@ -375,8 +376,14 @@ def reduction_lines(syn, p):
                   f"        _s = {lst}[_b, _k]",
                   f"        {w}[_s] += {d}[_b, _s]{scale}",
                   f"        {d}[_b, _s] = 0",
-                  f"        {m}[_b, _s] = 0",
-                  f"    {c}[_b] = 0"]
+                  f"        {m}[_b, _s] = 0"]
+        if name in syn.__dict__.get("_batch_clip", {}):
+            bounds = variable(p, f"{name}__bounds")
+            lines += ["for _b in range(_B):",
+                      f"    for _k in range({c}[_b]):",
+                      f"        _s = {lst}[_b, _k]",
+                      f"        {w}[_s] = min(max({w}[_s], {bounds}[0]), {bounds}[1])"]
+        lines += ["for _b in range(_B):", f"    {c}[_b] = 0"]
     return lines
 
 
@@ -625,6 +632,8 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
                 arg = variable(p, f"{name}__{'dmlc'[k]}")
                 args[arg] = lambda name=name, k=k: _reduction_arrays(syn, name, B)[k]
                 part.copies[arg] = kind
+            if name in syn._batch_clip:
+                args[variable(p, f"{name}__bounds")] = lambda name=name: syn.batch_bounds(name)
         part.reduce = reduction_lines(syn, p)
     return part
 

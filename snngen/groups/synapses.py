@@ -515,8 +515,11 @@ class Synapses(VariableOwner):
 
 
     def _check_batch_shared(self):
-        """``batch_shared``: {variable: "mean" | "sum"} of synaptic parameters that statement code writes."""
+        """``batch_shared``: {variable: "mean" | "sum" | (how, low, high)} of synaptic parameters that statement
+        code writes; with bounds, the shared value is clipped to ``[low, high]`` after the copies' changes are
+        added (the bounds are read at each run: changing them does not recompile)."""
         shared = dict(self.batch_shared or {})
+        out, clips = {}, {}
         for name, how in shared.items():
             var = self.variables.get(name)
             if var is None or var.kind != "parameter" or var.flags & {"shared", "indexed", "constant"}:
@@ -525,9 +528,26 @@ class Synapses(VariableOwner):
             if var._array.ndim == 2:
                 raise ModelError(f"{self.name}.batch_shared: set it before the network is made (the network gave "
                                  f"'{name}' one value per copy)")
+            if isinstance(how, tuple) and len(how) == 3:
+                how, low, high = how
+                try:
+                    clips[name] = (float(low), float(high))
+                except (TypeError, ValueError):
+                    raise ModelError(f"{self.name}.batch_shared['{name}']: the bounds must be numbers, not "
+                                     f"{(low, high)!r}") from None
             if how not in ("mean", "sum"):
-                raise ModelError(f"{self.name}.batch_shared['{name}'] must be 'mean' or 'sum', not {how!r}")
-        return shared
+                raise ModelError(f"{self.name}.batch_shared['{name}'] must be 'mean' or 'sum' (or (how, low, high)), "
+                                 f"not {how!r}")
+            out[name] = how
+        object.__setattr__(self, "_batch_clip", clips)
+        return out
+
+    def batch_bounds(self, name):
+        """The bounds ``(low, high)`` of ``batch_shared`` variable ``name`` (``(-inf, inf)`` when it has none)."""
+        how = (self.batch_shared or {}).get(name)
+        if isinstance(how, tuple) and len(how) == 3:
+            return np.array([float(how[1]), float(how[2])])
+        return np.array([-np.inf, np.inf])
 
     def _per_synapse_variables(self):
         return [var for var in self.variables.values() if not var.flags & {"shared", "indexed"}]

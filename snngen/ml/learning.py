@@ -84,25 +84,27 @@ class LearningRule:
         post = self.post_term if self.post_term is not None and self.nu[1] != 0 else None
         return pre, post
 
-    def code(self):
+    def code(self, clip=True):
         """``(on_pre, on_post, every_step)`` statements for the connection's weight ``w``; the clipping is
-        in the pathways, or in ``every_step`` with a weight decay."""
+        in the pathways, or in ``every_step`` with a weight decay; ``clip=False``: none (a batch clips the
+        weight once the copies' changes are summed)."""
         pre, post = self.terms()
         clip_each_step = self.weight_decay != 0.0
 
-        def clip(expr):
-            return expr if clip_each_step else f"clip({expr}, wmin, wmax)"
+        def clip_(expr):
+            return expr if clip_each_step or not clip else f"clip({expr}, wmin, wmax)"
 
         on_pre = on_post = None
         if pre is not None and post is not None:
             # both spike: both terms at once from the weight before the step (the post pathway then adds none)
-            on_pre = f"w = {clip(f'w + (s_post*({post}) + ({pre}))')}"
-            on_post = f"w = {clip(f'w + (1 - s_pre)*({post})')}"
+            on_pre = f"w = {clip_(f'w + (s_post*({post}) + ({pre}))')}"
+            on_post = f"w = {clip_(f'w + (1 - s_pre)*({post})')}"
         elif pre is not None:
-            on_pre = f"w = {clip(f'w + ({pre})')}"
+            on_pre = f"w = {clip_(f'w + ({pre})')}"
         elif post is not None:
-            on_post = f"w = {clip(f'w + ({post})')}"
-        every = "w = clip(w*(1 - weight_decay), wmin, wmax)" if clip_each_step else None
+            on_post = f"w = {clip_(f'w + ({post})')}"
+        every = ("w = clip(w*(1 - weight_decay), wmin, wmax)" if clip else "w = w*(1 - weight_decay)") \
+            if clip_each_step else None
         return on_pre, on_post, every
 
     @property
@@ -119,7 +121,7 @@ class LearningRule:
 class NoOp(LearningRule):
     """No learning; a ``weight_decay`` still shrinks the weights every step."""
 
-    def code(self):
+    def code(self, clip=True):
         if self.weight_decay:
             return None, None, "w = w*(1 - weight_decay)"
         return None, None, None
@@ -177,9 +179,10 @@ class MSTDP(LearningRule):
     def _change(self):
         return "w = w + nu_pre*reward*zeta"
 
-    def code(self):
+    def code(self, clip=True):
         first, second = (self._zeta(), self._change()) if self.zero_lag else (self._change(), self._zeta())
-        return None, None, "\n".join([first, second, "w = clip(w*(1 - weight_decay), wmin, wmax)"])
+        last = "w = clip(w*(1 - weight_decay), wmin, wmax)" if clip else "w = w*(1 - weight_decay)"
+        return None, None, "\n".join([first, second, last])
 
 
 class MSTDPET(MSTDP):

@@ -259,8 +259,12 @@ class Network:
             ns["nu_pre"] = float(rule.nu[0]) if on else 0.0
             ns["nu_post"] = float(rule.nu[1]) if on else 0.0
             ns["weight_decay"] = rule.weight_decay if on else 0.0
+        for layer in self.layers.values():
+            layer._before_run()
         self._net.run(steps * self.dt * ms)
         self._has_run = True
+        for layer in self.layers.values():
+            layer._after_run(steps, self.dt, self.learning and layer.learning)
         for conn in self.connections.values():
             conn.normalize()
 

@@ -36,7 +36,7 @@ __all__ = ["AdaptiveLIFNodes", "DiehlAndCookNodes", "IFNodes", "Input", "LIFNode
            "NodeSpec", "node_spec", "list_nodes"]
 
 _KEYS = {"kind", "name", "title", "reference", "variables", "update", "threshold", "reset", "parameters", "initial",
-         "keep"}
+         "keep", "batch_shared"}
 # names the layer itself uses in the generated code: a node file may not define them
 RESERVED = {"s", "x", "summed", "inp", "x_syn", "x_ext", "x_rate", "dt_ms", "learning", "tc_trace", "trace_scale"}
 
@@ -55,6 +55,7 @@ class NodeSpec:
     parameters: dict = field(default_factory=dict)
     initial: dict = field(default_factory=dict)
     keep: tuple = ()  # variables a reset between samples keeps (a learned threshold)
+    batch_shared: dict = field(default_factory=dict)  # variable -> parameter of its decay time constant
     source: str = field(default="", repr=False)
 
 
@@ -98,7 +99,7 @@ def node_spec(name):
     return NodeSpec(name=data["name"], title=data.get("title", ""), reference=data.get("reference", ""),
                     variables=tuple(variables), update=data.get("update", ""), threshold=data.get("threshold"),
                     reset=data.get("reset", ""), parameters=params, initial=dict(data.get("initial", {})),
-                    keep=tuple(data.get("keep", ())), source=text)
+                    keep=tuple(data.get("keep", ())), batch_shared=dict(data.get("batch_shared", {})), source=text)
 
 
 def _shape(n, shape, owner):
@@ -267,6 +268,23 @@ class Nodes:
             ns[f"tc_{var}"], ns[f"a_{var}"] = tc, a
         ns.update(dt_ms=float(dt), learning=1.0 if self.learning else 0.0, tc_trace=self.tc_trace,
                   trace_scale=self.trace_scale)
+
+    def _before_run(self):
+        """Note the batch-shared variables' values (all copies equal) before a run."""
+        self._shared_start = {v: np.array(self._group.variables[v].array).reshape(-1, self.n)[0]
+                              for v in self._spec.batch_shared}
+
+    def _after_run(self, steps, dt, learning):
+        """A batch: each batch-shared variable takes its start value, decayed over the run, plus the sum of the
+        copies' changes (BindsNET's theta += theta_plus * sum over the batch of the spikes)."""
+        for var, tc_name in self._spec.batch_shared.items():
+            arr = self._group.variables[var]
+            values = np.asarray(arr.array).reshape(-1, self.n)
+            if len(values) == 1:
+                continue
+            decay = np.exp(-steps * dt / np.asarray(self.params[tc_name])) if learning else 1.0
+            base = self._shared_start[var] * decay
+            arr.overwrite(np.broadcast_to(base + (values - base).sum(axis=0), values.shape).reshape(arr.array.shape))
 
     def reset_state_variables(self):
         """Every state variable back to its initial value (``theta`` of adaptive layers is kept)."""

@@ -145,7 +145,12 @@ class Connection(AbstractConnection):
         from ..groups.synapses import Synapses
 
         rule = self.update_rule
-        on_pre, on_post, every = rule.code()
+        if batch > 1 and rule.weight_decay:
+            raise ModelError(f"{self._label()}: weight_decay with batch_size > 1 is not supported yet (each copy "
+                             "would decay the shared weights)")
+        # a batch: the copies' changes are summed (or averaged) into the one weight matrix after each step, and
+        # the weights clipped then, as BindsNET clips the summed update
+        on_pre, on_post, every = rule.code(clip=batch == 1)
         pathways = {}
         if on_pre:
             pathways["learn"] = on_pre
@@ -173,7 +178,7 @@ class Connection(AbstractConnection):
         if every:
             syn.run_regularly(every, when="after_resets", order=2, name=f"{name}_decay")
         if batch > 1 and (on_pre or on_post or every):
-            syn.batch_shared = {"w": rule.reduction}
+            syn.batch_shared = {"w": (rule.reduction, self.wmin, self.wmax)}
         self._syn = syn
         return syn
 
