@@ -352,3 +352,34 @@ def test_a_batch_shares_the_adaptive_threshold():
     net.run(inputs={"X": spikes}, time=steps)
     expected2 = theta * np.exp(-steps / 40.0) + 0.7 * np.einsum("tbn,t->n", m.get("s"), decay)
     np.testing.assert_allclose(y.theta[0], expected2, rtol=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_batch_sync_run_sums_the_changes_of_copies_that_learned_alone(backend):
+    """batch_sync="run": during a run each copy learns as an unbatched network would (its own weights); after
+    the run the copies' changes are summed into one weight matrix, clipped, and given to every copy."""
+    B, steps = 3, 40
+    rng = np.random.default_rng(8)
+    spikes = rng.random((steps, B, N_IN)) < 0.3
+    w0 = rng.random((N_IN, N)) * 1.5
+
+    def network(batch, sync="step"):
+        net = Network(dtype="float64", batch_size=batch, backend=backend, batch_sync=sync)
+        x, y = Input(N_IN, traces=True), LIFNodes(N, traces=True, thresh=-60.0)
+        net.add_layer(x, "X")
+        net.add_layer(y, "Y")
+        conn = Connection(x, y, w=w0, update_rule=PostPre, nu=(0.05, 0.08), wmin=0.0, wmax=1.6)
+        net.add_connection(conn, "X", "Y")
+        return net, conn
+
+    net, conn = network(B, "run")
+    net.run(inputs={"X": spikes}, time=steps)
+    alone = []
+    for b in range(B):
+        one, c = network(1)
+        one.run(inputs={"X": spikes[:, b]}, time=steps)
+        alone.append(c.w.copy())
+    expected = np.clip(w0 + sum(a - w0 for a in alone), 0.0, 1.6)
+    assert np.abs(expected - w0).max() > 0.1
+    np.testing.assert_allclose(conn.w, expected, atol=1e-9)
+    np.testing.assert_array_equal(conn._weights()[1], conn._weights()[0])

@@ -29,8 +29,9 @@ class DiehlAndCook2015(Network):
     def __init__(self, n_inpt, n_neurons=100, exc=22.5, inh=17.5, dt=1.0, nu=(1e-4, 1e-2), reduction=None,
                  wmin=0.0, wmax=1.0, norm=78.4, theta_plus=0.05, tc_theta_decay=1e7, inpt_shape=None,
                  exc_thresh=-52.0, inh_thresh=-40.0, batch_size=1, backend="cpu", dtype="float32", seed=None,
-                 one_spike=True):
-        super().__init__(dt=dt, batch_size=batch_size, backend=backend, dtype=dtype, seed=seed)
+                 one_spike=True, batch_sync="step"):
+        super().__init__(dt=dt, batch_size=batch_size, backend=backend, dtype=dtype, seed=seed,
+                         batch_sync=batch_sync)
         self.n_inpt, self.n_neurons = int(n_inpt), int(n_neurons)
         self.exc, self.inh, self.norm = float(exc), float(inh), norm
         self.inpt_shape = inpt_shape

@@ -62,10 +62,18 @@ class Network:
     dtype : ``"float32"`` (default) or ``"float64"``
     seed : int, optional
         Seed of the engine's random numbers (Input layers fed :class:`Rates`).
+    batch_sync : ``"step"`` or ``"run"``
+        With a batch: ``"step"`` (BindsNET's) sums the copies' weight changes into the shared weights after
+        every step (the copies go step by step together); ``"run"`` lets each copy learn on its own during a
+        run (a sample) and sums the copies' changes after it (the copies run independently: faster on the CPU,
+        and the usual data-parallel mini-batch, but not BindsNET's result).
     """
 
     def __init__(self, dt=1.0, batch_size=1, learning=True, reward_fn=None, backend="cpu", dtype="float32",
-                 seed=None):
+                 seed=None, batch_sync="step"):
+        if batch_sync not in ("step", "run"):
+            raise ModelError(f"Network: batch_sync must be 'step' or 'run', not {batch_sync!r}")
+        self.batch_sync = batch_sync
         if reward_fn is not None:
             raise ModelError("Network: reward_fn (reward-modulated rules) is not supported yet")
         self.dt = float(dt)
@@ -148,7 +156,7 @@ class Network:
                               np.sum(biases, axis=0) if biases else None)
             objects.append(layer._group)
         for conn in self.connections.values():
-            conn._make_synapses(conn.name, self.dtype, self.batch_size, self.dt)
+            conn._make_synapses(conn.name, self.dtype, self.batch_size, self.dt, self.batch_sync)
             objects.append(conn._syn)
         for name, mon in self._all_monitors():
             objects.append(mon._make_monitor(f"monitor_{name}"))
@@ -259,12 +267,14 @@ class Network:
             ns["nu_pre"] = float(rule.nu[0]) if on else 0.0
             ns["nu_post"] = float(rule.nu[1]) if on else 0.0
             ns["weight_decay"] = rule.weight_decay if on else 0.0
-        for layer in self.layers.values():
-            layer._before_run()
+        for obj in [*self.layers.values(), *self.connections.values()]:
+            obj._before_run()
         self._net.run(steps * self.dt * ms)
         self._has_run = True
         for layer in self.layers.values():
             layer._after_run(steps, self.dt, self.learning and layer.learning)
+        for conn in self.connections.values():
+            conn._after_run()
         for conn in self.connections.values():
             conn.normalize()
 

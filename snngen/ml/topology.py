@@ -127,6 +127,23 @@ class Connection(AbstractConnection):
             var = self._syn.variables["w"]
             var.overwrite(np.broadcast_to(value.reshape(-1), var.array.shape))
 
+    def _before_run(self):
+        if self._sync is not None:
+            self._w_start = self._weights()[0].copy()
+
+    def _after_run(self):
+        """``batch_sync="run"``: the copies' changes of the run summed (or averaged) into the weights, which are
+        clipped and given to every copy."""
+        if self._sync is None:
+            return
+        w = self._weights()
+        total = w.sum(axis=0, dtype=np.float64)  # w0 + sum_b (w_b - w0) = sum_b w_b - (B - 1) w0
+        new = total - (len(w) - 1) * self._w_start if self._sync == "sum" else total / len(w)
+        w[...] = np.clip(new, self.wmin, self.wmax)
+        var = self._syn.variables["w"]
+        if var.device is not None:
+            var.device.overwritten(var)
+
     def normalize(self):
         """Rescale the weights into each target node so that their absolute values sum to ``norm``."""
         if self.norm is None:
@@ -141,7 +158,7 @@ class Connection(AbstractConnection):
                 var.device.overwritten(var)
 
     # -- the engine object ------------------------------------------------------------------
-    def _make_synapses(self, name, dtype, batch, dt):
+    def _make_synapses(self, name, dtype, batch, dt, sync="step"):
         from ..groups.synapses import Synapses
 
         rule = self.update_rule
@@ -150,7 +167,7 @@ class Connection(AbstractConnection):
                              "would decay the shared weights)")
         # a batch: the copies' changes are summed (or averaged) into the one weight matrix after each step, and
         # the weights clipped then, as BindsNET clips the summed update
-        on_pre, on_post, every = rule.code(clip=batch == 1)
+        on_pre, on_post, every = rule.code(clip=batch == 1 or sync == "run")
         pathways = {}
         if on_pre:
             pathways["learn"] = on_pre
@@ -177,8 +194,12 @@ class Connection(AbstractConnection):
             syn.post_pathway.when = "after_resets"
         if every:
             syn.run_regularly(every, when="after_resets", order=2, name=f"{name}_decay")
+        self._sync = None
         if batch > 1 and (on_pre or on_post or every):
-            syn.batch_shared = {"w": (rule.reduction, self.wmin, self.wmax)}
+            if sync == "step":
+                syn.batch_shared = {"w": (rule.reduction, self.wmin, self.wmax)}
+            else:  # each copy learns on its own during a run; the copies' changes are summed after it
+                self._sync = rule.reduction
         self._syn = syn
         return syn
 
