@@ -32,6 +32,7 @@ class Layer:
         self.refrac_count = np.zeros(n)
         p = self.p
         self.v = np.full(n, p.get("rest", p.get("reset", 0.0))) if kind != "mcp" else np.zeros(n)
+        self.summed = np.zeros(n)  # sum_input: LIFNodes sums its input after dropping it while refractory
 
     def step(self, inp, dt):
         p = self.p
@@ -45,7 +46,9 @@ class Layer:
                 self.v = p["rest"] + (self.v - p["rest"]) * np.exp(-dt / p["tc_decay"])
             if self.kind == "adaptive" and self.learning:
                 self.theta = self.theta * np.exp(-dt / p["tc_theta_decay"])
-            inp = inp * (self.refrac_count <= 0)
+            masked = inp * (self.refrac_count <= 0)
+            self.summed = self.summed + (masked if self.kind == "lif" else inp)
+            inp = masked
             self.refrac_count = self.refrac_count - dt
             self.v = np.maximum(self.v + inp, p["lbound"])
             self.s = self.v >= p["thresh"] + self.theta

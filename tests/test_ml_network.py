@@ -139,6 +139,24 @@ def test_weight_decay_norm_bias_and_additive_traces_match_the_transcription():
     np.testing.assert_allclose(np.abs(conn.w).sum(axis=0), 20.0, rtol=1e-12)
 
 
+def test_sum_input_sums_what_bindsnet_sums():
+    """sum_input=True: LIFNodes sums its input after dropping it while refractory (BindsNET masks it in
+    place), IFNodes and AdaptiveLIFNodes all of it."""
+    spikes, w = _data(4, 6.0)
+    for kind in ("lif", "if", "adaptive"):
+        net = Network(dtype="float64")
+        x, y = Input(N_IN), KINDS[kind](N, sum_input=True)
+        net.add_layer(x, "X")
+        net.add_layer(y, "Y")
+        net.add_connection(Connection(x, y, w=w), "X", "Y")
+        net.run(inputs={"X": spikes}, time=T)
+        rx, ry = ref.Layer("input", N_IN), ref.Layer(kind, N)
+        rec = ref.run([rx, ry], [ref.Conn(rx, ry, w)], {0: spikes}, T, 1.0)[1]
+        assert rec["s"].sum() > 5
+        np.testing.assert_allclose(y.summed[0], ry.summed, atol=1e-9)
+        assert not np.allclose(ry.summed, (spikes[:-1].astype(float) @ w).sum(axis=0)) or kind != "lif"
+
+
 def test_two_layers_and_a_recurrent_connection_act_with_one_step_lag():
     """Input -> A -> B and A -> A (inhibitory): each connection's output reaches its target one step later,
     every layer in the order added."""

@@ -430,3 +430,33 @@ def test_one_spike_keeps_one_spiker_per_step_drawn_uniformly_before_the_reset(ba
     assert not np.array_equal(nb[1], n[0]) and nb[1].sum() == 300
     with pytest.raises(sg.ModelError, match="one_spike needs a threshold and no refractory"):
         sg.NeuronGroup(2, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", refractory=2 * ms, one_spike=True)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_poisson_group_with_variables_of_its_own(backend):
+    """PoissonGroup(model=, reset=): the Poisson spikes (the same as a plain PoissonGroup's with the seed) drive
+    the reset statements, run_regularly code runs every step; batched too; no differential equations."""
+    def run(model, batch=None):
+        sg.seed(3)
+        kw = dict(model="n : 1\nx : 1", reset="n += 1\nx = 1") if model else {}
+        P = sg.PoissonGroup(6, rates=np.linspace(50, 300, 6) * Hz, **kw)
+        if model:
+            P.run_regularly("x = x*0.5", when="before_groups")
+        M = sg.SpikeMonitor(P)
+        net = sg.Network(P, M, dt=1 * ms, backend=backend, batch=batch)
+        net.run(200 * ms)
+        return P, M
+
+    plain, m0 = run(False)
+    P, M = run(True)
+    np.testing.assert_array_equal(M.i, m0.i)
+    np.testing.assert_array_equal(M.t, m0.t)
+    np.testing.assert_array_equal(np.asarray(P.n), M.count)
+    last = np.array([M.t_[M.i == k].max() if (M.i == k).any() else -1 for k in range(6)])
+    expected = np.where(last >= 0, 0.5 ** np.round((0.199 - last) / 1e-3), 0)
+    np.testing.assert_allclose(np.asarray(P.x), expected, rtol=1e-12)
+    Pb, Mb = run(True, batch=2)
+    np.testing.assert_array_equal(np.asarray(Pb.variables["n"].array), Mb.count)
+    np.testing.assert_array_equal(Mb.count[0], M.count)
+    with pytest.raises(sg.ModelError, match="no differential equations|may not have differential"):
+        sg.PoissonGroup(2, rates=10 * Hz, model="dv/dt = -v/(10*ms) : 1")

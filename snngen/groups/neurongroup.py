@@ -661,17 +661,25 @@ class PoissonGroup(NeuronGroup):
     ``P.rates`` reads them back, one per neuron.  ``P.run_regularly("rates = ...", dt=...)`` makes
     the rates a variable that compiled code changes during a run (then each step draws
     ``rand() < rates*dt``).
+
+    Beyond Brian2: ``model`` may give the sources variables of their own (no differential equations),
+    which ``reset`` statements change for the neurons that spiked and ``run_regularly`` code every step
+    (a spike trace, say: ``snngen.ml``'s input layers fed rates).
     """
 
-    def __init__(self, N, rates, namespace=None, name=None, dtype=None, order=0, dt=None, clock=None):
+    def __init__(self, N, rates, namespace=None, name=None, dtype=None, order=0, dt=None, clock=None, model="",
+                 reset=None):
         name = object_name(name, "poissongroup")
         if isinstance(rates, str):
-            super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace, name=name, dtype=dtype,
-                             order=order, dt=dt, clock=clock)
+            super().__init__(N, model, threshold=f"rand() < ({rates})*dt", reset=reset, namespace=namespace,
+                             name=name, dtype=dtype, order=order, dt=dt, clock=clock)
             object.__setattr__(self, "_rates", None)
             object.__setattr__(self, "_rates_expression", rates)
             return
-        super().__init__(N, "", namespace=namespace, name=name, dtype=dtype, order=order, dt=dt, clock=clock)
+        super().__init__(N, model, reset=reset, namespace=namespace, name=name, dtype=dtype, order=order, dt=dt,
+                         clock=clock)
+        if self.equations.diff_names:
+            raise ModelError(f"{name}: a PoissonGroup's model may not have differential equations")
         self._frozen = False
         self._add_variable("next_spike", None, self.N, np.int64, "internal", fill=-1)
         self.rates = rates
@@ -746,13 +754,32 @@ class PoissonGroup(NeuronGroup):
     def cuda_part(self, prefix, run_namespace, check_nan=False):
         if self._rates is None:  # rates set by compiled code: a NeuronGroup's update
             return super().cuda_part(prefix, run_namespace, check_nan)
-        from ..cuda.build import poissongroup
+        from ..cuda.build import add_kernel, poissongroup
 
+        if self._has_model():  # the group's own code (reset, run_regularly) around the Poisson spikes
+            part = super().cuda_part(prefix, run_namespace, check_nan)
+            part.args.update({f"{prefix}_rates": lambda: self._rates_array,
+                              variable(prefix, "next_spike"): lambda: self.variables["next_spike"].array})
+            add_kernel(part, "groups", self.kernel(prefix), self.order, f"{self.name}_stateupdater")
+            return part
         return poissongroup(self, prefix)
+
+    def _has_model(self):
+        """Variables, a reset or run_regularly code of its own besides the spikes."""
+        return bool(self._reset or self._regular or any(v.kind != "internal" for v in self.variables.values()))
 
     def build(self, prefix, run_namespace, check_nan=False):
         if self._rates is None:
             return super().build(prefix, run_namespace, check_nan)
+        if self._has_model():  # the group's own code (reset, run_regularly) around the Poisson spikes
+            part = super().build(prefix, run_namespace, check_nan)
+            part.args.update({f"{prefix}_rates": lambda: self._rates_array,
+                              variable(prefix, "next_spike"): lambda: self.variables["next_spike"].array})
+            part.add("groups", self.kernel(prefix).lines("cpu"), self.order, f"{self.name}_stateupdater")
+            if self.__dict__.get("_batch", 1) > 1:
+                part.copies[f"{prefix}_rates"] = "block"
+                part.copies[variable(prefix, "next_spike")] = "row"
+            return part
         part = Part()
         part.args = {f"{prefix}_rates": lambda: self._rates_array,
                      variable(prefix, "next_spike"): lambda: self.variables["next_spike"].array,

@@ -31,13 +31,27 @@ from .encoding import (
 from .learning import MSTDP, MSTDPET, Hebbian, LearningRule, NoOp, PostPre, WeightDependentPostPre
 from .monitors import Monitor, NetworkMonitor
 from .network import Network, Rates
-from .nodes import AdaptiveLIFNodes, DiehlAndCookNodes, IFNodes, Input, LIFNodes, McCullochPitts, Nodes
+from .nodes import (
+    AdaptiveLIFNodes,
+    BoostedLIFNodes,
+    CurrentLIFNodes,
+    DiehlAndCookNodes,
+    IFNodes,
+    Input,
+    IzhikevichNodes,
+    LIFNodes,
+    McCullochPitts,
+    Nodes,
+    SRM0Nodes,
+    SubtractiveResetIFNodes,
+)
 from .topology import AbstractConnection, Connection
 
 __all__ = [
-    "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "Connection", "DiehlAndCookNodes", "Hebbian",
-    "IFNodes", "Input", "LIFNodes", "LearningRule", "MSTDP", "MSTDPET", "McCullochPitts", "Monitor", "Network",
-    "NetworkMonitor", "NoOp", "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates",
-    "RepeatEncoder", "SingleEncoder", "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson",
-    "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
+    "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "BoostedLIFNodes", "Connection",
+    "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes", "Input", "IzhikevichNodes", "LIFNodes",
+    "LearningRule", "MSTDP", "MSTDPET", "McCullochPitts", "Monitor", "Network", "NetworkMonitor", "NoOp",
+    "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "RepeatEncoder", "SRM0Nodes",
+    "SingleEncoder", "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader",
+    "poisson", "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
 ]

@@ -32,10 +32,10 @@ class Monitor:
     def _check(self):
         known = self.obj._group.variables
         for v in self.state_vars:
-            if v not in known or v in ("x_syn", "x_ext", "x_rate"):
+            if v not in known or v in ("x_syn", "x_ext") or known[v].kind == "internal":
                 from ..equations.parser import suggest
 
-                names = [n for n in known if n not in ("x_syn", "x_ext", "x_rate")]
+                names = [n for n in known if n not in ("x_syn", "x_ext") and known[n].kind != "internal"]
                 raise ModelError(f"Monitor of layer '{self.obj.name}': it has no variable '{v}'.{suggest(v, names)} "
                                  f"Variables: {', '.join(names)}")
 

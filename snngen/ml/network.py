@@ -24,10 +24,12 @@ reaches its target's next update (a one-step lag) without decaying first.
 
 from __future__ import annotations
 
+import time as time_module
+
 import numpy as np
 
 from ..errors import ModelError
-from ..units import ms
+from ..units import Hz, ms
 from .monitors import Monitor, NetworkMonitor
 from .nodes import Input, Nodes, _host
 from .topology import AbstractConnection
@@ -87,6 +89,9 @@ class Network:
         self.dtype = np.dtype(dtype).type
         self.seed = seed
         self.layers, self.connections, self.monitors = {}, {}, {}
+        # seconds spent by run(): checking and setting the inputs, the compiled loop, the batch's
+        # end-of-run sums, the normalisation; and by reset_state_variables()
+        self.timings = dict.fromkeys(("inputs", "loop", "batch", "normalise", "reset"), 0.0)
         self._net = None
         self._dirty = True
         self._input_kind = {}  # layer -> "rates" or "array"
@@ -223,6 +228,8 @@ class Network:
         steps = int(round(float(time) / self.dt))
         if steps < 0 or abs(steps * self.dt - float(time)) > 1e-9 * max(1.0, float(time)):
             raise ModelError(f"run: time ({time} ms) must be a whole number of steps of {self.dt} ms")
+        clock = time_module.perf_counter
+        t0 = clock()
         given, batch = self._inputs(inputs, steps)
         if batch != self.batch_size:  # BindsNET resizes the layers to the inputs' batch
             self.batch_size = batch
@@ -240,10 +247,8 @@ class Network:
             layer._group.namespace["learning"] = 1.0 if (self.learning and layer.learning) else 0.0
             kind, values = given.get(name, ("array", None))
             group = layer._group
-            if kind == "rates":
-                var = group.variables["x_rate"]
-                var.overwrite(values.reshape(var.array.shape) if values.shape[0] == self.batch_size
-                              else np.broadcast_to(values, (self.batch_size, layer.n)).reshape(var.array.shape))
+            if kind == "rates":  # (B, n) in Hz
+                group.rates = (values if self.batch_size > 1 else values[0]) * Hz
                 continue
             if values is None:  # no input this run: x_ext stays 0
                 values = np.zeros((0, self.batch_size, layer.n))
@@ -269,18 +274,25 @@ class Network:
             ns["weight_decay"] = rule.weight_decay if on else 0.0
         for obj in [*self.layers.values(), *self.connections.values()]:
             obj._before_run()
+        t1 = clock()
         self._net.run(steps * self.dt * ms)
         self._has_run = True
+        t2 = clock()
         for layer in self.layers.values():
             layer._after_run(steps, self.dt, self.learning and layer.learning)
         for conn in self.connections.values():
             conn._after_run()
+        t3 = clock()
         for conn in self.connections.values():
             conn.normalize()
+        t4 = clock()
+        for key, seconds in (("inputs", t1 - t0), ("loop", t2 - t1), ("batch", t3 - t2), ("normalise", t4 - t3)):
+            self.timings[key] += seconds
 
     def reset_state_variables(self):
         """Start a new sample: the layers' state back to its initial values (adaptive thresholds kept),
         monitors emptied; weights kept."""
+        t0 = time_module.perf_counter()
         for layer in self.layers.values():
             layer.reset_state_variables()
         for conn in self.connections.values():
@@ -289,6 +301,7 @@ class Network:
             mon.reset_state_variables()
         if self._net is not None:  # input arrays from their first row, spike lists emptied
             self._net.reset_state(monitors="clear")
+        self.timings["reset"] += time_module.perf_counter() - t0
 
     def train(self, mode=True):
         """Learning on (``mode=True``) or off."""

@@ -32,13 +32,14 @@ import numpy as np
 from ..equations.parser import NAME_RE, suggest
 from ..errors import ModelError
 
-__all__ = ["AdaptiveLIFNodes", "DiehlAndCookNodes", "IFNodes", "Input", "LIFNodes", "McCullochPitts", "Nodes",
-           "NodeSpec", "node_spec", "list_nodes"]
+__all__ = ["AdaptiveLIFNodes", "BoostedLIFNodes", "CurrentLIFNodes", "DiehlAndCookNodes", "IFNodes", "Input",
+           "IzhikevichNodes", "LIFNodes", "McCullochPitts", "Nodes", "NodeSpec", "SRM0Nodes", "SubtractiveResetIFNodes",
+           "list_nodes", "node_spec"]
 
 _KEYS = {"kind", "name", "title", "reference", "variables", "update", "threshold", "reset", "parameters", "initial",
          "keep", "batch_shared"}
 # names the layer itself uses in the generated code: a node file may not define them
-RESERVED = {"s", "x", "summed", "inp", "x_syn", "x_ext", "x_rate", "dt_ms", "learning", "tc_trace", "trace_scale"}
+RESERVED = {"s", "x", "summed", "inp", "x_syn", "x_ext", "rates", "dt_ms", "learning", "tc_trace", "trace_scale"}
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ class Nodes:
             value = params[name]
             return value if np.ndim(value) == 0 else value.reshape(self.shape)
         group = self.__dict__.get("_group")
-        if group is not None and name in group.variables and name not in ("x_syn", "x_ext", "x_rate"):
+        if group is not None and name in group.variables and group.variables[name].kind != "internal" and \
+                name not in ("x_syn", "x_ext"):
             arr = np.asarray(group.variables[name].array)
             return arr.reshape((-1,) + self.shape)
         raise AttributeError(f"{type(self).__name__} has no attribute '{name}'")
@@ -179,7 +181,8 @@ class Nodes:
                 self._group.namespace[name] = params[name]
             return
         group = self.__dict__.get("_group")
-        if group is not None and name in group.variables and name not in ("x_syn", "x_ext", "x_rate"):
+        if group is not None and name in group.variables and group.variables[name].kind != "internal" and \
+                name not in ("x_syn", "x_ext"):
             var = group.variables[name]
             var.overwrite(np.broadcast_to(np.asarray(_host(value), dtype=np.float64).reshape(-1, self.n)
                                           if np.ndim(value) else value, var.array.shape))
@@ -206,8 +209,6 @@ class Nodes:
             model.append("x : 1")
         if self.sum_input:
             model.append("summed : 1")
-        if rates:
-            model.append("x_rate : 1")
         traces = self.__dict__.get("_rule_traces", ())  # learning rules' own traces: (var, tc, increment)
         model += [f"{var} : 1" for var, _tc, _a in traces]
         update = ["s = 0"]
@@ -218,7 +219,8 @@ class Nodes:
                 update.append("summed = summed + inp")
             threshold = spec.threshold
         else:  # an Input layer: the input is the spikes
-            threshold = "rand() < x_rate*dt_ms*0.001" if rates else "x_ext != 0"
+            # fed rates, the layer is a PoissonGroup: a neuron's next spike drawn at each spike
+            threshold = None if rates else "x_ext != 0"
             if self.sum_input:
                 update.append("summed = summed + x_ext")
         if self.traces:
@@ -242,8 +244,15 @@ class Nodes:
         for var, tc, a in self.__dict__.get("_rule_traces", ()):
             namespace[f"tc_{var}"], namespace[f"a_{var}"] = tc, a
         old = self._group
-        group = NeuronGroup(self.n, model, threshold=threshold, reset=reset, namespace=namespace, dtype=dtype,
-                            name=name, one_spike=self.__dict__.get("one_spike", False))
+        if rates:
+            from ..groups.neurongroup import PoissonGroup
+            from ..units import Hz
+
+            group = PoissonGroup(self.n, rates=np.zeros(self.n) * Hz, model=model, reset=reset, namespace=namespace,
+                                 dtype=dtype, name=name)
+        else:
+            group = NeuronGroup(self.n, model, threshold=threshold, reset=reset, namespace=namespace, dtype=dtype,
+                                name=name, one_spike=self.__dict__.get("one_spike", False))
         group.run_regularly(update, when="before_groups", name=f"{name}_update")
         initial = {}
         for var, text in self._spec.initial.items():
@@ -293,7 +302,8 @@ class Nodes:
         for var, value in self._initial.items():
             self._group.variables[var].overwrite(value)
         for var in ("x_syn", "x_ext"):
-            self._group.variables[var].overwrite(0.0)
+            if var in self._group.variables:
+                self._group.variables[var].overwrite(0.0)
 
     def train(self, mode=True):
         self.learning = bool(mode)
@@ -313,7 +323,8 @@ def _host(value):
 
 class Input(Nodes):
     """Input nodes: each step, the nodes spike where the input is non-zero (BindsNET's ``Input``), or, when
-    the network's input is :class:`~snngen.ml.Rates`, draw their spikes inside the compiled loop."""
+    the network's input is :class:`~snngen.ml.Rates`, are Poisson sources of those rates inside the compiled
+    loop (an engine PoissonGroup: a node's next spike step drawn at each spike)."""
 
     spec = "Input"
 
@@ -334,6 +345,38 @@ class LIFNodes(Nodes):
     """Leaky integrate-and-fire nodes: thresh -52, rest -65, reset -65, refrac 5 ms, tc_decay 100 ms."""
 
     spec = "LIFNodes"
+
+
+class BoostedLIFNodes(Nodes):
+    """LIF nodes with rest = reset = 0: thresh 13, refrac 5 ms, tc_decay 100 ms."""
+
+    spec = "BoostedLIFNodes"
+
+
+class CurrentLIFNodes(Nodes):
+    """LIF nodes driven by an exponentially decaying current ``i_syn`` (BindsNET's ``i``; tc_i_decay 2 ms)."""
+
+    spec = "CurrentLIFNodes"
+
+
+class SRM0Nodes(Nodes):
+    """Spike response model nodes with escape noise: a spike with probability ``1 - exp(-rho*dt)``,
+    ``rho = rho_0*exp((v - thresh)/d_thresh)``."""
+
+    spec = "SRM0Nodes"
+
+
+class SubtractiveResetIFNodes(Nodes):
+    """Integrate-and-fire nodes whose spike subtracts the threshold from v (the nodes of converted ANNs)."""
+
+    spec = "SubtractiveResetIFNodes"
+
+
+class IzhikevichNodes(Nodes):
+    """Izhikevich (2003) nodes, a, b, c, d per node (regular spiking by default), integrated as BindsNET does
+    (two half steps of v, then u), reset in the spiking step."""
+
+    spec = "IzhikevichNodes"
 
 
 class AdaptiveLIFNodes(Nodes):
