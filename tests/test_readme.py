@@ -35,6 +35,11 @@ def test_readme_python_examples_run_and_hold():
     expected = np.array([[[np.sum(padded[y:y + 5, x:x + 5] * w[f, 0]) for x in range(28)] for y in range(28)]
                          for f in range(8)])
     np.testing.assert_allclose(conv["Y"].v_.reshape(8, 28, 28), expected, rtol=1e-12, atol=1e-12)
+    ml = next(ns for ns in spaces if "Ae" in ns)
+    conn = ml["net"].connections[("X", "Ae")]
+    np.testing.assert_allclose(np.abs(conn.w).sum(axis=0), 78.4, rtol=1e-5)  # normalised after each sample
+    assert ml["counts"].shape == (1, 100) and (ml["Ae"].theta > 0).any()  # theta kept over the resets
+    assert ml["spikes"].get("s").shape == (0, 1, 100)  # emptied by the reset
     encoded = next(ns for ns in spaces if "latencies" in ns)
     assert encoded["spikes"].shape == (250, 28, 28) and encoded["latencies"].sum() == 28 * 28
     assert abs(encoded["spikes"].mean() - encoded["image"].mean() / 1000) < 0.002  # rate*dt per step
