@@ -66,10 +66,13 @@ class Layer:
 
 class Conn:
     def __init__(self, src, tgt, w, rule=None, nu=(0.0, 0.0), wmin=-np.inf, wmax=np.inf, weight_decay=0.0,
-                 norm=None, b=None, tc_plus=20.0, tc_minus=20.0, tc_e_trace=25.0, zero_lag=False):
+                 norm=None, b=None, tc_plus=20.0, tc_minus=20.0, tc_e_trace=25.0, zero_lag=False, mask=None,
+                 mean_field=False):
         self.src, self.tgt, self.w = src, tgt, np.clip(np.array(w, dtype=np.float64), wmin, wmax)
         self.rule, self.nu, self.wmin, self.wmax = rule, nu, wmin, wmax
         self.weight_decay, self.norm, self.b = weight_decay, norm, b
+        self.mask = mask  # SparseConnection: the synapses that exist
+        self.mean_field = mean_field  # MeanFieldConnection: w is (n_post,), the input mean(s_pre)*w
         # reward-modulated rules (Florian 2007): the rule's own traces and eligibilities
         self.tc_plus, self.tc_minus, self.tc_e_trace, self.zero_lag = tc_plus, tc_minus, tc_e_trace, zero_lag
         self.reset_rule()
@@ -116,6 +119,8 @@ class Conn:
             w = w * (1 - self.weight_decay)
         if self.rule is not None:
             w = np.clip(w, self.wmin, self.wmax)
+        if self.mask is not None:
+            w = np.where(self.mask, w, 0.0)
         self.w = w
 
     def normalize(self):
@@ -134,7 +139,7 @@ def run(layers, conns, inputs, steps, dt, learning=True):
         syn = [np.zeros(layer.n) for layer in layers]
         for c in conns:
             k = layers.index(c.tgt)
-            syn[k] = syn[k] + c.src.s.astype(float) @ c.w
+            syn[k] = syn[k] + (c.src.s.mean() * c.w if c.mean_field else c.src.s.astype(float) @ c.w)
             if c.b is not None:
                 syn[k] = syn[k] + c.b
         for k, layer in enumerate(layers):

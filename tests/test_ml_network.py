@@ -18,11 +18,13 @@ from snngen.ml import (
     Input,
     LIFNodes,
     McCullochPitts,
+    MeanFieldConnection,
     Monitor,
     Network,
     NoOp,
     PostPre,
     Rates,
+    SparseConnection,
     WeightDependentPostPre,
 )
 
@@ -137,6 +139,45 @@ def test_weight_decay_norm_bias_and_additive_traces_match_the_transcription():
                                      norm=20.0, b=b, traces_additive=True, trace_scale=0.5)
     _compare(mon, rec, conn, rc)
     np.testing.assert_allclose(np.abs(conn.w).sum(axis=0), 20.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_sparse_and_mean_field_connections_match_the_transcription(backend):
+    """SparseConnection: synapses where w is non-zero, PostPre on them only, each target's |w| normalised
+    over its synapses; MeanFieldConnection: mean(s_source) * w."""
+    spikes, w = _data(9, 6.0)
+    mask = np.random.default_rng(1).random(w.shape) < 0.6
+    w_mf = np.linspace(5.0, 40.0, N)
+    net = Network(dtype="float64", backend=backend)
+    x, y = Input(N_IN, traces=True), LIFNodes(N, traces=True)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    sparse = SparseConnection(x, y, w=np.where(mask, w, 0.0), update_rule=PostPre, nu=(2e-2, 5e-2), wmin=0.0,
+                              wmax=8.0, norm=25.0)
+    net.add_connection(sparse, "X", "Y")
+    z = LIFNodes(N)
+    net.add_layer(z, "Z")
+    net.add_connection(MeanFieldConnection(x, z, w=w_mf), "X", "Z")
+    mons = [Monitor(y, ["s", "v"]), Monitor(z, ["s", "v"])]
+    net.add_monitor(mons[0], "Y")
+    net.add_monitor(mons[1], "Z")
+    net.run(inputs={"X": spikes}, time=T)
+    rx, ry, rz = ref.Layer("input", N_IN, traces=True), ref.Layer("lif", N, traces=True), ref.Layer("lif", N)
+    rc = ref.Conn(rx, ry, np.where(mask, w, 0.0), rule="PostPre", nu=(2e-2, 5e-2), wmin=0.0, wmax=8.0, norm=25.0,
+                  mask=mask)
+    rm = ref.Conn(rx, rz, w_mf, mean_field=True)
+    rec = ref.run([rx, ry, rz], [rc, rm], {0: spikes}, T, 1.0)
+    for k, m in ((1, mons[0]), (2, mons[1])):
+        assert rec[k]["s"].sum() > 5
+        np.testing.assert_array_equal(m.get("s")[:, 0], rec[k]["s"] != 0)
+        np.testing.assert_allclose(m.get("v")[:, 0], rec[k]["v"], atol=1e-9)
+    np.testing.assert_allclose(sparse.w, rc.w, atol=1e-9)
+    assert (sparse.w[~mask] == 0).all()
+    np.testing.assert_allclose(np.abs(sparse.w).sum(axis=0), 25.0)
+    with pytest.raises(ModelError, match="must keep the synapses"):
+        sparse.w = np.ones(w.shape)
+    with pytest.raises(ModelError, match="no learning rule"):
+        MeanFieldConnection(x, z, update_rule=PostPre)
 
 
 def test_sum_input_sums_what_bindsnet_sums():

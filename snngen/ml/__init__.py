@@ -45,13 +45,14 @@ from .nodes import (
     SRM0Nodes,
     SubtractiveResetIFNodes,
 )
-from .topology import AbstractConnection, Connection
+from .topology import AbstractConnection, Connection, MeanFieldConnection, SparseConnection
 
 __all__ = [
     "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "BoostedLIFNodes", "Connection",
     "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes", "Input", "IzhikevichNodes", "LIFNodes",
-    "LearningRule", "MSTDP", "MSTDPET", "McCullochPitts", "Monitor", "Network", "NetworkMonitor", "NoOp",
-    "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "RepeatEncoder", "SRM0Nodes",
-    "SingleEncoder", "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader",
-    "poisson", "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
+    "LearningRule", "MSTDP", "MSTDPET", "McCullochPitts", "MeanFieldConnection", "Monitor", "Network",
+    "NetworkMonitor", "NoOp", "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates",
+    "RepeatEncoder", "SRM0Nodes", "SingleEncoder", "SparseConnection", "SubtractiveResetIFNodes",
+    "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson", "poisson_loader", "rank_order",
+    "rank_order_loader", "repeat", "single",
 ]

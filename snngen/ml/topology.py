@@ -17,7 +17,7 @@ from ..errors import ModelError
 from .learning import LearningRule, NoOp
 from .nodes import _host
 
-__all__ = ["AbstractConnection", "Connection"]
+__all__ = ["AbstractConnection", "Connection", "MeanFieldConnection", "SparseConnection"]
 
 _OPTIONS = {"nu", "reduction", "weight_decay", "update_rule", "w", "b", "wmin", "wmax", "norm"}
 
@@ -171,11 +171,11 @@ class Connection(AbstractConnection):
         pathways = {}
         if on_pre:
             pathways["learn"] = on_pre
-        pathways["prop"] = "x_syn_post += w"
         nu = rule.nu
         namespace = dict(nu_pre=float(nu[0]), nu_post=float(nu[1]), wmin=self.wmin, wmax=self.wmax,
                          weight_decay=rule.weight_decay)
         old = self._weights()[0].copy()
+        pathways["prop"] = self._prop
         # the output of a step's spikes is added to the target's input at the start of the next step (the spike
         # lists still hold them), with the weights after learning (and, in a batch, after the copies' changes
         # are summed into them)
@@ -183,10 +183,11 @@ class Connection(AbstractConnection):
         if hasattr(rule, "tc_e_trace"):
             namespace.update(tc_e_trace=rule.tc_e_trace, dt_ms=float(dt))
         model = "\n".join(("w : 1",) + tuple(rule.model))
+        storage, connect, values = self._structure(old)
         syn = Synapses(self.source._group, self.target._group, model, on_pre=pathways, on_post=on_post,
-                       namespace=namespace, dtype=dtype, storage="dense", name=name)
-        syn.connect()
-        syn.variables["w"].array[...] = old.reshape(-1)
+                       namespace=namespace, dtype=dtype, storage=storage, name=name)
+        syn.connect(**connect)
+        syn.variables["w"].array[...] = values
         syn.prop.when = "start"
         if "learn" in syn.pathways:
             syn.learn.when = "after_resets"
@@ -203,6 +204,12 @@ class Connection(AbstractConnection):
         self._syn = syn
         return syn
 
+    _prop = "x_syn_post += w"  # what a spike adds to its target's input of the next step
+
+    def _structure(self, w):
+        """(storage, connect() arguments, initial values of the synapses' w) for weights ``w``."""
+        return "dense", {}, w.reshape(-1)
+
     def reset_state_variables(self):
         """The rule's own state (eligibilities) cleared; the weights are kept."""
         if self._syn is not None:
@@ -211,3 +218,113 @@ class Connection(AbstractConnection):
 
     def __repr__(self):
         return f"Connection({self.source.name} -> {self.target.name}, {type(self.update_rule).__name__})"
+
+
+class SparseConnection(Connection):
+    """Weights only where ``w`` is non-zero (a scipy.sparse matrix, a torch sparse tensor, or a dense array
+    whose zeros are no synapses), or, given ``sparsity``, on a random fraction ``1 - sparsity`` of the
+    pairs (their weights drawn as :class:`Connection`'s).  Storage and propagation are sparse (CSR rows); the
+    learning rules work as on a :class:`Connection`, on the synapses that exist.  ``w`` reads back as a dense
+    array with zeros where there is no synapse; setting it keeps the synapses (a new pattern is a new
+    connection)."""
+
+    def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, sparsity=None, **kwargs):
+        w = kwargs.pop("w", None)
+        dense = None
+        if w is not None:
+            dense = _dense(w)
+            if dense.shape != (source.n, target.n):
+                raise ModelError(f"SparseConnection: w has shape {dense.shape}, the layers need "
+                                 f"{(source.n, target.n)} (source nodes, target nodes)")
+            mask = dense != 0
+        elif sparsity is not None:
+            if not 0.0 <= float(sparsity) <= 1.0:
+                raise ModelError(f"SparseConnection: sparsity must be in [0, 1], not {sparsity}")
+            mask = np.random.random_sample((source.n, target.n)) >= float(sparsity)
+        else:
+            raise ModelError("SparseConnection: give w (its non-zero entries are the synapses) or sparsity")
+        super().__init__(source, target, nu, reduction, weight_decay, w=dense, **kwargs)
+        self._mask = mask
+        self._w = np.where(mask, self._w, 0.0)
+        self._i, self._j = np.nonzero(mask)
+
+    def _structure(self, w):
+        return "sparse", dict(i=self._i, j=self._j), w[self._i, self._j]
+
+    def _weights(self):
+        if self._syn is None:
+            return self._w[None]
+        values = np.asarray(self._syn.variables["w"].array).reshape(-1, len(self._i))
+        out = np.zeros((len(values), self.source.n, self.target.n), dtype=values.dtype)
+        out[:, self._i, self._j] = values
+        return out
+
+    @property
+    def w(self):
+        return self._weights()[0]
+
+    @w.setter
+    def w(self, value):
+        value = _dense(value)
+        if value.shape != self._mask.shape or np.any((value != 0) & ~self._mask):
+            raise ModelError(f"{self._label()}: new weights must keep the synapses (non-zero only where there "
+                             "is one); a new pattern is a new connection")
+        if self._syn is None:
+            self._w = value.copy()
+        else:
+            var = self._syn.variables["w"]
+            var.overwrite(np.broadcast_to(value[self._i, self._j], var.array.shape))
+
+    def normalize(self):
+        if self.norm is None:
+            return
+        if self._syn is None:
+            super().normalize()
+            return
+        var = self._syn.variables["w"]
+        values = var.array.reshape(-1, len(self._i))
+        total = np.zeros((len(values), self.target.n))
+        for b in range(len(values)):
+            np.add.at(total[b], self._j, np.abs(values[b]))
+        total[total == 0] = 1.0
+        values *= self.norm / total[:, self._j]
+        if var.device is not None:
+            var.device.overwritten(var)
+
+
+class MeanFieldConnection(Connection):
+    """The target's input is the mean of the source's spikes times one weight per target node
+    (``w`` of shape ``(target.n,)``, default ``U(0, 1)`` clipped to the bounds): ``mean(s_source) * w``.
+    No learning rule (as in BindsNET)."""
+
+    def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
+        if kwargs.get("update_rule") not in (None, NoOp):
+            raise ModelError("MeanFieldConnection: no learning rule works on it (update_rule must be NoOp)")
+        w = kwargs.pop("w", None)
+        if w is None:
+            w = np.random.random_sample(target.n)
+        w = np.broadcast_to(np.asarray(_host(w), dtype=np.float64).reshape(-1) if np.ndim(w) else
+                            np.float64(w), (target.n,))
+        super().__init__(source, target, nu, reduction, weight_decay, w=np.broadcast_to(w, (source.n, target.n)),
+                         **kwargs)
+
+    # each spike adds w/N_pre: the mean of the spikes times w
+    _prop = "x_syn_post += w/N_pre"
+
+    @property
+    def w(self):
+        return self._weights()[0][0].copy()
+
+    @w.setter
+    def w(self, value):
+        value = np.broadcast_to(np.asarray(_host(value), dtype=np.float64), (self.target.n,))
+        Connection.w.fset(self, np.broadcast_to(value, (self.source.n, self.target.n)))
+
+
+def _dense(w):
+    """A dense numpy array of ``w`` (scipy.sparse, torch sparse or dense)."""
+    if hasattr(w, "toarray"):
+        return np.asarray(w.toarray(), dtype=np.float64)
+    if type(w).__module__.startswith("torch") and getattr(w, "is_sparse", False):
+        return w.to_dense().detach().cpu().numpy().astype(np.float64)
+    return np.asarray(_host(w), dtype=np.float64)
