@@ -223,3 +223,26 @@ def test_max_pooling_on_cuda_and_in_a_batch_equals_numpy():
             sel = M.copy == b
             got = sorted(zip(np.round(np.asarray(M.t)[sel] / 1e-3).astype(int), M.i[sel]))
             assert got == maxpool_numpy(spikes[:, b], *case[1:]), (backend, b)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_clip_keeps_indexed_entries_in_bounds_after_the_sum_of_a_step(backend):
+    """S.clip(var, low, high): in each step the synapses sharing an entry add their changes, then the entry is
+    clipped once: clip(w + sum), not a clip after each synapse's change."""
+    spikes = np.zeros((4, 4), bool)
+    spikes[0, :] = True  # step 0: entry 0 gets -0.75 (input 0) and +0.75 twice (inputs 1, 2); entry 1 +0.75
+    spikes[2, :2] = True  # step 2: entry 0 gets -0.75 + 0.75
+    X = snngen.SpikeArrayGroup(4, spikes)
+    Y = snngen.NeuronGroup(2, "v : 1")
+    S = snngen.Synapses(X, Y, "w : 1 (indexed)", on_pre="w += 0.75*(2*int(i > 0) - 1)")
+    S.connect(i=[0, 1, 2, 3], j=[0, 0, 1, 1], index=[0, 0, 0, 1])
+    S.w = [0.5, 0.5]
+    S.clip("w", 0.0, 1.0)
+    net = snngen.Network(X, Y, S, dt=1 * ms, backend=backend)
+    net.run(1 * ms)
+    np.testing.assert_allclose(S.w_, [1.0, 1.0])  # 0.5 + 0.75 = 1.25 -> 1 (a clip per synapse: 0 + 1.5 -> 1)
+    S.w = [0.5, 0.5]
+    net.run(3 * ms)
+    np.testing.assert_allclose(S.w_, [0.5, 0.5])  # 0.5 - 0.75 + 0.75 (a clip per synapse: 0 + 0.75)
+    with pytest.raises(snngen.ModelError, match="must be an \\(indexed\\) variable"):
+        snngen.Synapses(X, Y, "u : 1", on_pre="v_post += u").clip("u", 0, 1)

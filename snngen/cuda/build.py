@@ -434,6 +434,9 @@ def synapses(syn, prefix, run_namespace, check_nan):
         part.add("end", Kernel("batch_reduce", f"{p}_reduce{k}", elements(f"{p}_nsyn", "_s"), dict(
             p=p, name=syn.name, var=name, how=how, d=d, w=w, bounds=bounds), writes={d, w}), 1000,
             f"{syn.name}_batch_shared_{name}")
+    clip_args, clips = syn.clip_kernels(p)
+    args.update(clip_args)
+    part.add_kernels(clips)
     for k, op in enumerate(syn._regular):
         _check_writes(syn, op.statements, op.name, {"syn", "post"})
         if not _row_allowed(syn, op.statements):

@@ -619,6 +619,9 @@ def build_synapses(syn, prefix, run_namespace, dt, check_nan=False):
         body = _statement_lines(syn, p, externals, hoister, op.statements, 7000 + 100 * k)
         part.add(op.when, render("cpu/synapse_regular.py.j2", every=every, body=body, label=op.name, **index),
                  op.order, op.name)
+    clip_args, clips = syn.clip_kernels(p)
+    args.update(clip_args)
+    part.add_kernels(clips)
     pr = _printer(syn, p, externals, hoister, 0)
     # {p}_N: the number of synapses, for synapses whose source or target is this object
     hoisted = [f"{pr.names[s.name]} = {pr.doprint(e)}" for e, s in hoister.hoisted.items()]

@@ -286,6 +286,7 @@ class Synapses(VariableOwner):
             (self.post_pathway if pathway == "post" else self.pathways[pathway]).event = event
         self._n_inits = 0
         self._regular = []  # run_regularly operations: statements for every synapse, every dt
+        self._clips = []  # (variable, low, high, when, order): (indexed) entries kept in bounds
         self._code_version = 0
         self._check_model()
         for eq in self.equations:
@@ -702,6 +703,36 @@ class Synapses(VariableOwner):
         """``[(statements, what)]``: every piece of statement code (pathways, on_post, run_regularly)."""
         return ([(pw.statements, pw.label) for pw in self.pathways.values()] + [(self.on_post, "on_post")]
                 + [(op.statements, op.name) for op in getattr(self, "_regular", ())])
+
+    def clip(self, var, low, high, when="after_synapses", order=0):
+        """Keep the (indexed) variable ``var`` in ``[low, high]``: every step, at ``when`` (after the synaptic
+        code of the step, by default), each entry is clipped, so the synapses sharing an entry add their changes
+        first and the sum is clipped once (a convolution's plasticity, as in BindsNET).  On the CPU and CUDA
+        backends; for per-synapse variables, write ``clip(...)`` in the statements instead."""
+        from ..runtime.schedule import check_order, check_when
+
+        v = self.variables.get(var)
+        if v is None or "indexed" not in v.flags:
+            raise ModelError(f"{self.name}.clip: '{var}' must be an (indexed) variable of {self.name}")
+        low, high = float(low), float(high)
+        if not low <= high:
+            raise ModelError(f"{self.name}.clip: low ({low}) must not exceed high ({high})")
+        self._clips.append((var, low, high, check_when(when, f"{self.name}.clip"), check_order(order, self.name)))
+        self._code_version += 1
+
+    def clip_kernels(self, prefix):
+        """The kernels of :meth:`clip`, for either backend: ``(args, [(slot, order, name, Kernel)])``."""
+        from ..codegen.kernel import Kernel, elements
+        from ..codegen.names import variable
+
+        args, out = {}, []
+        for k, (var, low, high, when, order) in enumerate(self.__dict__.get("_clips", ())):
+            w, bounds = variable(prefix, var), variable(prefix, f"{var}__clip{k}")
+            args[bounds] = lambda low=low, high=high: np.array([low, high])
+            out.append((when, order, f"{self.name}_clip_{var}", Kernel(
+                "clip", f"{prefix}_clip{k}", elements(f"{w}.shape[0]", "_k"), dict(name=self.name, var=var, w=w,
+                                                                                    bounds=bounds), writes={w})))
+        return args, out
 
     def run_regularly(self, code, dt=None, when="start", order=0, name=None):
         """Run the statements ``code`` for every synapse every ``dt`` (every step if None), compiled into the

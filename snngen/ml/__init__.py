@@ -45,14 +45,22 @@ from .nodes import (
     SRM0Nodes,
     SubtractiveResetIFNodes,
 )
-from .topology import AbstractConnection, Connection, MeanFieldConnection, SparseConnection
+from .topology import (
+    AbstractConnection,
+    Connection,
+    Conv2dConnection,
+    LocalConnection,
+    MaxPool2dConnection,
+    MeanFieldConnection,
+    SparseConnection,
+)
 
 __all__ = [
     "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "BoostedLIFNodes", "Connection",
-    "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes", "Input", "IzhikevichNodes", "LIFNodes",
-    "LearningRule", "MSTDP", "MSTDPET", "McCullochPitts", "MeanFieldConnection", "Monitor", "Network",
-    "NetworkMonitor", "NoOp", "Nodes", "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates",
-    "RepeatEncoder", "SRM0Nodes", "SingleEncoder", "SparseConnection", "SubtractiveResetIFNodes",
-    "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson", "poisson_loader", "rank_order",
-    "rank_order_loader", "repeat", "single",
+    "Conv2dConnection", "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes", "Input",
+    "IzhikevichNodes", "LIFNodes", "LearningRule", "LocalConnection", "MSTDP", "MSTDPET", "MaxPool2dConnection",
+    "McCullochPitts", "MeanFieldConnection", "Monitor", "Network", "NetworkMonitor", "NoOp", "Nodes",
+    "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "RepeatEncoder", "SRM0Nodes", "SingleEncoder",
+    "SparseConnection", "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader",
+    "poisson", "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
 ]

@@ -28,6 +28,7 @@ eq. 3, with a target trace and a weight dependence: not built yet).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -84,11 +85,23 @@ class LearningRule:
         post = self.post_term if self.post_term is not None and self.nu[1] != 0 else None
         return pre, post
 
-    def code(self, clip=True):
+    def code(self, clip=True, shared=False):
         """``(on_pre, on_post, every_step)`` statements for the connection's weight ``w``; the clipping is
         in the pathways, or in ``every_step`` with a weight decay; ``clip=False``: none (a batch clips the
-        weight once the copies' changes are summed)."""
+        weight once the copies' changes are summed).  ``shared``: ``w`` is an entry that many synapses share
+        (a convolution's kernel): the statements add their changes (``w += ...``), which must not read ``w``,
+        and the connection clips the entries once all synapses have added theirs."""
         pre, post = self.terms()
+        if shared:
+            if self.weight_decay:
+                raise ModelError(f"{type(self).__name__}: weight_decay on shared (convolution) weights is not "
+                                 "supported yet")
+            if any(t is not None and re.search(r"\bw\b", t) for t in (pre, post)):
+                raise ModelError(f"{type(self).__name__} reads the weight; on shared (convolution) weights only "
+                                 "rules whose change does not depend on it are supported (PostPre, Hebbian)")
+            if pre is not None and post is not None:
+                return f"w += s_post*({post}) + ({pre})", f"w += (1 - s_pre)*({post})", None
+            return (f"w += {pre}" if pre is not None else None), (f"w += {post}" if post is not None else None), None
         clip_each_step = self.weight_decay != 0.0
 
         def clip_(expr):
@@ -121,8 +134,10 @@ class LearningRule:
 class NoOp(LearningRule):
     """No learning; a ``weight_decay`` still shrinks the weights every step."""
 
-    def code(self, clip=True):
+    def code(self, clip=True, shared=False):
         if self.weight_decay:
+            if shared:
+                raise ModelError("NoOp: weight_decay on shared (convolution) weights is not supported yet")
             return None, None, "w = w*(1 - weight_decay)"
         return None, None, None
 
@@ -179,7 +194,9 @@ class MSTDP(LearningRule):
     def _change(self):
         return "w = w + nu_pre*reward*zeta"
 
-    def code(self, clip=True):
+    def code(self, clip=True, shared=False):
+        if shared:
+            raise ModelError(f"{type(self).__name__} on shared (convolution) weights is not supported yet")
         first, second = (self._zeta(), self._change()) if self.zero_lag else (self._change(), self._zeta())
         last = "w = clip(w*(1 - weight_decay), wmin, wmax)" if clip else "w = w*(1 - weight_decay)"
         return None, None, "\n".join([first, second, last])

@@ -162,7 +162,7 @@ class Network:
             objects.append(layer._group)
         for conn in self.connections.values():
             conn._make_synapses(conn.name, self.dtype, self.batch_size, self.dt, self.batch_sync)
-            objects.append(conn._syn)
+            objects += conn._objects()
         for name, mon in self._all_monitors():
             objects.append(mon._make_monitor(f"monitor_{name}"))
         self._net = EngineNetwork(*objects, dt=self.dt * ms, backend=self.backend,
@@ -268,6 +268,8 @@ class Network:
                 default = rule.a_plus if which == "a_plus" else rule.a_minus
                 layer._group.namespace[f"a_{var}"] = float(default if value is None else value)
             ns = conn._syn.namespace
+            if ns is None:  # no rule, no parameters (max pooling)
+                continue
             ns["reward"] = float(_host(reward)) if reward is not None else 0.0
             ns["nu_pre"] = float(rule.nu[0]) if on else 0.0
             ns["nu_post"] = float(rule.nu[1]) if on else 0.0

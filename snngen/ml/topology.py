@@ -17,7 +17,8 @@ from ..errors import ModelError
 from .learning import LearningRule, NoOp
 from .nodes import _host
 
-__all__ = ["AbstractConnection", "Connection", "MeanFieldConnection", "SparseConnection"]
+__all__ = ["AbstractConnection", "Connection", "Conv2dConnection", "LocalConnection", "MaxPool2dConnection",
+           "MeanFieldConnection", "SparseConnection"]
 
 _OPTIONS = {"nu", "reduction", "weight_decay", "update_rule", "w", "b", "wmin", "wmax", "norm"}
 
@@ -167,7 +168,7 @@ class Connection(AbstractConnection):
                              "would decay the shared weights)")
         # a batch: the copies' changes are summed (or averaged) into the one weight matrix after each step, and
         # the weights clipped then, as BindsNET clips the summed update
-        on_pre, on_post, every = rule.code(clip=batch == 1 or sync == "run")
+        on_pre, on_post, every = rule.code(clip=batch == 1 or sync == "run", shared=self._shared)
         pathways = {}
         if on_pre:
             pathways["learn"] = on_pre
@@ -182,12 +183,19 @@ class Connection(AbstractConnection):
         namespace["reward"] = 0.0
         if hasattr(rule, "tc_e_trace"):
             namespace.update(tc_e_trace=rule.tc_e_trace, dt_ms=float(dt))
-        model = "\n".join(("w : 1",) + tuple(rule.model))
+        model = "\n".join(("w : 1 (indexed)" if self._shared else "w : 1",) + tuple(rule.model))
         storage, connect, values = self._structure(old)
-        syn = Synapses(self.source._group, self.target._group, model, on_pre=pathways, on_post=on_post,
+        source = self._pre_group(name)
+        syn = Synapses(source, self.target._group, model, on_pre=pathways, on_post=on_post,
                        namespace=namespace, dtype=dtype, storage=storage, name=name)
         syn.connect(**connect)
         syn.variables["w"].array[...] = values
+        if self._shared and (on_pre or on_post) and (np.isfinite(self.wmin) or np.isfinite(self.wmax)):
+            syn.clip("w", self.wmin, self.wmax, when="after_resets", order=2)  # once the synapses added theirs
+        if self._shared and batch > 1 and (on_pre or on_post):
+            if sync == "run":
+                raise ModelError(f"{self._label()}: batch_sync='run' with shared (convolution) weights is not "
+                                 "supported yet")
         syn.prop.when = "start"
         if "learn" in syn.pathways:
             syn.learn.when = "after_resets"
@@ -196,7 +204,7 @@ class Connection(AbstractConnection):
         if every:
             syn.run_regularly(every, when="after_resets", order=2, name=f"{name}_decay")
         self._sync = None
-        if batch > 1 and (on_pre or on_post or every):
+        if batch > 1 and (on_pre or on_post or every) and not self._shared:
             if sync == "step":
                 syn.batch_shared = {"w": (rule.reduction, self.wmin, self.wmax)}
             else:  # each copy learns on its own during a run; the copies' changes are summed after it
@@ -205,6 +213,15 @@ class Connection(AbstractConnection):
         return syn
 
     _prop = "x_syn_post += w"  # what a spike adds to its target's input of the next step
+    _shared = False  # w: an (indexed) entry shared by synapses (a convolution's kernel)
+
+    def _pre_group(self, name):
+        """The engine group whose spikes the synapses carry (the source layer's)."""
+        return self.source._group
+
+    def _objects(self):
+        """The engine objects of this connection in the network."""
+        return [self._syn]
 
     def _structure(self, w):
         """(storage, connect() arguments, initial values of the synapses' w) for weights ``w``."""
@@ -328,3 +345,196 @@ def _dense(w):
     if type(w).__module__.startswith("torch") and getattr(w, "is_sparse", False):
         return w.to_dense().detach().cpu().numpy().astype(np.float64)
     return np.asarray(_host(w), dtype=np.float64)
+
+
+def _layer_shape(layer, what, owner):
+    shape = tuple(layer.shape)
+    if len(shape) != 3:
+        raise ModelError(f"{owner}: the {what} layer must have a shape (channels, height, width), not {shape}")
+    return shape
+
+
+class Conv2dConnection(Connection):
+    """A 2-D convolution: kernels ``w`` of shape ``(out_channels, in_channels, KH, KW)`` (PyTorch's layout),
+    from a source layer of shape ``(C, H, W)`` to a target of shape ``(F, OH, OW)``; ``b`` one bias per
+    output channel.  On the engine: shared-weight synapses (each synapse of an output window reads its kernel
+    entry), event-driven: a spike visits its output window.  A learning rule's changes of the synapses sharing
+    an entry are summed, then the entry is clipped to ``[wmin, wmax]`` (BindsNET's update of the kernel);
+    ``norm`` rescales each output channel's kernel to ``sum |w| = norm`` after each run.  Rules whose change
+    does not read ``w``: PostPre, Hebbian, NoOp.  ``dilation`` other than 1 is not supported yet; nor is
+    learning with a batch on the CPU (the copies would write the kernels at once)."""
+
+    _shared = True
+
+    def __init__(self, source, target, kernel_size, stride=1, padding=0, dilation=1, nu=None, reduction=None,
+                 weight_decay=0.0, **kwargs):
+        from ..groups.geometry import _pair, conv2d
+
+        if _pair(dilation, "dilation") != (1, 1):
+            raise ModelError("Conv2dConnection: dilation other than 1 is not supported yet")
+        in_shape = _layer_shape(source, "source", "Conv2dConnection")
+        out_shape = _layer_shape(target, "target", "Conv2dConnection")
+        self.geometry = g = conv2d(in_shape, kernel_size, channels=out_shape[0], stride=stride, padding=padding)
+        if tuple(g.out_shape) != out_shape:
+            raise ModelError(f"Conv2dConnection: a {g.kernel if hasattr(g, 'kernel') else kernel_size} kernel with "
+                             f"stride {stride} and padding {padding} on {in_shape} gives {tuple(g.out_shape)}, "
+                             f"not the target's {out_shape}")
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        shape = tuple(g.weight_shape)
+        w, b = kwargs.pop("w", None), kwargs.pop("b", None)
+        AbstractConnection.__init__(self, source, target, nu, reduction, weight_decay, **kwargs)
+        self._rule_cls = kwargs.get("update_rule") or NoOp
+        if w is None:
+            if math.isfinite(self.wmin) and math.isfinite(self.wmax):
+                w = self.wmin + np.random.random_sample(shape) * (self.wmax - self.wmin)
+            else:
+                w = np.clip(np.random.random_sample(shape), self.wmin, self.wmax)
+        w = np.asarray(_host(w), dtype=np.float64)
+        if w.shape != shape:
+            raise ModelError(f"Conv2dConnection: w has shape {w.shape}, the kernels need {shape} "
+                             "(out_channels, in_channels, KH, KW)")
+        self._w = np.clip(w, self.wmin, self.wmax).reshape(-1)
+        if b is not None:
+            b = np.broadcast_to(np.asarray(_host(b), dtype=np.float64).reshape(-1) if np.ndim(b) else np.float64(b),
+                                (out_shape[0],))
+            b = np.repeat(b, out_shape[1] * out_shape[2])  # the bias of each target node: its channel's
+        self.b = b
+        self._make_rule()
+
+    def _structure(self, w):
+        g = self.geometry
+        return "sparse", dict(i=g.i, j=g.j, index=g.index), w.reshape(-1)
+
+    def _weights(self):
+        shape = tuple(self.geometry.weight_shape)
+        if self._syn is None:
+            return self._w.reshape((1,) + shape)
+        return self._syn.variables["w"].array.reshape((1,) + shape)
+
+    @property
+    def w(self):
+        return self._weights()[0]
+
+    @w.setter
+    def w(self, value):
+        value = np.asarray(_host(value), dtype=np.float64)
+        if value.shape != tuple(self.geometry.weight_shape):
+            raise ModelError(f"{self._label()}: w must have shape {tuple(self.geometry.weight_shape)}, not "
+                             f"{value.shape}")
+        if self._syn is None:
+            self._w = value.reshape(-1).copy()
+        else:
+            self._syn.variables["w"].overwrite(value.reshape(-1))
+
+    def normalize(self):
+        """Each output channel's kernel rescaled to ``sum |w| = norm``."""
+        if self.norm is None:
+            return
+        w = self._weights()[0]
+        total = np.abs(w).sum(axis=(1, 2, 3), keepdims=True)
+        total[total == 0] = 1.0
+        w *= self.norm / total
+        if self._syn is not None:
+            var = self._syn.variables["w"]
+            if var.device is not None:
+                var.device.overwritten(var)
+
+
+class LocalConnection(SparseConnection):
+    """A locally connected layer (BindsNET's ``LocalConnection``/``LocalConnection2D``): the windows of a
+    2-D convolution, with a weight of its own for every synapse (no sharing).  The source has shape
+    ``(C, H, W)`` (or ``n`` nodes with ``input_shape=(H, W)``, one channel), the target ``n_filters``
+    x the output positions.  ``w`` reads as ``(source.n, target.n)`` with zeros outside the windows; the
+    rules work as on a :class:`Connection`, on the synapses of the windows."""
+
+    def __init__(self, source, target, kernel_size, stride, n_filters, nu=None, reduction=None, weight_decay=0.0,
+                 input_shape=None, padding=0, **kwargs):
+        from ..groups.geometry import local2d
+
+        if input_shape is not None:
+            in_shape = (1,) + tuple(int(k) for k in input_shape)
+        elif len(source.shape) == 3:
+            in_shape = tuple(source.shape)
+        else:
+            side = int(round(np.sqrt(source.n)))
+            if side * side != source.n:
+                raise ModelError(f"LocalConnection: {source.n} source nodes are not a square: give input_shape")
+            in_shape = (1, side, side)
+        if int(np.prod(in_shape)) != source.n:
+            raise ModelError(f"LocalConnection: input_shape {in_shape} does not hold the source's {source.n} nodes")
+        g = local2d(in_shape, kernel_size, channels=int(n_filters), stride=stride, padding=padding)
+        if g.n_out != target.n:
+            raise ModelError(f"LocalConnection: {n_filters} filters of a {kernel_size} kernel with stride {stride} "
+                             f"on {in_shape} give {g.n_out} nodes (shape {tuple(g.out_shape)}), the target has "
+                             f"{target.n}")
+        self.geometry, self.kernel_size, self.stride, self.n_filters = g, kernel_size, stride, int(n_filters)
+        mask = np.zeros((source.n, target.n), dtype=bool)
+        mask[g.i, g.j] = True
+        w = kwargs.pop("w", None)
+        if w is None:
+            lo, hi = kwargs.get("wmin", -np.inf), kwargs.get("wmax", np.inf)
+            if math.isfinite(lo) and math.isfinite(hi):
+                w = lo + np.random.random_sample(mask.shape) * (hi - lo)
+            else:
+                w = np.clip(np.random.random_sample(mask.shape), lo, hi)
+        w = np.where(mask, _dense(w), 0.0)
+        super().__init__(source, target, nu, reduction, weight_decay, w=w, **kwargs)
+        self._mask = mask
+        self._i, self._j = g.i, g.j  # every synapse of the windows, even one whose weight is 0
+
+
+class MaxPool2dConnection(AbstractConnection):
+    """Max pooling (BindsNET's ``MaxPool2dConnection``): each target node receives 1 when the source node
+    of its window with the highest firing-rate trace spiked (the trace: ``r <- r - decay*r + s``); source
+    ``(C, H, W)``, target ``(C, OH, OW)``.  ``decay`` must be given (BindsNET crashes without it).  No
+    weights, no learning."""
+
+    def __init__(self, source, target, kernel_size, stride=None, padding=0, dilation=1, decay=None, **kwargs):
+        from ..groups.geometry import _pair
+
+        if decay is None:
+            raise ModelError("MaxPool2dConnection: give decay (the firing-rate trace's decay per step, in [0, 1])")
+        if _pair(dilation, "dilation") != (1, 1):
+            raise ModelError("MaxPool2dConnection: dilation other than 1 is not supported yet")
+        if kwargs.get("update_rule") not in (None, NoOp):
+            raise ModelError("MaxPool2dConnection: no learning rule works on it (it has no weights)")
+        super().__init__(source, target, **kwargs)
+        self._rule_cls = NoOp
+        self.in_shape = _layer_shape(source, "source", "MaxPool2dConnection")
+        self.kernel_size, self.stride, self.padding, self.decay = kernel_size, stride, padding, float(decay)
+        self.b = None
+        self._pool = None
+        self._make_rule()
+
+    def _make_synapses(self, name, dtype, batch, dt, sync="step"):
+        from ..groups.pooling import MaxPool2dGroup
+        from ..groups.synapses import Synapses
+
+        self._pool = MaxPool2dGroup(self.source._group, self.in_shape, self.kernel_size, stride=self.stride,
+                                    padding=self.padding, decay=self.decay, name=f"{name}_pool")
+        if tuple(self._pool.out_shape) != tuple(self.target.shape) and self._pool.N != self.target.n:
+            raise ModelError(f"MaxPool2dConnection: pooling {self.in_shape} gives {tuple(self._pool.out_shape)}, not "
+                             f"the target's {tuple(self.target.shape)}")
+        syn = Synapses(self._pool, self.target._group, on_pre="x_syn_post += 1.0", name=name)
+        syn.connect(j="i")
+        syn.pathways["pre"].when = "start"  # the pooled spikes reach the target's next step
+        self._syn = syn
+        return syn
+
+    def _objects(self):
+        return [self._pool, self._syn]
+
+    def normalize(self):
+        pass
+
+    def _before_run(self):
+        pass
+
+    def _after_run(self):
+        pass
+
+    def reset_state_variables(self):
+        pass
+
+    def __repr__(self):
+        return f"MaxPool2dConnection({self.source.name} -> {self.target.name})"
