@@ -442,3 +442,88 @@ def test_batch_sync_run_sums_the_changes_of_copies_that_learned_alone(backend):
     assert np.abs(expected - w0).max() > 0.1
     np.testing.assert_allclose(conn.w, expected, atol=1e-9)
     np.testing.assert_array_equal(conn._weights()[1], conn._weights()[0])
+
+
+def test_clamp_unclamp_and_injects_v_as_bindsnet():
+    """clamp forces spikes after the update without resetting v (the traces and the learning see them);
+    unclamp removes spikes of nodes that crossed, which are still reset; injects_v adds to v before the
+    update; both as one mask for every step or one per step."""
+    spikes, w = _data(6, 6.0)
+    clamp = np.zeros((T, N), bool)
+    clamp[::7, 0] = True
+    unclamp = np.zeros(N, bool)
+    unclamp[[2, 5]] = True
+    inject = np.zeros((T, N))
+    inject[10:20, 3] = 2.0
+    net = Network(dtype="float64")
+    x, y = Input(N_IN, traces=True), LIFNodes(N, traces=True)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = Connection(x, y, w=w, update_rule=PostPre, nu=(1e-2, 3e-2), wmin=0.0, wmax=8.0)
+    net.add_connection(conn, "X", "Y")
+    m = Monitor(y, ["s", "v", "x"])
+    net.add_monitor(m, "Y")
+    net.run(inputs={"X": spikes}, time=T, clamp={"Y": clamp}, unclamp={"Y": np.flatnonzero(unclamp)},
+            injects_v={"Y": inject})
+    # the transcription: BindsNET's step with the clamps after the update, before the traces
+    rx, ry = ref.Layer("input", N_IN, traces=True), ref.Layer("lif", N, traces=True)
+    rc = ref.Conn(rx, ry, w, rule="PostPre", nu=(1e-2, 3e-2), wmin=0.0, wmax=8.0)
+    S, V, X = [], [], []
+    for t in range(T):
+        inp = rx.s.astype(float) @ rc.w
+        rx.step(spikes[t].astype(float), 1.0)
+        ry.v = ry.v + inject[t]
+        ry.traces = False
+        ry.step(inp, 1.0)
+        crossed = ry.s.copy()
+        ry.s = (crossed | clamp[t]) & ~unclamp
+        ry.traces = True
+        ry.x = ry.x * np.exp(-1 / 20)
+        ry.x[ry.s] = 1.0
+        rc.learn()
+        S.append(ry.s.copy())
+        V.append(ry.v.copy())
+        X.append(ry.x.copy())
+    S = np.array(S)
+    assert S[:, 0].sum() >= T // 7 and not S[:, [2, 5]].any()
+    np.testing.assert_array_equal(m.get("s")[:, 0], S)
+    np.testing.assert_allclose(m.get("v")[:, 0], np.array(V), atol=1e-9)
+    np.testing.assert_allclose(m.get("x")[:, 0], np.array(X), atol=1e-9)
+    np.testing.assert_allclose(conn.w, rc.w, atol=1e-9)
+    # the next run without clamps: nothing forced
+    net.reset_state_variables()
+    net.run(inputs={"X": spikes}, time=T)
+    assert m.get("s")[:, 0, [2, 5]].any()
+    with pytest.raises(ModelError, match="clamp names no layer 'Z'"):
+        net.run(inputs={"X": spikes}, time=T, clamp={"Z": clamp})
+
+
+def test_masks_and_dales_rule_keep_weights_where_they_belong():
+    spikes, w = _data(12, 6.0)
+    w = w - 2.0  # some negative weights
+    dale = np.arange(N_IN) % 4 != 0  # every fourth source inhibitory
+    mask = np.zeros_like(w, bool)
+    mask[:, 1] = True
+    net = Network(dtype="float64")
+    x, y = Input(N_IN, traces=True), LIFNodes(N, traces=True)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = Connection(x, y, w=w, update_rule=Hebbian, nu=(2e-2, 2e-2), Dales_rule=dale)
+    net.add_connection(conn, "X", "Y")
+    np.testing.assert_array_equal(conn.w[dale] >= 0, True)
+    np.testing.assert_array_equal(conn.w[~dale] <= 0, True)
+    net.run(inputs={"X": spikes}, time=T, masks={("X", "Y"): mask})
+    assert (conn.w[mask] == 0).all()
+    assert (conn.w[dale] >= 0).all() and (conn.w[~dale] <= 0).all()
+    rx, ry = ref.Layer("input", N_IN, traces=True), ref.Layer("lif", N, traces=True)
+    w0 = np.where(dale[:, None], np.maximum(w, 0), np.minimum(w, 0))
+    w0[mask] = 0
+    rc = ref.Conn(rx, ry, w0, rule="Hebbian", nu=(2e-2, 2e-2))
+    for t in range(T):
+        inp = rx.s.astype(float) @ rc.w
+        rx.step(spikes[t].astype(float), 1.0)
+        ry.step(inp, 1.0)
+        rc.learn()
+        rc.w = np.where(dale[:, None], np.maximum(rc.w, 0), np.minimum(rc.w, 0)) * ~mask
+    assert not np.allclose(rc.w, w0)
+    np.testing.assert_allclose(conn.w, rc.w, atol=1e-9)

@@ -95,6 +95,7 @@ class Network:
         self._net = None
         self._dirty = True
         self._input_kind = {}  # layer -> "rates" or "array"
+        self._clamped, self._injected = set(), set()  # layers that clamp/unclamp or injects_v have reached
 
     # -- building ------------------------------------------------------------------------------
     def add_layer(self, layer, name):
@@ -158,7 +159,8 @@ class Network:
         for name, layer in self.layers.items():
             biases = [c.b for c in self.connections.values() if c.target is layer and c.b is not None]
             layer._make_group(name, self.dt, self.dtype, self._input_kind.get(name) == "rates",
-                              np.sum(biases, axis=0) if biases else None)
+                              np.sum(biases, axis=0) if biases else None, clamp=name in self._clamped,
+                              inject=name in self._injected)
             objects.append(layer._group)
         for conn in self.connections.values():
             conn._make_synapses(conn.name, self.dtype, self.batch_size, self.dt, self.batch_sync)
@@ -216,9 +218,8 @@ class Network:
         (time, *shape), or Rates}``; then normalise the connections that have ``norm``.  ``reward`` (a number)
         drives the reward-modulated rules during this run; ``a_plus``/``a_minus`` set their traces' increments
         (default 1 and -1)."""
-        unsupported = set(kwargs) & {"clamp", "unclamp", "injects_v", "masks"}
-        if unsupported:
-            raise ModelError(f"run: {', '.join(sorted(unsupported))} are not supported yet")
+        clamp, unclamp = kwargs.pop("clamp", None) or {}, kwargs.pop("unclamp", None) or {}
+        injects_v, masks = kwargs.pop("injects_v", None) or {}, kwargs.pop("masks", None) or {}
         if kwargs:
             raise ModelError(f"run: unknown argument(s) {sorted(kwargs)}")
         if one_step:
@@ -236,6 +237,19 @@ class Network:
             self._dirty = True
             for layer in self.layers.values():
                 layer._group = None
+        controls = {}  # layer -> {variable: (T, B, n) array}
+        for what, given_ in (("x_clamp", clamp), ("x_unclamp", unclamp), ("x_inject", injects_v)):
+            for name, value in given_.items():
+                key = self._layer_name(name, what)
+                controls.setdefault(key, {})[what] = self._per_step(name, value, steps, batch, what,
+                                                                   boolean=what != "x_inject")
+        for name, c in controls.items():
+            for var, group in (("x_clamp", self._clamped), ("x_unclamp", self._clamped), ("x_inject", self._injected)):
+                if var in c and name not in group:
+                    group.add(name)
+                    self._dirty = True
+        for key, mask in masks.items():
+            self._apply_mask(key, mask)
         kinds = {name: given.get(name, ("array",))[0] for name in self.layers}
         if kinds != self._input_kind:  # an Input layer fed rates draws its spikes: other code
             self._dirty = True
@@ -254,6 +268,13 @@ class Network:
                 values = np.zeros((0, self.batch_size, layer.n))
             values = np.ascontiguousarray(values, dtype=group.dtype)
             group.set_input("x_ext", values[:, 0] if self.batch_size == 1 else values, raw=True)
+        for name, layer in self.layers.items():
+            c = controls.get(name, {})
+            for var in [v for v, g in (("x_clamp", self._clamped), ("x_unclamp", self._clamped),
+                                       ("x_inject", self._injected)) if name in g]:
+                values = c.get(var, np.zeros((0, self.batch_size, layer.n)))
+                values = np.ascontiguousarray(values, dtype=layer._group.dtype)
+                layer._group.set_input(var, values[:, 0] if self.batch_size == 1 else values, raw=True)
         rewarded = [c for c in self.connections.values() if c.update_rule.needs_reward]
         if rewarded and self.learning and reward is None:
             raise ModelError(f"run: {type(rewarded[0].update_rule).__name__} on {rewarded[0].name} needs a reward: "
@@ -290,6 +311,48 @@ class Network:
         t4 = clock()
         for key, seconds in (("inputs", t1 - t0), ("loop", t2 - t1), ("batch", t3 - t2), ("normalise", t4 - t3)):
             self.timings[key] += seconds
+
+    def _layer_name(self, name, what):
+        if name not in self.layers:
+            from ..equations.parser import suggest
+
+            raise ModelError(f"run: {what.replace('x_', '')} names no layer {name!r}.{suggest(str(name), self.layers)}")
+        return name
+
+    def _per_step(self, name, value, steps, batch, what, boolean):
+        """A clamp (nodes ``[n]`` for every step, or ``[time, n]``) or an injected potential as ``(T, B, n)``."""
+        layer = self.layers[name]
+        arr = np.asarray(_host(value))
+        if boolean and arr.dtype != bool:
+            if not np.isin(arr, (0, 1)).all():  # node indices, as BindsNET's LongTensor clamps
+                idx = arr.astype(np.int64).ravel()
+                arr = np.zeros(layer.n, dtype=bool)
+                arr[idx] = True
+            arr = arr.astype(bool)
+        if arr.size == layer.n:
+            arr = np.broadcast_to(arr.reshape(1, 1, layer.n), (steps, batch, layer.n))
+        elif arr.ndim >= 2 and arr.shape[0] >= steps and arr[0].size == layer.n:
+            arr = np.broadcast_to(arr.reshape(arr.shape[0], 1, layer.n), (arr.shape[0], batch, layer.n))
+        elif arr.ndim >= 3 and arr.shape[0] >= steps and arr.shape[1] == batch and arr[0, 0].size == layer.n:
+            arr = arr.reshape(arr.shape[0], batch, layer.n)
+        else:
+            raise ModelError(f"run: the {what.replace('x_', '')} of layer {name!r} has shape {arr.shape}; give "
+                             f"({layer.n},) for every step or (time >= {steps}, [batch,] {layer.n})")
+        return np.ascontiguousarray(arr, dtype=np.float64)
+
+    def _apply_mask(self, key, mask):
+        """``masks={(source, target): boolean array shaped like w}``: those weights set to 0 and kept there."""
+        conn = self.connections.get(tuple(key))
+        if conn is None:
+            raise ModelError(f"run: masks names no connection {key!r} (connections: {list(self.connections)})")
+        from .topology import Conv2dConnection, MeanFieldConnection
+
+        if not hasattr(conn, "_set_mask") or isinstance(conn, (Conv2dConnection, MeanFieldConnection)):
+            raise ModelError(f"run: masks on a {type(conn).__name__} are not supported")
+        mask = np.asarray(_host(mask), dtype=bool)
+        if mask.shape != np.shape(conn.w):
+            raise ModelError(f"run: the mask of {key} has shape {mask.shape}, the weights {np.shape(conn.w)}")
+        conn._set_mask(mask)
 
     def reset_state_variables(self):
         """Start a new sample: the layers' state back to its initial values (adaptive thresholds kept),

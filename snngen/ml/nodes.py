@@ -200,9 +200,11 @@ class Nodes:
         return [v for v in out if v not in self._spec.keep]
 
     # -- the engine group ---------------------------------------------------------------------
-    def _code(self, rates, bias=False):
+    def _code(self, rates, bias=False, clamp=False, inject=False):
         """(model, update, threshold, reset) of the engine group; ``rates``: an Input layer fed rates;
-        ``bias``: the incoming connections have biases (``bias_in``, added to the input)."""
+        ``bias``: the incoming connections have biases (``bias_in``, added to the input); ``clamp``: the
+        network's ``clamp``/``unclamp`` may force spikes on or off (``x_clamp``, ``x_unclamp``); ``inject``:
+        ``injects_v`` adds to v before the update (``x_inject``)."""
         spec = self._spec
         model = [f"{v} : 1" for v in spec.variables] + ["s : 1", "x_syn : 1", "x_ext : 1"]
         if self.traces:
@@ -211,7 +213,11 @@ class Nodes:
             model.append("summed : 1")
         traces = self.__dict__.get("_rule_traces", ())  # learning rules' own traces: (var, tc, increment)
         model += [f"{var} : 1" for var, _tc, _a in traces]
+        node_reset = [line.split("#")[0].strip() for line in spec.reset.splitlines() if line.split("#")[0].strip()]
         update = ["s = 0"]
+        if inject:
+            model.append("x_inject : 1")
+            update.append("v = v + x_inject")
         if spec.threshold is not None:
             update += ["inp = x_syn + x_ext" + (" + bias_in" if bias else ""), "x_syn = 0"]
             update += [line.split("#")[0].strip() for line in spec.update.splitlines() if line.split("#")[0].strip()]
@@ -223,20 +229,35 @@ class Nodes:
             threshold = None if rates else "x_ext != 0"
             if self.sum_input:
                 update.append("summed = summed + x_ext")
+        if clamp:
+            # BindsNET sets s after the layer's update: a clamped node spikes without its reset (v, refractory
+            # counter untouched), an unclamped node that crossed is reset but does not spike
+            model += ["x_clamp : 1", "x_unclamp : 1", "crossed : 1"]
+            update.append(f"crossed = int({threshold})")
+            update += _guarded(node_reset, "crossed*int(x_unclamp > 0)")
+            threshold = "(crossed > 0 or x_clamp > 0) and x_unclamp <= 0"
+            node_reset = _guarded(node_reset, "crossed")
         if self.traces:
             update.append("x = x*exp(-dt_ms/tc_trace)")
         update += [f"{var} = {var}*exp(-dt_ms/tc_{var})" for var, _tc, _a in traces]
-        reset = [line.split("#")[0].strip() for line in spec.reset.splitlines() if line.split("#")[0].strip()]
-        reset.append("s = 1")
+        reset = node_reset + ["s = 1"]
         reset += [f"{var} = {var} + a_{var}" for var, _tc, _a in traces]
         if self.traces:
             reset.append("x = x + trace_scale" if self.traces_additive else "x = trace_scale")
         return "\n".join(model), "\n".join(update), threshold, "\n".join(reset)
 
-    def _make_group(self, name, dt, dtype, rates, bias=None):
+    def _make_group(self, name, dt, dtype, rates, bias=None, clamp=False, inject=False):
         from ..groups.neurongroup import NeuronGroup
 
-        model, update, threshold, reset = self._code(rates, bias is not None)
+        if rates and clamp:
+            raise ModelError(f"layer '{name}': clamp/unclamp on an Input layer fed Rates is not supported (give it "
+                             "spike arrays)")
+        if inject and "v" not in self._spec.variables:
+            raise ModelError(f"layer '{name}': injects_v needs a layer with a potential v ({type(self).__name__} "
+                             "has none)")
+        if clamp and self.__dict__.get("one_spike"):
+            raise ModelError(f"layer '{name}': clamp/unclamp with one_spike is not supported yet")
+        model, update, threshold, reset = self._code(rates, bias is not None, clamp, inject)
         namespace = dict(self.params, dt_ms=float(dt), learning=1.0 if self.learning else 0.0,
                          tc_trace=self.tc_trace, trace_scale=self.trace_scale)
         if bias is not None:
@@ -310,6 +331,15 @@ class Nodes:
 
     def __repr__(self):
         return f"{type(self).__name__}(shape={self.shape}, traces={self.traces})"
+
+
+def _guarded(statements, condition):
+    """``target = expr`` statements applied only where ``condition`` is 1 (else the target keeps its value)."""
+    out = []
+    for line in statements:
+        target, _, expr = (p.strip() for p in line.partition("="))
+        out.append(f"{target} = ({condition})*({expr}) + (1 - ({condition}))*{target}")
+    return out
 
 
 def _host(value):

@@ -20,7 +20,7 @@ from .nodes import _host
 __all__ = ["AbstractConnection", "Connection", "Conv2dConnection", "LocalConnection", "MaxPool2dConnection",
            "MeanFieldConnection", "SparseConnection"]
 
-_OPTIONS = {"nu", "reduction", "weight_decay", "update_rule", "w", "b", "wmin", "wmax", "norm"}
+_OPTIONS = {"nu", "reduction", "weight_decay", "update_rule", "w", "b", "wmin", "wmax", "norm", "Dales_rule"}
 
 
 class AbstractConnection:
@@ -48,6 +48,9 @@ class AbstractConnection:
                                **{k: v for k, v in kwargs.items() if k not in _OPTIONS})
         self._index = 0  # the connection's number in its network
         self._syn = None
+        self._keep = None  # masks: 1 where a weight may be non-zero (run(masks=...)), per weight
+        dale = kwargs.get("Dales_rule")
+        self._dale = None if dale is None else np.asarray(_host(dale), dtype=bool)
         self.network = None
         self.name = None
 
@@ -98,6 +101,13 @@ class Connection(AbstractConnection):
                                  "(source nodes, target nodes)")
             w = np.clip(w, self.wmin, self.wmax)
         self._w = np.array(w, dtype=np.float64)
+        if self._dale is not None:
+            if self._dale.shape == (source.n,):
+                self._dale = np.broadcast_to(self._dale[:, None], shape)
+            if self._dale.shape != shape:
+                raise ModelError(f"{type(self).__name__}: Dales_rule is one boolean per source node (True: "
+                                 f"excitatory) or one per weight {shape}, not shape {self._dale.shape}")
+            self._w = np.where(self._dale, np.maximum(self._w, 0.0), np.minimum(self._w, 0.0))
         b = kwargs.get("b")
         if b is not None:
             b = np.broadcast_to(np.asarray(_host(b), dtype=np.float64).reshape(-1) if np.ndim(b) else
@@ -127,6 +137,17 @@ class Connection(AbstractConnection):
         else:
             var = self._syn.variables["w"]
             var.overwrite(np.broadcast_to(value.reshape(-1), var.array.shape))
+
+    def _set_mask(self, mask):
+        """``run(masks=...)``: the weights where ``mask`` is True set to 0, and kept there while learning."""
+        keep = (~mask).astype(np.float64)
+        if self._keep is None or not np.array_equal(keep, self._keep):
+            if self._keep is None and self.network is not None:
+                self.network._dirty = True  # the rule's code gains "w = w*keep"
+            self._keep = keep
+            if self._syn is not None and "keep" in self._syn.variables:
+                self._syn.variables["keep"].overwrite(self._structure(keep)[2])
+        self.w = np.where(mask, 0.0, self.w)
 
     def _before_run(self):
         if self._sync is not None:
@@ -183,13 +204,32 @@ class Connection(AbstractConnection):
         namespace["reward"] = 0.0
         if hasattr(rule, "tc_e_trace"):
             namespace.update(tc_e_trace=rule.tc_e_trace, dt_ms=float(dt))
-        model = "\n".join(("w : 1 (indexed)" if self._shared else "w : 1",) + tuple(rule.model))
+        extra, constants = [], {}  # statements after the rule's, and the per-synapse constants they read
+        if self._keep is not None:  # run(masks=...): masked weights stay 0
+            extra.append("w = w*keep")
+            constants["keep"] = self._keep
+        if self._dale is not None:  # Dale's rule: excitatory sources' weights >= 0, inhibitory ones' <= 0
+            extra.append("w = max(w, 0)*dale + min(w, 0)*(1 - dale)")
+            constants["dale"] = self._dale.astype(np.float64)
+        if extra and (on_pre or on_post or every):
+            if self._shared:
+                raise ModelError(f"{self._label()}: masks and Dale's rule on shared (convolution) weights are not "
+                                 "supported yet")
+            tail = "\n".join(extra)
+            on_pre, on_post, every = (f"{c}\n{tail}" if c else c for c in (on_pre, on_post, every))
+            if on_pre:
+                pathways["learn"] = on_pre
+        model = "\n".join(("w : 1 (indexed)" if self._shared else "w : 1",) + tuple(rule.model)
+                          + tuple(f"{k} : 1 (constant)" for k in constants if extra and (on_pre or on_post or every)))
         storage, connect, values = self._structure(old)
         source = self._pre_group(name)
         syn = Synapses(source, self.target._group, model, on_pre=pathways, on_post=on_post,
                        namespace=namespace, dtype=dtype, storage=storage, name=name)
         syn.connect(**connect)
         syn.variables["w"].array[...] = values
+        for k, arr in constants.items():
+            if k in syn.variables:
+                syn.variables[k].array[...] = self._structure(np.asarray(arr, dtype=np.float64))[2]
         if self._shared and (on_pre or on_post) and (np.isfinite(self.wmin) or np.isfinite(self.wmax)):
             syn.clip("w", self.wmin, self.wmax, when="after_resets", order=2)  # once the synapses added theirs
         if self._shared and batch > 1 and (on_pre or on_post):
