@@ -527,3 +527,61 @@ def test_masks_and_dales_rule_keep_weights_where_they_belong():
         rc.w = np.where(dale[:, None], np.maximum(rc.w, 0), np.minimum(rc.w, 0)) * ~mask
     assert not np.allclose(rc.w, w0)
     np.testing.assert_allclose(conn.w, rc.w, atol=1e-9)
+
+
+def test_monitor_window_network_monitor_and_save_load(tmp_path):
+    """Monitor(time=T) keeps the last T steps; NetworkMonitor records every layer and writes npz; save/load
+    restore the weights and the learned thresholds (npz, no pickle)."""
+    from snngen.ml import NetworkMonitor
+
+    spikes, w = _data(3, 6.0)
+    net = Network(dtype="float64")
+    x, y = Input(N_IN, traces=True), AdaptiveLIFNodes(N, traces=True, theta_plus=0.5)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = Connection(x, y, w=w, update_rule=PostPre, nu=(1e-2, 1e-2), wmin=0.0, wmax=8.0)
+    net.add_connection(conn, "X", "Y")
+    full, last = Monitor(y, ["s", "v"]), Monitor(y, ["v"], time=10)
+    net.add_monitor(full, "full")
+    net.add_monitor(last, "last")
+    nm = NetworkMonitor(net, state_vars=("s", "theta"))
+    net.add_monitor(nm, "all")
+    net.run(inputs={"X": spikes}, time=T)
+    np.testing.assert_array_equal(last.get("v"), full.get("v")[-10:])
+    rec = nm.get()
+    assert set(rec) == {"X", "Y"} and set(rec["Y"]) == {"s", "theta"}
+    np.testing.assert_array_equal(rec["Y"]["s"], full.get("s"))
+    nm.save(tmp_path / "rec.npz")
+    with np.load(tmp_path / "rec.npz") as data:
+        np.testing.assert_array_equal(data["Y.s"], full.get("s"))
+    net.save(tmp_path / "net.npz")
+    w_saved, theta_saved = conn.w.copy(), y.theta.copy()
+    assert theta_saved.any()
+    net.run(inputs={"X": spikes}, time=T)
+    assert not np.allclose(conn.w, w_saved)
+    net.load(tmp_path / "net.npz")
+    np.testing.assert_array_equal(conn.w, w_saved)
+    np.testing.assert_array_equal(y.theta, theta_saved)
+
+
+def test_diehl_and_cook_model_on_cuda_equals_the_cpu():
+    """snngen.ml.models.DiehlAndCook2015: the same spikes and weights on the CPU and CUDA (simulator), with the
+    input drawn inside the loop and one spike per step."""
+    from snngen.ml.models import DiehlAndCook2015
+
+    rates = np.random.default_rng(4).random((3, 64)) * 255.0
+    out = {}
+    for backend in ("cpu", "cuda"):
+        net = DiehlAndCook2015(64, n_neurons=6, exc=22.5, inh=17.5, seed=5, backend=backend, dtype="float64",
+                               norm=64 * 0.1, theta_plus=0.5)
+        m = Monitor(net.layers["Ae"], ["s"])
+        net.add_monitor(m, "Ae")
+        counts = []
+        for r in rates:
+            net.run(inputs={"X": Rates(r)}, time=60)
+            counts.append(m.get("s")[:, 0])
+            net.reset_state_variables()
+        out[backend] = (np.array(counts), net.connections[("X", "Ae")].w.copy(), net.layers["Ae"].theta.copy())
+    assert out["cpu"][0].sum() > 5 and out["cpu"][0].sum(axis=2).max() == 1
+    for a, b in zip(out["cpu"], out["cuda"]):
+        np.testing.assert_allclose(a, b, atol=1e-12)
