@@ -116,12 +116,15 @@ class Connection(AbstractConnection):
         self._make_rule()
 
     # -- weights ------------------------------------------------------------------------
+    def _shape(self):
+        """The shape of ``w``."""
+        return (self.source.n, self.target.n)
+
     def _weights(self):
-        """The weights as stored: ``(copies, source.n, target.n)``, writable in place."""
+        """The weights as stored: ``(copies, *w.shape)``, writable in place."""
         if self._syn is None:
             return self._w[None]
-        var = self._syn.variables["w"]
-        return var.array.reshape(-1, self.source.n, self.target.n)
+        return self._syn.variables["w"].array.reshape((-1,) + self._shape())
 
     @property
     def w(self):
@@ -130,8 +133,8 @@ class Connection(AbstractConnection):
     @w.setter
     def w(self, value):
         value = np.asarray(_host(value), dtype=np.float64)
-        if value.shape != (self.source.n, self.target.n):
-            raise ModelError(f"{self._label()}: w must have shape {(self.source.n, self.target.n)}, not {value.shape}")
+        if value.shape != self._shape():
+            raise ModelError(f"{self._label()}: w must have shape {self._shape()}, not {value.shape}")
         if self._syn is None:
             self._w = value.copy()
         else:
@@ -433,7 +436,7 @@ class Conv2dConnection(Connection):
         if w.shape != shape:
             raise ModelError(f"Conv2dConnection: w has shape {w.shape}, the kernels need {shape} "
                              "(out_channels, in_channels, KH, KW)")
-        self._w = np.clip(w, self.wmin, self.wmax).reshape(-1)
+        self._w = np.clip(w, self.wmin, self.wmax)
         if b is not None:
             b = np.broadcast_to(np.asarray(_host(b), dtype=np.float64).reshape(-1) if np.ndim(b) else np.float64(b),
                                 (out_shape[0],))
@@ -445,26 +448,8 @@ class Conv2dConnection(Connection):
         g = self.geometry
         return "sparse", dict(i=g.i, j=g.j, index=g.index), w.reshape(-1)
 
-    def _weights(self):
-        shape = tuple(self.geometry.weight_shape)
-        if self._syn is None:
-            return self._w.reshape((1,) + shape)
-        return self._syn.variables["w"].array.reshape((1,) + shape)
-
-    @property
-    def w(self):
-        return self._weights()[0]
-
-    @w.setter
-    def w(self, value):
-        value = np.asarray(_host(value), dtype=np.float64)
-        if value.shape != tuple(self.geometry.weight_shape):
-            raise ModelError(f"{self._label()}: w must have shape {tuple(self.geometry.weight_shape)}, not "
-                             f"{value.shape}")
-        if self._syn is None:
-            self._w = value.reshape(-1).copy()
-        else:
-            self._syn.variables["w"].overwrite(value.reshape(-1))
+    def _shape(self):
+        return tuple(self.geometry.weight_shape)
 
     def normalize(self):
         """Each output channel's kernel rescaled to ``sum |w| = norm``."""
