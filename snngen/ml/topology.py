@@ -90,10 +90,7 @@ class Connection(AbstractConnection):
         shape = (source.n, target.n)
         w = kwargs.get("w")
         if w is None:
-            if math.isfinite(self.wmin) and math.isfinite(self.wmax):
-                w = self.wmin + np.random.random_sample(shape) * (self.wmax - self.wmin)
-            else:
-                w = np.clip(np.random.random_sample(shape), self.wmin, self.wmax)
+            w = _default_weights(shape, self.wmin, self.wmax)
         else:
             w = np.asarray(_host(w), dtype=np.float64)
             if w.shape != shape:
@@ -174,13 +171,15 @@ class Connection(AbstractConnection):
         if self.norm is None:
             return
         w = self._weights()
-        total = np.abs(w).sum(axis=1, keepdims=True)
+        total = np.abs(w).sum(axis=self._norm_axes, keepdims=True)
         total[total == 0] = 1.0
         w *= self.norm / total
         if self._syn is not None:
             var = self._syn.variables["w"]
             if var.device is not None:
                 var.device.overwritten(var)
+
+    _norm_axes = (1,)  # of _weights(): the weights into one target node (each column)
 
     # -- the engine object ------------------------------------------------------------------
     def _make_synapses(self, name, dtype, batch, dt, sync="step"):
@@ -381,6 +380,13 @@ class MeanFieldConnection(Connection):
         Connection.w.fset(self, np.broadcast_to(value, (self.source.n, self.target.n)))
 
 
+def _default_weights(shape, wmin, wmax):
+    """BindsNET's initial weights: ``U(wmin, wmax)`` when both bounds are finite, else ``U(0, 1)`` clipped."""
+    if math.isfinite(wmin) and math.isfinite(wmax):
+        return wmin + np.random.random_sample(shape) * (wmax - wmin)
+    return np.clip(np.random.random_sample(shape), wmin, wmax)
+
+
 def _dense(w):
     """A dense numpy array of ``w`` (scipy.sparse, torch sparse or dense)."""
     if hasattr(w, "toarray"):
@@ -428,10 +434,7 @@ class Conv2dConnection(Connection):
         AbstractConnection.__init__(self, source, target, nu, reduction, weight_decay, **kwargs)
         self._rule_cls = kwargs.get("update_rule") or NoOp
         if w is None:
-            if math.isfinite(self.wmin) and math.isfinite(self.wmax):
-                w = self.wmin + np.random.random_sample(shape) * (self.wmax - self.wmin)
-            else:
-                w = np.clip(np.random.random_sample(shape), self.wmin, self.wmax)
+            w = _default_weights(shape, self.wmin, self.wmax)
         w = np.asarray(_host(w), dtype=np.float64)
         if w.shape != shape:
             raise ModelError(f"Conv2dConnection: w has shape {w.shape}, the kernels need {shape} "
@@ -451,18 +454,7 @@ class Conv2dConnection(Connection):
     def _shape(self):
         return tuple(self.geometry.weight_shape)
 
-    def normalize(self):
-        """Each output channel's kernel rescaled to ``sum |w| = norm``."""
-        if self.norm is None:
-            return
-        w = self._weights()[0]
-        total = np.abs(w).sum(axis=(1, 2, 3), keepdims=True)
-        total[total == 0] = 1.0
-        w *= self.norm / total
-        if self._syn is not None:
-            var = self._syn.variables["w"]
-            if var.device is not None:
-                var.device.overwritten(var)
+    _norm_axes = (2, 3, 4)  # normalize(): each output channel's kernel rescaled to sum |w| = norm
 
 
 class LocalConnection(SparseConnection):
@@ -497,11 +489,7 @@ class LocalConnection(SparseConnection):
         mask[g.i, g.j] = True
         w = kwargs.pop("w", None)
         if w is None:
-            lo, hi = kwargs.get("wmin", -np.inf), kwargs.get("wmax", np.inf)
-            if math.isfinite(lo) and math.isfinite(hi):
-                w = lo + np.random.random_sample(mask.shape) * (hi - lo)
-            else:
-                w = np.clip(np.random.random_sample(mask.shape), lo, hi)
+            w = _default_weights(mask.shape, float(kwargs.get("wmin", -np.inf)), float(kwargs.get("wmax", np.inf)))
         w = np.where(mask, _dense(w), 0.0)
         super().__init__(source, target, nu, reduction, weight_decay, w=w, **kwargs)
         self._mask = mask
