@@ -585,3 +585,27 @@ def test_diehl_and_cook_model_on_cuda_equals_the_cpu():
     assert out["cpu"][0].sum() > 5 and out["cpu"][0].sum(axis=2).max() == 1
     for a, b in zip(out["cpu"], out["cuda"]):
         np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_layer_names_are_any_strings_and_parameters_change_without_rebuilding():
+    """BindsNET's names may be any strings ("input layer", "exc-1", "exc_1"): the engine objects get unique
+    identifiers; a layer's parameter set between runs takes effect in the next run, without a rebuild."""
+    net = Network(dtype="float64")
+    x, y, z = Input(4), LIFNodes(3, refrac=0.0), LIFNodes(3, refrac=0.0)
+    net.add_layer(x, "input layer")
+    net.add_layer(y, "exc-1")
+    net.add_layer(z, "exc_1")
+    net.add_connection(Connection(x, y, w=np.full((4, 3), 1.0)), "input layer", "exc-1")
+    net.add_connection(Connection(x, z, w=np.full((4, 3), 1.0)), "input layer", "exc_1")
+    m = Monitor(y, ["s"])
+    net.add_monitor(m, "spikes of exc-1")
+    drive = np.ones((40, 4))
+    net.run(inputs={"input layer": drive}, time=40)
+    names = [o.name for o in net._net.objects]
+    assert len(set(names)) == len(names) and "exc_1" in names and "exc_1_1" in names
+    before = m.get("s").sum()
+    engine = net._net
+    y.thresh = -60.0  # 4 mV per step from -65: crosses -60 in 2 steps instead of 4 (-52)
+    net.reset_state_variables()
+    net.run(inputs={"input layer": drive}, time=40)
+    assert net._net is engine and m.get("s").sum() > 1.5 * before > 0

@@ -37,6 +37,26 @@ from .topology import AbstractConnection
 __all__ = ["Network", "Rates"]
 
 
+class _EngineNames:
+    """Engine objects' names (identifiers, unique) for the layers', connections' and monitors' names, which
+    may be any strings ("input layer", "exc-1")."""
+
+    def __init__(self):
+        self.taken = set()
+
+    def of(self, name):
+        import re
+
+        base = re.sub(r"[^A-Za-z0-9_]", "_", str(name)) or "_"
+        if not ("a" <= base[0].lower() <= "z"):
+            base = "L" + base
+        out, k = base, 1
+        while out in self.taken:
+            out, k = f"{base}_{k}", k + 1
+        self.taken.add(out)
+        return out
+
+
 class Rates:
     """Input given as rates (Hz), ``(*shape)`` or ``(batch, *shape)``: the Input layer draws its spikes
     inside the compiled loop, each step with probability ``rate*dt/1000`` (a Poisson process); no
@@ -156,17 +176,18 @@ class Network:
             for layer, var, tc, which in rule.layer_traces(conn._index):
                 layer._rule_traces.append((var, tc, rule.a_plus if which == "a_plus" else rule.a_minus))
         objects = []
+        names = _EngineNames()
         for name, layer in self.layers.items():
             biases = [c.b for c in self.connections.values() if c.target is layer and c.b is not None]
-            layer._make_group(name, self.dt, self.dtype, self._input_kind.get(name) == "rates",
+            layer._make_group(names.of(name), self.dt, self.dtype, self._input_kind.get(name) == "rates",
                               np.sum(biases, axis=0) if biases else None, clamp=name in self._clamped,
                               inject=name in self._injected)
             objects.append(layer._group)
         for conn in self.connections.values():
-            conn._make_synapses(conn.name, self.dtype, self.batch_size, self.dt, self.batch_sync)
+            conn._make_synapses(names.of(conn.name), self.dtype, self.batch_size, self.dt, self.batch_sync)
             objects += conn._objects()
         for name, mon in self._all_monitors():
-            objects.append(mon._make_monitor(f"monitor_{name}"))
+            objects.append(mon._make_monitor(names.of(f"monitor_{name}")))
         self._net = EngineNetwork(*objects, dt=self.dt * ms, backend=self.backend,
                                   batch=self.batch_size if self.batch_size > 1 else None)
         self._dirty = False

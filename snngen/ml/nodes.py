@@ -250,13 +250,13 @@ class Nodes:
         from ..groups.neurongroup import NeuronGroup
 
         if rates and clamp:
-            raise ModelError(f"layer '{name}': clamp/unclamp on an Input layer fed Rates is not supported (give it "
-                             "spike arrays)")
+            raise ModelError(f"layer '{self.name}': clamp/unclamp on an Input layer fed Rates is not supported "
+                             "(give it spike arrays)")
         if inject and "v" not in self._spec.variables:
-            raise ModelError(f"layer '{name}': injects_v needs a layer with a potential v ({type(self).__name__} "
+            raise ModelError(f"layer '{self.name}': injects_v needs a layer with a potential v ({type(self).__name__} "
                              "has none)")
         if clamp and self.__dict__.get("one_spike"):
-            raise ModelError(f"layer '{name}': clamp/unclamp with one_spike is not supported yet")
+            raise ModelError(f"layer '{self.name}': clamp/unclamp with one_spike is not supported yet")
         model, update, threshold, reset = self._code(rates, bias is not None, clamp, inject)
         namespace = dict(self.params, dt_ms=float(dt), learning=1.0 if self.learning else 0.0,
                          tc_trace=self.tc_trace, trace_scale=self.trace_scale)
