@@ -609,3 +609,33 @@ def test_layer_names_are_any_strings_and_parameters_change_without_rebuilding():
     net.reset_state_variables()
     net.run(inputs={"input layer": drive}, time=40)
     assert net._net is engine and m.get("s").sum() > 1.5 * before > 0
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.5])
+def test_rmax_follows_its_equations_on_the_spikes_drawn(dt):
+    """Rmax (Vasilaki et al. 2009): given the run's own spikes, spike probabilities and additive traces (as
+    recorded), a numpy transcription of the eligibility and weight updates gives the same weights."""
+    from snngen.ml import Rmax, SRM0Nodes
+
+    spikes, w = _data(2, 3.0)
+    net = Network(dt=dt, dtype="float64", seed=7)
+    x, y = Input(N_IN, traces=True, traces_additive=True, tc_trace=10.0), SRM0Nodes(N)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = Connection(x, y, w=w, update_rule=Rmax, nu=0.05, wmin=-1.0, wmax=4.0, tc_c=3.0, tc_e_trace=15.0)
+    net.add_connection(conn, "X", "Y")
+    mx, my = Monitor(x, ["x"]), Monitor(y, ["s", "s_prob"])
+    net.add_monitor(mx, "X")
+    net.add_monitor(my, "Y")
+    net.run(inputs={"X": spikes}, time=T * dt, reward=0.7)
+    xs, s, p = mx.get("x")[:, 0], my.get("s")[:, 0].astype(float), my.get("s_prob")[:, 0]
+    assert s.sum() > 5 and ((p > 0.05) & (p < 0.95)).any()
+    e, ww = np.zeros_like(w), w.copy()
+    for t in range(T):
+        e = e * (1 - dt / 15.0) + np.outer(xs[t], s[t] - p[t] / (1 + 3.0 / dt * p[t]))
+        ww = np.clip(ww + 0.05 * 0.7 * e, -1.0, 4.0)
+    np.testing.assert_allclose(conn.w, ww, atol=1e-9)
+    with pytest.raises(ModelError, match="additive traces"):
+        Connection(Input(2, traces=True), y, update_rule=Rmax)
+    with pytest.raises(ModelError, match="s_prob"):
+        Connection(x, LIFNodes(2), update_rule=Rmax)

@@ -28,7 +28,7 @@ from .encoding import (
     repeat,
     single,
 )
-from .learning import MSTDP, MSTDPET, Hebbian, LearningRule, NoOp, PostPre, WeightDependentPostPre
+from .learning import MSTDP, MSTDPET, Hebbian, LearningRule, NoOp, PostPre, Rmax, WeightDependentPostPre
 from .monitors import Monitor, NetworkMonitor
 from .network import Network, Rates
 from .nodes import (
@@ -60,7 +60,7 @@ __all__ = [
     "Conv2dConnection", "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes", "Input",
     "IzhikevichNodes", "LIFNodes", "LearningRule", "LocalConnection", "MSTDP", "MSTDPET", "MaxPool2dConnection",
     "McCullochPitts", "MeanFieldConnection", "Monitor", "Network", "NetworkMonitor", "NoOp", "Nodes",
-    "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "RepeatEncoder", "SRM0Nodes", "SingleEncoder",
+    "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "Rmax", "RepeatEncoder", "SRM0Nodes", "SingleEncoder",
     "SparseConnection", "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader",
     "poisson", "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
 ]

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import ModelError
 
-__all__ = ["Hebbian", "LearningRule", "MSTDP", "MSTDPET", "NoOp", "PostPre", "WeightDependentPostPre"]
+__all__ = ["Hebbian", "LearningRule", "MSTDP", "MSTDPET", "NoOp", "PostPre", "Rmax", "WeightDependentPostPre"]
 
 
 class LearningRule:
@@ -217,3 +217,32 @@ class MSTDPET(MSTDP):
     def _change(self):
         return ("e_trace = e_trace*exp(-dt_ms/tc_e_trace) + zeta/tc_e_trace\n"
                 "w = w + nu_pre*dt_ms*reward*e_trace")
+
+
+class Rmax(LearningRule):
+    """R-max (Vasilaki et al. 2009, PLoS Comput Biol 5:e1000586, eqs. 6-8): for a target of stochastic
+    ``SRM0Nodes`` (spike probability ``s_prob``) and a source with additive traces, each step
+    ``e <- e*(1 - dt/tc_e_trace) + (s_post - s_prob/(1 + tc_c/dt*s_prob))*x_pre`` and the weight changes by
+    ``nu[0]*reward*e``.  ``tc_c`` (5 ms) balances the policy gradient (0) and naive Hebbian learning (inf).
+    Every synapse is updated every step."""
+
+    needs_reward = True
+    model = ("e_trace : 1",)
+
+    def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, tc_c=5.0, tc_e_trace=25.0, **kwargs):
+        super().__init__(connection, nu, reduction, weight_decay, **kwargs)
+        self.tc_c, self.tc_e_trace = float(tc_c), float(tc_e_trace)
+        self.a_plus, self.a_minus = 1.0, -1.0
+        if not (connection.source.traces and connection.source.traces_additive):
+            raise ModelError("Rmax needs a source layer with additive traces (traces=True, traces_additive=True)")
+        if "s_prob" not in connection.target._spec.variables:
+            raise ModelError("Rmax needs stochastically firing target nodes that give their spike probability "
+                             "s_prob (SRM0Nodes)")
+
+    def code(self, clip=True, shared=False):
+        if shared:
+            raise ModelError("Rmax on shared (convolution) weights is not supported")
+        last = "w = clip(w*(1 - weight_decay), wmin, wmax)" if clip else "w = w*(1 - weight_decay)"
+        return None, None, "\n".join([
+            "e_trace = e_trace*(1 - dt_ms/tc_e_trace) + (s_post - s_prob_post/(1 + tc_c/dt_ms*s_prob_post))*x_pre",
+            "w = w + nu_pre*reward*e_trace", last])

@@ -206,6 +206,8 @@ class Connection(AbstractConnection):
         namespace["reward"] = 0.0
         if hasattr(rule, "tc_e_trace"):
             namespace.update(tc_e_trace=rule.tc_e_trace, dt_ms=float(dt))
+        if hasattr(rule, "tc_c"):
+            namespace["tc_c"] = rule.tc_c
         extra, constants = [], {}  # statements after the rule's, and the per-synapse constants they read
         if self._keep is not None:  # run(masks=...): masked weights stay 0
             extra.append("w = w*keep")
