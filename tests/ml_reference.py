@@ -130,20 +130,29 @@ class Conn:
             self.w = self.w * (self.norm / total)
 
 
-def run(layers, conns, inputs, steps, dt, learning=True):
-    """Run ``steps``; ``inputs``: {layer index: (T, n)}; returns per-layer lists of (s, v, x, theta) per step."""
+def _input(layer, conns):
+    out = np.zeros(layer.n)
+    for c in conns:
+        if c.tgt is layer:
+            out = out + (c.src.s.mean() * c.w if c.mean_field else c.src.s.astype(float) @ c.w)
+            if c.b is not None:
+                out = out + c.b
+    return out
+
+
+def run(layers, conns, inputs, steps, dt, learning=True, one_step=False):
+    """Run ``steps``; ``inputs``: {layer index: (T, n)}; returns per-layer lists of (s, v, x, theta) per step.
+    ``one_step``: each layer's input is computed just before its update, from the spikes the layers have
+    then (this step's for the layers updated before it)."""
     for c in conns:
         c.dt = dt
     record = {k: {"s": [], "v": [], "x": [], "theta": []} for k in range(len(layers))}
     for t in range(steps):
-        syn = [np.zeros(layer.n) for layer in layers]
-        for c in conns:
-            k = layers.index(c.tgt)
-            syn[k] = syn[k] + (c.src.s.mean() * c.w if c.mean_field else c.src.s.astype(float) @ c.w)
-            if c.b is not None:
-                syn[k] = syn[k] + c.b
+        syn = [_input(layer, conns) for layer in layers]
         for k, layer in enumerate(layers):
             ext = inputs[k][t] if k in inputs else 0.0
+            if one_step:
+                syn[k] = _input(layer, conns)
             layer.step(syn[k] + ext, dt)
             for var in ("s", "v", "x", "theta"):
                 record[k][var].append(np.array(getattr(layer, var), dtype=float))

@@ -225,6 +225,42 @@ def test_two_layers_and_a_recurrent_connection_act_with_one_step_lag():
             np.testing.assert_allclose(m.get("v")[:, 0], rec[k]["v"], atol=1e-9)
 
 
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_one_step_lets_connections_from_earlier_layers_act_in_the_same_step(backend):
+    """one_step=True (BindsNET's): X -> A -> B act within the step, the recurrent A -> A and the backward
+    B -> A with the previous step's spikes; learning goes on (BindsNET's one_step skips it: #683)."""
+    rng = np.random.default_rng(13)
+    spikes = rng.random((T, N_IN)) < 0.3
+    w1, w2 = rng.random((N_IN, N)) * 8, rng.random((N, 5)) * 12
+    wr, wb = -rng.random((N, N)) * 4, rng.random((5, N)) * 3
+    net = Network(dtype="float64", backend=backend)
+    layers = [Input(N_IN, traces=True), LIFNodes(N, refrac=2.0, traces=True), LIFNodes(5, tc_decay=20.0)]
+    for name, layer in zip("XAB", layers):
+        net.add_layer(layer, name)
+    c1 = Connection(layers[0], layers[1], w=w1, update_rule=PostPre, nu=(1e-2, 2e-2), wmin=0.0, wmax=9.0)
+    net.add_connection(c1, "X", "A")
+    net.add_connection(Connection(layers[1], layers[2], w=w2), "A", "B")
+    net.add_connection(Connection(layers[1], layers[1], w=wr), "A", "A")
+    net.add_connection(Connection(layers[2], layers[1], w=wb), "B", "A")
+    mons = [Monitor(layer, ["s", "v"]) for layer in layers[1:]]
+    for name, m in zip("AB", mons):
+        net.add_monitor(m, name)
+    net.run(inputs={"X": spikes}, time=T, one_step=True)
+    r = [ref.Layer("input", N_IN, traces=True), ref.Layer("lif", N, refrac=2.0, traces=True),
+         ref.Layer("lif", 5, tc_decay=20.0)]
+    conns = [ref.Conn(r[0], r[1], w1, rule="PostPre", nu=(1e-2, 2e-2), wmin=0.0, wmax=9.0), ref.Conn(r[1], r[2], w2),
+             ref.Conn(r[1], r[1], wr), ref.Conn(r[2], r[1], wb)]
+    rec = ref.run(r, conns, {0: spikes}, T, 1.0, one_step=True)
+    for k, m in zip((1, 2), mons):
+        assert rec[k]["s"].sum() > 5
+        np.testing.assert_array_equal(m.get("s")[:, 0], rec[k]["s"] != 0)
+        np.testing.assert_allclose(m.get("v")[:, 0], rec[k]["v"], atol=1e-9)
+    np.testing.assert_allclose(c1.w, conns[0].w, atol=1e-9)
+    r = [ref.Layer("input", N_IN), ref.Layer("lif", N, refrac=2.0), ref.Layer("lif", 5, tc_decay=20.0)]
+    lagged = ref.run(r, [ref.Conn(r[0], r[1], w1), ref.Conn(r[1], r[2], w2)], {0: spikes}, T, 1.0)
+    assert not np.array_equal(lagged[2]["s"], rec[2]["s"])  # the test tells the two orders apart
+
+
 def test_runs_continue_and_reset_state_variables_starts_a_new_sample():
     """Two runs of half the time equal one run (state and last spikes carried over); after
     reset_state_variables() a run repeats the first sample's output, weights and thetas kept."""

@@ -116,6 +116,7 @@ class Network:
         self._dirty = True
         self._input_kind = {}  # layer -> "rates" or "array"
         self._clamped, self._injected = set(), set()  # layers that clamp/unclamp or injects_v have reached
+        self._one_step = False
 
     # -- building ------------------------------------------------------------------------------
     def add_layer(self, layer, name):
@@ -177,12 +178,19 @@ class Network:
                 layer._rule_traces.append((var, tc, rule.a_plus if which == "a_plus" else rule.a_minus))
         objects = []
         names = _EngineNames()
+        position = {name: k for k, name in enumerate(self.layers)}
         for name, layer in self.layers.items():
             biases = [c.b for c in self.connections.values() if c.target is layer and c.b is not None]
             layer._make_group(names.of(name), self.dt, self.dtype, self._input_kind.get(name) == "rates",
                               np.sum(biases, axis=0) if biases else None, clamp=name in self._clamped,
-                              inject=name in self._injected)
+                              inject=name in self._injected, position=position[name] if self._one_step else None)
+            if self._one_step and layer.__dict__.get("one_spike"):
+                raise ModelError(f"run: one_step=True with one_spike (layer {name!r}) is not supported")
             objects.append(layer._group)
+        for (src, tgt), conn in self.connections.items():
+            # one_step: a connection from a layer updated earlier in the step acts in the same step
+            same_step = self._one_step and position[src] < position[tgt]
+            conn._prop_slot = ("groups", 3 * position[tgt] - 1) if same_step else ("start", 0)
         for conn in self.connections.values():
             conn._make_synapses(names.of(conn.name), self.dtype, self.batch_size, self.dt, self.batch_sync)
             objects += conn._objects()
@@ -236,15 +244,18 @@ class Network:
 
     def run(self, inputs=None, time=None, one_step=False, reward=None, a_plus=None, a_minus=None, **kwargs):
         """Run ``time`` ms (``time/dt`` steps) with ``inputs={layer: array (time, batch, *shape) or
-        (time, *shape), or Rates}``; then normalise the connections that have ``norm``.  ``reward`` (a number)
+        (time, *shape), or Rates}``; then normalise the connections that have ``norm``.  ``one_step=True``:
+        a connection from a layer added earlier acts in the same step (BindsNET's one_step; the others, and
+        recurrent ones, still act in the next step), with learning as usual.  ``reward`` (a number)
         drives the reward-modulated rules during this run; ``a_plus``/``a_minus`` set their traces' increments
         (default 1 and -1)."""
         clamp, unclamp = kwargs.pop("clamp", None) or {}, kwargs.pop("unclamp", None) or {}
         injects_v, masks = kwargs.pop("injects_v", None) or {}, kwargs.pop("masks", None) or {}
         if kwargs:
             raise ModelError(f"run: unknown argument(s) {sorted(kwargs)}")
-        if one_step:
-            raise ModelError("run: one_step=True is not supported yet (every connection acts with a one-step lag)")
+        if bool(one_step) != self._one_step:  # the order of the work in a step changes: a rebuild
+            self._one_step = bool(one_step)
+            self._dirty = True
         if time is None:
             raise ModelError("run: give time (ms)")
         steps = int(round(float(time) / self.dt))

@@ -246,7 +246,7 @@ class Nodes:
             reset.append("x = x + trace_scale" if self.traces_additive else "x = trace_scale")
         return "\n".join(model), "\n".join(update), threshold, "\n".join(reset)
 
-    def _make_group(self, name, dt, dtype, rates, bias=None, clamp=False, inject=False):
+    def _make_group(self, name, dt, dtype, rates, bias=None, clamp=False, inject=False, position=None):
         from ..groups.neurongroup import NeuronGroup
 
         if rates and clamp:
@@ -265,16 +265,22 @@ class Nodes:
         for var, tc, a in self.__dict__.get("_rule_traces", ()):
             namespace[f"tc_{var}"], namespace[f"a_{var}"] = tc, a
         old = self._group
+        # one_step: layer k updates (3k) and tests its threshold (3k + 1) in the groups slot, after the layers
+        # before it have spiked and their connections into it have acted (3k - 1)
+        order = 0 if position is None else 3 * position + 1
         if rates:
             from ..groups.neurongroup import PoissonGroup
             from ..units import Hz
 
             group = PoissonGroup(self.n, rates=np.zeros(self.n) * Hz, model=model, reset=reset, namespace=namespace,
-                                 dtype=dtype, name=name)
+                                 dtype=dtype, name=name, order=order)
         else:
             group = NeuronGroup(self.n, model, threshold=threshold, reset=reset, namespace=namespace, dtype=dtype,
-                                name=name, one_spike=self.__dict__.get("one_spike", False))
-        group.run_regularly(update, when="before_groups", name=f"{name}_update")
+                                name=name, one_spike=self.__dict__.get("one_spike", False), order=order)
+        if position is None:
+            group.run_regularly(update, when="before_groups", name=f"{name}_update")
+        else:
+            group.run_regularly(update, when="groups", order=order - 1, name=f"{name}_update")
         initial = {}
         for var, text in self._spec.initial.items():
             value = self.params.get(text, None) if isinstance(text, str) else text

@@ -47,6 +47,7 @@ class AbstractConnection:
         self._rule_args = dict(nu=nu, reduction=reduction, weight_decay=weight_decay,
                                **{k: v for k, v in kwargs.items() if k not in _OPTIONS})
         self._index = 0  # the connection's number in its network
+        self._prop_slot = ("start", 0)  # when the output of a step's spikes reaches the target (see one_step)
         self._syn = None
         self._keep = None  # masks: 1 where a weight may be non-zero (run(masks=...)), per weight
         dale = kwargs.get("Dales_rule")
@@ -240,7 +241,7 @@ class Connection(AbstractConnection):
             if sync == "run":
                 raise ModelError(f"{self._label()}: batch_sync='run' with shared (convolution) weights is not "
                                  "supported yet")
-        syn.prop.when = "start"
+        syn.prop.when, syn.prop.order = self._prop_slot
         if "learn" in syn.pathways:
             syn.learn.when = "after_resets"
         if syn.post_pathway is not None:
@@ -532,6 +533,9 @@ class MaxPool2dConnection(AbstractConnection):
                              f"the target's {tuple(self.target.shape)}")
         syn = Synapses(self._pool, self.target._group, on_pre="x_syn_post += 1.0", name=name)
         syn.connect(j="i")
+        if self._prop_slot[0] != "start":
+            raise ModelError("MaxPool2dConnection: one_step=True is not supported (the pooling runs after every "
+                             "layer's update)")
         syn.pathways["pre"].when = "start"  # the pooled spikes reach the target's next step
         self._syn = syn
         return syn
