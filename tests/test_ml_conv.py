@@ -170,3 +170,81 @@ def test_max_pool_passes_the_spike_of_the_highest_rate_one_step_later(backend):
     np.testing.assert_array_equal(m.get("s")[:, 0], np.array(out))
     with pytest.raises(ModelError, match="give decay"):
         MaxPool2dConnection(x, y, K)
+
+
+def test_one_dimensional_convolution_pooling_and_local_connection_match_numpy():
+    """Conv1dConnection (kernels (F, C, K), stride 2, padding 1) with PostPre, MaxPool1dConnection and
+    LocalConnection1D on a (C, L) layer, against numpy's 1-D windows."""
+    from snngen.ml import Conv1dConnection, LocalConnection1D, MaxPool1dConnection
+
+    C, L, F, K, S, P = 2, 12, 3, 3, 2, 1
+    OL = (L + 2 * P - K) // S + 1
+    rng = np.random.default_rng(11)
+    spikes = rng.random((T, C, L)) < 0.35
+    wc = rng.random((F, C, K)) * 6.0
+    lo_mask = np.zeros((C * L, 2 * ((L - K) // 1 + 1)), bool)  # LocalConnection1D: 2 filters, stride 1
+    OLl = (L - K) + 1
+    for f in range(2):
+        for o in range(OLl):
+            for c in range(C):
+                lo_mask[c * L + o:c * L + o + K, f * OLl + o] = True
+    wl = np.where(lo_mask, rng.random(lo_mask.shape) * 4.0, 0.0)
+    net = Network(dtype="float64")
+    x = Input(shape=(C, L), traces=True)
+    y, z = LIFNodes(shape=(F, OL), traces=True, thresh=-58.0), McCullochPitts(shape=(C, L // 2), thresh=0.5)
+    u = LIFNodes(2 * OLl)
+    for name, layer in zip("XYZU", (x, y, z, u)):
+        net.add_layer(layer, name)
+    conv = Conv1dConnection(x, y, K, stride=S, padding=P, w=wc, update_rule=PostPre, nu=(0.02, 0.05), wmin=0.0,
+                            wmax=6.5)
+    net.add_connection(conv, "X", "Y")
+    net.add_connection(MaxPool1dConnection(x, z, 2, decay=0.2), "X", "Z")
+    net.add_connection(LocalConnection1D(x, u, K, 1, 2, w=wl), "X", "U")
+    mons = {k: Monitor(layer, ["s"]) for k, layer in (("Y", y), ("Z", z), ("U", u))}
+    for k, m in mons.items():
+        net.add_monitor(m, k)
+    net.run(inputs={"X": spikes}, time=T)
+
+    def windows(a, k, s, p):  # (C, L) -> (C, O, k)
+        a = np.pad(a, ((0, 0), (p, p)))
+        return np.stack([a[:, o * s:o * s + k] for o in range((a.shape[1] - k) // s + 1)], axis=1)
+
+    w, v, rc, xs, xt = wc.copy(), np.full((F, OL), -65.0), np.zeros((F, OL)), np.zeros((C, L)), np.zeros((F, OL))
+    r, prev, vu, rcu = np.zeros((C, L)), np.zeros((C, L)), np.full(2 * OLl, -65.0), np.zeros(2 * OLl)
+    pooled_prev = np.zeros((C, L // 2))
+    out = {"Y": [], "Z": [], "U": []}
+    for t in range(T):
+        inp = np.einsum("cok,fck->fo", windows(prev, K, S, P), w)
+        v = -65 + (v + 65) * np.exp(-1 / 100)
+        inp = inp * (rc <= 0)
+        rc -= 1
+        v += inp
+        s = v >= -58
+        rc[s], v[s] = 5, -65
+        inu = prev.reshape(-1) @ wl
+        vu = -65 + (vu + 65) * np.exp(-1 / 100)
+        inu = inu * (rcu <= 0)
+        rcu -= 1
+        vu += inu
+        su = vu >= -52
+        rcu[su], vu[su] = 5, -65
+        out["Z"].append(pooled_prev >= 0.5)
+        s_in = spikes[t].astype(float)
+        r = r - 0.2 * r + s_in
+        win = r.reshape(C, L // 2, 2)
+        k = np.argmax(win, axis=2)
+        pooled_prev = np.take_along_axis(s_in.reshape(C, L // 2, 2), k[..., None], axis=2)[..., 0]
+        xs = xs * np.exp(-1 / 20)
+        xs[s_in > 0] = 1
+        xt = xt * np.exp(-1 / 20)
+        xt[s] = 1
+        pre = np.einsum("cok,fo->fck", windows(s_in, K, S, P), xt)
+        post = np.einsum("cok,fo->fck", windows(xs, K, S, P), s.astype(float))
+        w = np.clip(w - 0.02 * pre + 0.05 * post, 0.0, 6.5)
+        prev = s_in
+        out["Y"].append(s)
+        out["U"].append(su)
+    for key, m in mons.items():
+        assert np.sum(out[key]) > 5, key
+        np.testing.assert_array_equal(m.get("s")[:, 0], np.array(out[key]), err_msg=key)
+    np.testing.assert_allclose(conv.w, w, atol=1e-9)

@@ -48,8 +48,12 @@ from .nodes import (
 from .topology import (
     AbstractConnection,
     Connection,
+    Conv1dConnection,
     Conv2dConnection,
     LocalConnection,
+    LocalConnection1D,
+    LocalConnection2D,
+    MaxPool1dConnection,
     MaxPool2dConnection,
     MeanFieldConnection,
     SparseConnection,
@@ -57,10 +61,11 @@ from .topology import (
 
 __all__ = [
     "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "BoostedLIFNodes", "Connection",
-    "Conv2dConnection", "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes", "Input",
-    "IzhikevichNodes", "LIFNodes", "LearningRule", "LocalConnection", "MSTDP", "MSTDPET", "MaxPool2dConnection",
-    "McCullochPitts", "MeanFieldConnection", "Monitor", "Network", "NetworkMonitor", "NoOp", "Nodes",
-    "PoissonEncoder", "PostPre", "RankOrderEncoder", "Rates", "Rmax", "RepeatEncoder", "SRM0Nodes", "SingleEncoder",
-    "SparseConnection", "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader",
-    "poisson", "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
+    "Conv1dConnection", "Conv2dConnection", "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes",
+    "Input", "IzhikevichNodes", "LIFNodes", "LearningRule", "LocalConnection", "LocalConnection1D",
+    "LocalConnection2D", "MSTDP", "MSTDPET", "MaxPool1dConnection", "MaxPool2dConnection", "McCullochPitts",
+    "MeanFieldConnection", "Monitor", "Network", "NetworkMonitor", "NoOp", "Nodes", "PoissonEncoder", "PostPre",
+    "RankOrderEncoder", "Rates", "RepeatEncoder", "Rmax", "SRM0Nodes", "SingleEncoder", "SparseConnection",
+    "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson",
+    "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
 ]

@@ -17,7 +17,8 @@ from ..errors import ModelError
 from .learning import LearningRule, NoOp
 from .nodes import _host
 
-__all__ = ["AbstractConnection", "Connection", "Conv2dConnection", "LocalConnection", "MaxPool2dConnection",
+__all__ = ["AbstractConnection", "Connection", "Conv1dConnection", "Conv2dConnection", "LocalConnection",
+           "LocalConnection1D", "LocalConnection2D", "MaxPool1dConnection", "MaxPool2dConnection",
            "MeanFieldConnection", "SparseConnection"]
 
 _OPTIONS = {"nu", "reduction", "weight_decay", "update_rule", "w", "b", "wmin", "wmax", "norm", "Dales_rule"}
@@ -399,11 +400,21 @@ def _dense(w):
     return np.asarray(_host(w), dtype=np.float64)
 
 
-def _layer_shape(layer, what, owner):
+def _layer_shape(layer, what, owner, dims=2):
+    """A layer's shape as the 2-D geometry's ``(C, H, W)``: a 1-D layer ``(C, L)`` is ``(C, 1, L)``."""
     shape = tuple(layer.shape)
-    if len(shape) != 3:
-        raise ModelError(f"{owner}: the {what} layer must have a shape (channels, height, width), not {shape}")
-    return shape
+    if len(shape) != dims + 1:
+        axes = "(channels, height, width)" if dims == 2 else "(channels, length)"
+        raise ModelError(f"{owner}: the {what} layer must have a shape {axes}, not {shape}")
+    return shape if dims == 2 else (shape[0], 1, shape[1])
+
+
+def _as2d(value, dims, fill):
+    """A 1-D kernel size, stride or padding as the 2-D geometry's pair ``(fill, value)``."""
+    if dims == 2 or value is None:
+        return value
+    v = int(np.atleast_1d(value)[0]) if np.ndim(value) else int(value)
+    return (fill, v)
 
 
 class Conv2dConnection(Connection):
@@ -417,22 +428,26 @@ class Conv2dConnection(Connection):
     learning with a batch on the CPU (the copies would write the kernels at once)."""
 
     _shared = True
+    _dims = 2
 
     def __init__(self, source, target, kernel_size, stride=1, padding=0, dilation=1, nu=None, reduction=None,
                  weight_decay=0.0, **kwargs):
-        from ..groups.geometry import _pair, conv2d
+        from ..groups.geometry import conv2d
 
-        if _pair(dilation, "dilation") != (1, 1):
-            raise ModelError("Conv2dConnection: dilation other than 1 is not supported yet")
-        in_shape = _layer_shape(source, "source", "Conv2dConnection")
-        out_shape = _layer_shape(target, "target", "Conv2dConnection")
-        self.geometry = g = conv2d(in_shape, kernel_size, channels=out_shape[0], stride=stride, padding=padding)
+        owner, d = type(self).__name__, self._dims
+        if np.any(np.asarray(dilation) != 1):
+            raise ModelError(f"{owner}: dilation other than 1 is not supported yet")
+        in_shape = _layer_shape(source, "source", owner, d)
+        out_shape = _layer_shape(target, "target", owner, d)
+        self.geometry = g = conv2d(in_shape, _as2d(kernel_size, d, 1), channels=out_shape[0],
+                                   stride=_as2d(stride, d, 1), padding=_as2d(padding, d, 0))
         if tuple(g.out_shape) != out_shape:
-            raise ModelError(f"Conv2dConnection: a {g.kernel if hasattr(g, 'kernel') else kernel_size} kernel with "
-                             f"stride {stride} and padding {padding} on {in_shape} gives {tuple(g.out_shape)}, "
-                             f"not the target's {out_shape}")
+            F, OH, OW = g.out_shape
+            raise ModelError(f"{owner}: a {kernel_size} kernel with stride {stride} and padding {padding} on "
+                             f"{tuple(source.shape)} gives {(F, OH, OW) if d == 2 else (F, OW)}, not the target's "
+                             f"{tuple(target.shape)}")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        shape = tuple(g.weight_shape)
+        shape = self._shape()
         w, b = kwargs.pop("w", None), kwargs.pop("b", None)
         AbstractConnection.__init__(self, source, target, nu, reduction, weight_decay, **kwargs)
         self._rule_cls = kwargs.get("update_rule") or NoOp
@@ -440,8 +455,8 @@ class Conv2dConnection(Connection):
             w = _default_weights(shape, self.wmin, self.wmax)
         w = np.asarray(_host(w), dtype=np.float64)
         if w.shape != shape:
-            raise ModelError(f"Conv2dConnection: w has shape {w.shape}, the kernels need {shape} "
-                             "(out_channels, in_channels, KH, KW)")
+            raise ModelError(f"{owner}: w has shape {w.shape}, the kernels need {shape} "
+                             f"(out_channels, in_channels, {'KH, KW' if d == 2 else 'K'})")
         self._w = np.clip(w, self.wmin, self.wmax)
         if b is not None:
             b = np.broadcast_to(np.asarray(_host(b), dtype=np.float64).reshape(-1) if np.ndim(b) else np.float64(b),
@@ -455,9 +470,19 @@ class Conv2dConnection(Connection):
         return "sparse", dict(i=g.i, j=g.j, index=g.index), w.reshape(-1)
 
     def _shape(self):
-        return tuple(self.geometry.weight_shape)
+        F, C, KH, KW = self.geometry.weight_shape
+        return (F, C, KH, KW) if self._dims == 2 else (F, C, KW)
 
-    _norm_axes = (2, 3, 4)  # normalize(): each output channel's kernel rescaled to sum |w| = norm
+    @property
+    def _norm_axes(self):  # normalize(): each output channel's kernel rescaled to sum |w| = norm
+        return tuple(range(2, len(self._shape()) + 1))
+
+
+class Conv1dConnection(Conv2dConnection):
+    """A 1-D convolution: kernels ``(out_channels, in_channels, K)`` from a source ``(C, L)`` to a target
+    ``(F, OL)``; otherwise as :class:`Conv2dConnection`."""
+
+    _dims = 1
 
 
 class LocalConnection(SparseConnection):
@@ -467,11 +492,18 @@ class LocalConnection(SparseConnection):
     x the output positions.  ``w`` reads as ``(source.n, target.n)`` with zeros outside the windows; the
     rules work as on a :class:`Connection`, on the synapses of the windows."""
 
+    _dims = 2
+
     def __init__(self, source, target, kernel_size, stride, n_filters, nu=None, reduction=None, weight_decay=0.0,
                  input_shape=None, padding=0, **kwargs):
         from ..groups.geometry import local2d
 
-        if input_shape is not None:
+        d = self._dims
+        if d == 1:  # (C, L) or n nodes of one channel, as (C, 1, L)
+            length = source.shape if input_shape is None else tuple(int(k) for k in np.atleast_1d(input_shape))
+            in_shape = (1, 1, int(np.prod(length))) if len(length) == 1 else (length[0], 1, length[1])
+            kernel_size, stride, padding = _as2d(kernel_size, 1, 1), _as2d(stride, 1, 1), _as2d(padding, 1, 0)
+        elif input_shape is not None:
             in_shape = (1,) + tuple(int(k) for k in input_shape)
         elif len(source.shape) == 3:
             in_shape = tuple(source.shape)
@@ -499,25 +531,37 @@ class LocalConnection(SparseConnection):
         self._i, self._j = g.i, g.j  # every synapse of the windows, even one whose weight is 0
 
 
+class LocalConnection1D(LocalConnection):
+    """A locally connected layer over a 1-D source (``(C, L)``, or ``n`` nodes of one channel): windows of
+    ``kernel_size`` moved by ``stride``, a weight per synapse; as :class:`LocalConnection`."""
+
+    _dims = 1
+
+
+LocalConnection2D = LocalConnection
+
+
 class MaxPool2dConnection(AbstractConnection):
     """Max pooling (BindsNET's ``MaxPool2dConnection``): each target node receives 1 when the source node
     of its window with the highest firing-rate trace spiked (the trace: ``r <- r - decay*r + s``); source
     ``(C, H, W)``, target ``(C, OH, OW)``.  ``decay`` must be given (BindsNET crashes without it).  No
     weights, no learning."""
 
-    def __init__(self, source, target, kernel_size, stride=None, padding=0, dilation=1, decay=None, **kwargs):
-        from ..groups.geometry import _pair
+    _dims = 2
 
+    def __init__(self, source, target, kernel_size, stride=None, padding=0, dilation=1, decay=None, **kwargs):
+        owner, d = type(self).__name__, self._dims
         if decay is None:
-            raise ModelError("MaxPool2dConnection: give decay (the firing-rate trace's decay per step, in [0, 1])")
-        if _pair(dilation, "dilation") != (1, 1):
-            raise ModelError("MaxPool2dConnection: dilation other than 1 is not supported yet")
+            raise ModelError(f"{owner}: give decay (the firing-rate trace's decay per step, in [0, 1])")
+        if np.any(np.asarray(dilation) != 1):
+            raise ModelError(f"{owner}: dilation other than 1 is not supported yet")
         if kwargs.get("update_rule") not in (None, NoOp):
-            raise ModelError("MaxPool2dConnection: no learning rule works on it (it has no weights)")
+            raise ModelError(f"{owner}: no learning rule works on it (it has no weights)")
         super().__init__(source, target, **kwargs)
         self._rule_cls = NoOp
-        self.in_shape = _layer_shape(source, "source", "MaxPool2dConnection")
-        self.kernel_size, self.stride, self.padding, self.decay = kernel_size, stride, padding, float(decay)
+        self.in_shape = _layer_shape(source, "source", owner, d)
+        self.kernel_size, self.stride = _as2d(kernel_size, d, 1), _as2d(stride, d, 1)
+        self.padding, self.decay = _as2d(padding, d, 0), float(decay)
         self.b = None
         self._pool = None
         self._make_rule()
@@ -528,9 +572,10 @@ class MaxPool2dConnection(AbstractConnection):
 
         self._pool = MaxPool2dGroup(self.source._group, self.in_shape, self.kernel_size, stride=self.stride,
                                     padding=self.padding, decay=self.decay, name=f"{name}_pool")
-        if tuple(self._pool.out_shape) != tuple(self.target.shape) and self._pool.N != self.target.n:
-            raise ModelError(f"MaxPool2dConnection: pooling {self.in_shape} gives {tuple(self._pool.out_shape)}, not "
-                             f"the target's {tuple(self.target.shape)}")
+        if self._pool.N != self.target.n:
+            raise ModelError(f"{type(self).__name__}: pooling {tuple(self.source.shape)} gives "
+                             f"{self._pool.N} nodes {tuple(self._pool.out_shape)}, the target has {self.target.n} "
+                             f"{tuple(self.target.shape)}")
         syn = Synapses(self._pool, self.target._group, on_pre="x_syn_post += 1.0", name=name)
         syn.connect(j="i")
         if self._prop_slot[0] != "start":
@@ -556,4 +601,10 @@ class MaxPool2dConnection(AbstractConnection):
         pass
 
     def __repr__(self):
-        return f"MaxPool2dConnection({self.source.name} -> {self.target.name})"
+        return f"{type(self).__name__}({self.source.name} -> {self.target.name})"
+
+
+class MaxPool1dConnection(MaxPool2dConnection):
+    """Max pooling over windows of a 1-D layer ``(C, L)``; as :class:`MaxPool2dConnection`."""
+
+    _dims = 1
