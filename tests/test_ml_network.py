@@ -675,3 +675,32 @@ def test_rmax_follows_its_equations_on_the_spikes_drawn(dt):
         Connection(Input(2, traces=True), y, update_rule=Rmax)
     with pytest.raises(ModelError, match="s_prob"):
         Connection(x, LIFNodes(2), update_rule=Rmax)
+
+
+def test_monitor_of_a_connections_weights_records_them_after_each_steps_learning():
+    spikes, w = _data(14, 6.0)
+    mask = np.random.default_rng(3).random(w.shape) < 0.5
+    net = Network(dtype="float64")
+    x, y = Input(N_IN, traces=True), LIFNodes(N, traces=True)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    conn = SparseConnection(x, y, w=np.where(mask, w, 0.0), update_rule=PostPre, nu=(2e-2, 5e-2), wmin=0, wmax=8)
+    net.add_connection(conn, "X", "Y")
+    mw = Monitor(conn, ["w"])
+    net.add_monitor(mw, "w")
+    net.run(inputs={"X": spikes}, time=T)
+    rx, ry = ref.Layer("input", N_IN, traces=True), ref.Layer("lif", N, traces=True)
+    rc = ref.Conn(rx, ry, np.where(mask, w, 0.0), rule="PostPre", nu=(2e-2, 5e-2), wmin=0, wmax=8, mask=mask)
+    hist = []
+    for t in range(T):
+        inp = rx.s.astype(float) @ rc.w
+        rx.step(spikes[t].astype(float), 1.0)
+        ry.step(inp, 1.0)
+        rc.learn()
+        hist.append(rc.w.copy())
+    got = mw.get("w")
+    assert got.shape == (T, N_IN, N)
+    np.testing.assert_allclose(got, np.array(hist), atol=1e-9)
+    np.testing.assert_array_equal(got[-1], conn.w)
+    with pytest.raises(ModelError, match="records the weights 'w'"):
+        Monitor(conn, ["v"])

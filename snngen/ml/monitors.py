@@ -11,18 +11,26 @@ __all__ = ["Monitor", "NetworkMonitor"]
 
 
 class Monitor:
-    """Record ``state_vars`` (``"s"``, ``"v"``, ``"x"``, ``"theta"`` ...) of a layer each step.
+    """Record ``state_vars`` (``"s"``, ``"v"``, ``"x"``, ``"theta"`` ...) of a layer each step, or the weights
+    ``"w"`` of a connection (:class:`Connection`, :class:`SparseConnection`, :class:`LocalConnection`).
 
     ``time=None``: everything since the last ``reset_state_variables()``; ``time=T``: the last ``T`` steps
-    (BindsNET's rolling window).  ``get(var)`` returns ``(time, batch, *shape)`` (``s`` as booleans).
+    (BindsNET's rolling window).  ``get(var)`` returns ``(time, batch, *shape)`` for a layer (``s`` as
+    booleans), ``(time, *w.shape)`` for a connection's weights (recorded at the end of each step, after
+    learning).
     """
 
     def __init__(self, obj, state_vars, time=None, batch_size=1, device=None, sparse=False):
         from .nodes import Nodes
+        from .topology import Connection, Conv2dConnection, MeanFieldConnection
 
-        if not isinstance(obj, Nodes):
-            raise ModelError(f"Monitor: records layers (Nodes), not {type(obj).__name__}; connections' weights "
-                             "are read as connection.w")
+        self._weights = isinstance(obj, Connection)
+        if self._weights:
+            if isinstance(obj, (Conv2dConnection, MeanFieldConnection)) or set(state_vars) - {"w"}:
+                raise ModelError(f"Monitor: records the weights 'w' of a Connection, SparseConnection or "
+                                 f"LocalConnection, not {list(state_vars)} of a {type(obj).__name__}")
+        elif not isinstance(obj, Nodes):
+            raise ModelError(f"Monitor: records layers (Nodes) and connections' weights, not {type(obj).__name__}")
         self.obj = obj
         self.state_vars = tuple(state_vars) if not isinstance(state_vars, str) else (state_vars,)
         self.time = None if time is None else int(time)
@@ -30,6 +38,10 @@ class Monitor:
         self._kept = {v: [] for v in self.state_vars}  # recordings of earlier builds
 
     def _check(self):
+        if self._weights:
+            if self.obj.network is not None and self.obj.network.batch_size > 1:
+                raise ModelError("Monitor: recording a connection's weights in a batched network is not supported")
+            return
         known = self.obj._group.variables
         for v in self.state_vars:
             if v not in known or v in ("x_syn", "x_ext") or known[v].kind == "internal":
@@ -46,8 +58,8 @@ class Monitor:
         if self._mon is not None:  # a rebuilt network: keep what the old monitor recorded
             for v in self.state_vars:
                 self._kept[v].append(self._raw(v))
-        self._mon = StateMonitor(self.obj._group, list(self.state_vars), record=True, when="end", order=100,
-                                 name=name)
+        source = self.obj._syn if self._weights else self.obj._group
+        self._mon = StateMonitor(source, list(self.state_vars), record=True, when="end", order=100, name=name)
         return self._mon
 
     def _raw(self, var):
@@ -62,6 +74,18 @@ class Monitor:
         parts = list(self._kept[var])
         if self._mon is not None:
             parts.append(self._raw(var))
+        if self._weights:
+            conn = self.obj
+            shape = np.shape(conn.w)
+            if not parts:
+                return np.zeros((0,) + shape)
+            values = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            out = np.zeros((len(values),) + shape)
+            if hasattr(conn, "_i"):  # sparse: the synapses at (i, j)
+                out[:, conn._i, conn._j] = values
+            else:
+                out[...] = values.reshape((len(values),) + shape)
+            return out[-self.time:] if self.time is not None else out
         shape = self.obj.shape
         if not parts:
             return np.zeros((0, 1) + shape, dtype=bool if var == "s" else np.float32)

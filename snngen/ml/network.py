@@ -150,8 +150,9 @@ class Network:
     def add_monitor(self, monitor, name):
         if not isinstance(monitor, (Monitor, NetworkMonitor)):
             raise ModelError(f"add_monitor: needs a Monitor, not {type(monitor).__name__}")
-        if isinstance(monitor, Monitor) and monitor.obj not in self.layers.values():
-            raise ModelError(f"add_monitor: monitor {name!r} records a layer that is not in this network")
+        if isinstance(monitor, Monitor) and monitor.obj not in [*self.layers.values(), *self.connections.values()]:
+            raise ModelError(f"add_monitor: monitor {name!r} records a layer or connection that is not in this "
+                             "network")
         self.monitors[name] = monitor
         self._dirty = True
 
