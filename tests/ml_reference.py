@@ -113,6 +113,8 @@ class Conn:
             w = w - nu0 * np.outer(s_pre, x_post) + nu1 * np.outer(x_pre, s_post)
         elif self.rule == "Hebbian":
             w = w + nu0 * np.outer(s_pre, x_post) + nu1 * np.outer(x_pre, s_post)
+        elif self.rule == "DiehlAndCook":  # Diehl & Cook (2015) eq. 3, x_tar 0.1, mu 1
+            w = w + nu1 * np.outer(x_pre - 0.1, s_post) * (self.wmax - w)
         elif self.rule == "WeightDependentPostPre":
             w = w + (-nu0 * np.outer(s_pre, x_post) * (w - self.wmin) + nu1 * np.outer(x_pre, s_post) * (self.wmax - w))
         if self.weight_decay:

@@ -12,6 +12,7 @@ from snngen.ml import (
     MSTDPET,
     AdaptiveLIFNodes,
     Connection,
+    DiehlAndCook,
     DiehlAndCookNodes,
     Hebbian,
     IFNodes,
@@ -29,7 +30,15 @@ from snngen.ml import (
 )
 
 T, N_IN, N = 80, 16, 8
-RULES = {None: NoOp, "PostPre": PostPre, "Hebbian": Hebbian, "WeightDependentPostPre": WeightDependentPostPre}
+
+
+class _DiehlAndCook(DiehlAndCook):
+    def __init__(self, connection, **kwargs):
+        super().__init__(connection, x_tar=0.1, **kwargs)
+
+
+RULES = {None: NoOp, "PostPre": PostPre, "Hebbian": Hebbian, "WeightDependentPostPre": WeightDependentPostPre,
+         "DiehlAndCook": _DiehlAndCook}
 KINDS = {"lif": LIFNodes, "if": IFNodes, "adaptive": AdaptiveLIFNodes, "mcp": McCullochPitts}
 
 
@@ -89,7 +98,7 @@ def test_node_types_with_postpre_match_the_transcription(kind, dt):
 
 
 @pytest.mark.parametrize("dt", [1.0, 0.5])
-@pytest.mark.parametrize("rule", [None, "Hebbian", "WeightDependentPostPre"])
+@pytest.mark.parametrize("rule", [None, "Hebbian", "WeightDependentPostPre", "DiehlAndCook"])
 def test_learning_rules_match_the_transcription(rule, dt):
     _net, conn, mon, rec, rc = _pair("lif", rule, dt, nu=(3e-2, 4e-2))
     _compare(mon, rec, conn, rc)

@@ -28,7 +28,7 @@ from .encoding import (
     repeat,
     single,
 )
-from .learning import MSTDP, MSTDPET, Hebbian, LearningRule, NoOp, PostPre, Rmax, WeightDependentPostPre
+from .learning import MSTDP, MSTDPET, DiehlAndCook, Hebbian, LearningRule, NoOp, PostPre, Rmax, WeightDependentPostPre
 from .monitors import Monitor, NetworkMonitor
 from .network import Network, Rates
 from .nodes import (
@@ -61,8 +61,8 @@ from .topology import (
 
 __all__ = [
     "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "BoostedLIFNodes", "Connection",
-    "Conv1dConnection", "Conv2dConnection", "CurrentLIFNodes", "DiehlAndCookNodes", "Hebbian", "IFNodes",
-    "Input", "IzhikevichNodes", "LIFNodes", "LearningRule", "LocalConnection", "LocalConnection1D",
+    "Conv1dConnection", "Conv2dConnection", "CurrentLIFNodes", "DiehlAndCook", "DiehlAndCookNodes", "Hebbian",
+    "IFNodes", "Input", "IzhikevichNodes", "LIFNodes", "LearningRule", "LocalConnection", "LocalConnection1D",
     "LocalConnection2D", "MSTDP", "MSTDPET", "MaxPool1dConnection", "MaxPool2dConnection", "McCullochPitts",
     "MeanFieldConnection", "Monitor", "Network", "NetworkMonitor", "NoOp", "Nodes", "PoissonEncoder", "PostPre",
     "RankOrderEncoder", "Rates", "RepeatEncoder", "Rmax", "SRM0Nodes", "SingleEncoder", "SparseConnection",

@@ -34,7 +34,8 @@ import numpy as np
 
 from ..errors import ModelError
 
-__all__ = ["Hebbian", "LearningRule", "MSTDP", "MSTDPET", "NoOp", "PostPre", "Rmax", "WeightDependentPostPre"]
+__all__ = ["DiehlAndCook", "Hebbian", "LearningRule", "MSTDP", "MSTDPET", "NoOp", "PostPre", "Rmax",
+           "WeightDependentPostPre"]
 
 
 class LearningRule:
@@ -164,6 +165,23 @@ class Hebbian(LearningRule):
 
     pre_term = "nu_pre*x_post"
     post_term = "nu_post*x_pre"
+
+
+class DiehlAndCook(LearningRule):
+    """The rule of Diehl & Cook (2015), Front Comput Neurosci 9:99, section 2.3 (eq. 3): at each postsynaptic
+    spike, ``w += nu[1]*(x_pre - x_tar)*(wmax - w)**mu``; presynaptic spikes change nothing.  ``x_tar`` (0)
+    is the target trace, ``mu`` (1) the weight dependence (the paper gives no values: these are BindsNET's).
+    Needs a finite ``wmax`` and source traces (the paper's are additive: ``traces_additive=True``)."""
+
+    needs_bounds = False
+
+    def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, x_tar=0.0, mu=1.0, **kwargs):
+        super().__init__(connection, nu, reduction, weight_decay, **kwargs)
+        self.x_tar, self.mu = float(x_tar), float(mu)
+        if not math.isfinite(connection.wmax):
+            raise ModelError(f"DiehlAndCook needs a finite wmax (the paper's w_max), not {connection.wmax}")
+        factor = "(wmax - w)" if self.mu == 1.0 else f"clip(wmax - w, 0, inf)**{self.mu!r}"
+        self.post_term = f"nu_post*(x_pre - {self.x_tar!r})*{factor}"
 
 
 class MSTDP(LearningRule):
