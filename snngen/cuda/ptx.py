@@ -147,6 +147,18 @@ def networks():
         dc = DiehlAndCook2015(16, 4, batch_size=batch)
         dc._build()
         out[f"snngen.ml Diehl & Cook batch {batch}"] = (list(dc._net.objects), {"batch": batch} if batch > 1 else {})
+    from snngen import ml
+
+    net = ml.Network()  # shared kernels learning (atomic adds, then the entries' clip), max pooling, rule traces
+    x, y, z = ml.Input(shape=(2, 6, 6), traces=True), ml.LIFNodes(shape=(3, 6, 6), traces=True), ml.LIFNodes(27)
+    for name, layer in (("X", x), ("Y", y), ("Z", z)):
+        net.add_layer(layer, name)
+    net.add_connection(ml.Conv2dConnection(x, y, 3, padding=1, update_rule=ml.PostPre, nu=(1e-2, 1e-2), wmin=0,
+                                           wmax=1), "X", "Y")
+    net.add_connection(ml.MaxPool2dConnection(y, z, 2, decay=0.1), "Y", "Z")
+    net.add_connection(ml.Connection(z, z, update_rule=ml.MSTDPET, nu=1e-2), "Z", "Z")
+    net._build()
+    out["snngen.ml conv, pooling, MSTDPET"] = (list(net._net.objects), {})
     return out
 
 
