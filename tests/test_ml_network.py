@@ -713,3 +713,37 @@ def test_monitor_of_a_connections_weights_records_them_after_each_steps_learning
     np.testing.assert_array_equal(got[-1], conn.w)
     with pytest.raises(ModelError, match="records the weights 'w'"):
         Monitor(conn, ["v"])
+
+
+def test_a_rebuild_keeps_each_copys_state_and_a_resize_keeps_only_theta():
+    """Adding a monitor between runs rebuilds the network: a batch's copies go on from their own state. Inputs
+    with another batch size resize the network (BindsNET's behaviour): the state is reset, theta kept."""
+    rng = np.random.default_rng(9)
+    spikes = rng.random((T, 3, N_IN)) < 0.3
+    w = rng.random((N_IN, N)) * 6
+
+    def network(node=LIFNodes, **kw):  # (theta's copies are summed after each run: not for the comparison)
+        net = Network(dtype="float64", batch_size=3)
+        x, y = Input(N_IN), node(N, **kw)
+        net.add_layer(x, "X")
+        net.add_layer(y, "Y")
+        net.add_connection(Connection(x, y, w=w), "X", "Y")
+        return net, y
+
+    a, ya = network()
+    a.run(inputs={"X": spikes}, time=T)
+    b, yb = network()
+    b.run(inputs={"X": spikes[: T // 2]}, time=T // 2)
+    b.add_monitor(Monitor(yb, ["v"]), "M")  # a rebuild between the halves
+    b.run(inputs={"X": spikes[T // 2:]}, time=T // 2)
+    assert not np.allclose(ya.v[0], ya.v[1])
+    np.testing.assert_allclose(yb.v, ya.v, atol=1e-12)
+    np.testing.assert_allclose(yb.refrac_count, ya.refrac_count, atol=1e-12)
+    c, yc = network(AdaptiveLIFNodes, theta_plus=0.5)
+    c.run(inputs={"X": spikes}, time=T)
+    theta = yc.theta[0].copy()
+    assert theta.any()
+    c.run(inputs={"X": np.zeros((1, 2, N_IN))}, time=1)  # batch 2: resized, reset, theta kept
+    assert yc.v.shape == (2, N) and c.batch_size == 2
+    np.testing.assert_allclose(yc.theta, np.broadcast_to(theta * np.exp(-1 / 1e7), (2, N)), rtol=1e-12)
+    np.testing.assert_array_equal(yc.v, -65.0 + 0 * yc.v)

@@ -178,6 +178,7 @@ class Network:
             for layer, var, tc, which in rule.layer_traces(conn._index):
                 layer._rule_traces.append((var, tc, rule.a_plus if which == "a_plus" else rule.a_minus))
         objects = []
+        old_groups = {name: layer._group for name, layer in self.layers.items()}
         names = _EngineNames()
         position = {name: k for k, name in enumerate(self.layers)}
         for name, layer in self.layers.items():
@@ -199,6 +200,8 @@ class Network:
             objects.append(mon._make_monitor(names.of(f"monitor_{name}")))
         self._net = EngineNetwork(*objects, dt=self.dt * ms, backend=self.backend,
                                   batch=self.batch_size if self.batch_size > 1 else None)
+        for layer in self.layers.values():  # a rebuilt network goes on from the state of the old one
+            layer._take_state(old_groups.get(layer.name))
         self._dirty = False
         self._has_run = False
 
@@ -265,11 +268,10 @@ class Network:
         clock = time_module.perf_counter
         t0 = clock()
         given, batch = self._inputs(inputs, steps)
-        if batch != self.batch_size:  # BindsNET resizes the layers to the inputs' batch
+        resized = batch != self.batch_size
+        if resized:  # BindsNET resizes the layers to the inputs' batch, and resets their state
             self.batch_size = batch
             self._dirty = True
-            for layer in self.layers.values():
-                layer._group = None
         controls = {}  # layer -> {variable: (T, B, n) array}
         for what, given_ in (("x_clamp", clamp), ("x_unclamp", unclamp), ("x_inject", injects_v)):
             for name, value in given_.items():
@@ -289,6 +291,8 @@ class Network:
         self._input_kind = kinds
         if self._dirty or self._net is None:
             self._build()
+            if resized:
+                self.reset_state_variables()
         for name, layer in self.layers.items():
             layer._update_namespace(self.dt)
             layer._group.namespace["learning"] = 1.0 if (self.learning and layer.learning) else 0.0

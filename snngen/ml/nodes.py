@@ -264,7 +264,6 @@ class Nodes:
             namespace["bias_in"] = bias
         for var, tc, a in self.__dict__.get("_rule_traces", ()):
             namespace[f"tc_{var}"], namespace[f"a_{var}"] = tc, a
-        old = self._group
         # one_step: layer k updates (3k) and tests its threshold (3k + 1) in the groups slot, after the layers
         # before it have spiked and their connections into it have acted (3k - 1)
         order = 0 if position is None else 3 * position + 1
@@ -286,16 +285,30 @@ class Nodes:
             value = self.params.get(text, None) if isinstance(text, str) else text
             initial[var] = float(text) if value is None else value
         self._initial = {v: initial.get(v, 0.0) for v in self.state_variables}
-        if old is not None:  # a rebuilt group keeps the state of the old one
-            for var in group.variables:
-                if var in old.variables and old.variables[var].array.shape[-1] == self.n:
-                    group.variables[var].array[...] = np.asarray(old.variables[var].array).reshape(-1, self.n)[-1]
-        else:
-            for var, value in initial.items():
-                group.variables[var].array[...] = value
+        for var, value in initial.items():  # a rebuilt network's layers then take the old state (_take_state)
+            group.variables[var].array[...] = value
         object.__setattr__(self, "_group", group)
         self._rates = rates
         return group
+
+    def _take_state(self, old):
+        """After a rebuild, each variable takes the old group's values: copy by copy when the batch size is the
+        same, else (a resized batch) the last copy's in every copy."""
+        if old is None or old is self._group:
+            return
+        for name, var in self._group.variables.items():
+            if name not in old.variables or var.kind == "internal":
+                continue
+            values = np.asarray(old.variables[name].array)
+            if values.size % self.n:
+                continue
+            target = var.array
+            var.overwrite(values.reshape(target.shape) if values.size == target.size
+                          else np.broadcast_to(values.reshape(-1, self.n)[-1], target.shape))
+        new = self._group
+        if old._spikes.shape == new._spikes.shape and old._nspikes.shape == new._nspikes.shape:
+            new._spikes[...] = old._spikes  # the last step's spikes, which the connections deliver next
+            new._nspikes[...] = old._nspikes
 
     def _update_namespace(self, dt):
         ns = self._group.namespace
