@@ -265,6 +265,12 @@ class Network:
         steps = int(round(float(time) / self.dt))
         if steps < 0 or abs(steps * self.dt - float(time)) > 1e-9 * max(1.0, float(time)):
             raise ModelError(f"run: time ({time} ms) must be a whole number of steps of {self.dt} ms")
+        rewarded = [c for c in self.connections.values() if c.update_rule.needs_reward]
+        if rewarded and self.learning and reward is None:
+            raise ModelError(f"run: {type(rewarded[0].update_rule).__name__} on {rewarded[0].name} needs a reward: "
+                             "run(..., reward=r)")
+        if reward is not None and np.ndim(_host(reward)) != 0:
+            raise ModelError("run: reward must be one number (a reward per copy of a batch is not supported yet)")
         clock = time_module.perf_counter
         t0 = clock()
         given, batch = self._inputs(inputs, steps)
@@ -312,12 +318,6 @@ class Network:
                 values = c.get(var, np.zeros((0, self.batch_size, layer.n)))
                 values = np.ascontiguousarray(values, dtype=layer._group.dtype)
                 layer._group.set_input(var, values[:, 0] if self.batch_size == 1 else values, raw=True)
-        rewarded = [c for c in self.connections.values() if c.update_rule.needs_reward]
-        if rewarded and self.learning and reward is None:
-            raise ModelError(f"run: {type(rewarded[0].update_rule).__name__} on {rewarded[0].name} needs a reward: "
-                             "run(..., reward=r)")
-        if reward is not None and np.ndim(_host(reward)) != 0:
-            raise ModelError("run: reward must be one number (a reward per copy of a batch is not supported yet)")
         for conn in self.connections.values():
             on = self.learning and conn.target.learning
             rule = conn.update_rule
