@@ -21,6 +21,24 @@ from snngen.ml import (
 T = 40
 
 
+def _lif(v, rc, inp, thresh=-52.0):
+    """One step of BindsNET's LIFNodes (defaults), in place: leak, input dropped while refractory, spike, reset;
+    returns the spikes."""
+    v[...] = -65 + (v + 65) * np.exp(-1 / 100)
+    inp = inp * (rc <= 0)
+    rc -= 1
+    v += inp
+    s = v >= thresh
+    rc[s], v[s] = 5, -65
+    return s
+
+
+def _traces(x, s):
+    """The traces (tau 20 ms, set to 1 at a spike), in place."""
+    x *= np.exp(-1 / 20)
+    x[s > 0] = 1
+
+
 def _pad(a, p):
     return np.pad(a, ((0, 0), (p, p), (p, p)))
 
@@ -64,18 +82,11 @@ def test_conv2d_connection_forward_and_postpre_match_numpy(backend, stride, padd
     s_in_prev = np.zeros((C, H, H))
     S, V, clipped = [], [], 0
     for t in range(T):
-        inp = np.einsum("cyxkl,fckl->fyx", _windows(s_in_prev, K, stride, padding), w) + b[:, None, None]
-        v = -65 + (v + 65) * np.exp(-1 / 100)
-        inp = inp * (rc <= 0)
-        rc -= 1
-        v += inp
-        s = v >= -58
-        rc[s], v[s] = 5, -65
+        s = _lif(v, rc, np.einsum("cyxkl,fckl->fyx", _windows(s_in_prev, K, stride, padding), w)
+                 + b[:, None, None], -58.0)
         s_in = spikes[t].astype(float)
-        xs = xs * np.exp(-1 / 20)
-        xs[s_in > 0] = 1
-        xt = xt * np.exp(-1 / 20)
-        xt[s] = 1
+        _traces(xs, s_in)
+        _traces(xt, s)
         pre = np.einsum("cyxkl,fyx->fckl", _windows(s_in, K, stride, padding), xt)
         post = np.einsum("cyxkl,fyx->fckl", _windows(xs, K, stride, padding), s.astype(float))
         new = w - 0.02 * pre + 0.05 * post
@@ -119,18 +130,10 @@ def test_local_connection_masks_the_windows_and_learns_as_numpy():
     rc, xs, xt = np.zeros_like(v), np.zeros(H * H), np.zeros_like(v)
     prev, out = np.zeros(H * H), []
     for t in range(T):
-        inp = prev @ w
-        v = -65 + (v + 65) * np.exp(-1 / 100)
-        inp = inp * (rc <= 0)
-        rc -= 1
-        v += inp
-        s = v >= -52
-        rc[s], v[s] = 5, -65
+        s = _lif(v, rc, prev @ w)
         s_in = spikes[t].astype(float)
-        xs = xs * np.exp(-1 / 20)
-        xs[s_in > 0] = 1
-        xt = xt * np.exp(-1 / 20)
-        xt[s] = 1
+        _traces(xs, s_in)
+        _traces(xt, s)
         w = np.where(mask, np.clip(w - 0.02 * np.outer(s_in, xt) + 0.05 * np.outer(xs, s), 0.0, 6.0), 0.0)
         prev = s_in
         out.append(s)
@@ -214,30 +217,16 @@ def test_one_dimensional_convolution_pooling_and_local_connection_match_numpy():
     pooled_prev = np.zeros((C, L // 2))
     out = {"Y": [], "Z": [], "U": []}
     for t in range(T):
-        inp = np.einsum("cok,fck->fo", windows(prev, K, S, P), w)
-        v = -65 + (v + 65) * np.exp(-1 / 100)
-        inp = inp * (rc <= 0)
-        rc -= 1
-        v += inp
-        s = v >= -58
-        rc[s], v[s] = 5, -65
-        inu = prev.reshape(-1) @ wl
-        vu = -65 + (vu + 65) * np.exp(-1 / 100)
-        inu = inu * (rcu <= 0)
-        rcu -= 1
-        vu += inu
-        su = vu >= -52
-        rcu[su], vu[su] = 5, -65
+        s = _lif(v, rc, np.einsum("cok,fck->fo", windows(prev, K, S, P), w), -58.0)
+        su = _lif(vu, rcu, prev.reshape(-1) @ wl)
         out["Z"].append(pooled_prev >= 0.5)
         s_in = spikes[t].astype(float)
         r = r - 0.2 * r + s_in
         win = r.reshape(C, L // 2, 2)
         k = np.argmax(win, axis=2)
         pooled_prev = np.take_along_axis(s_in.reshape(C, L // 2, 2), k[..., None], axis=2)[..., 0]
-        xs = xs * np.exp(-1 / 20)
-        xs[s_in > 0] = 1
-        xt = xt * np.exp(-1 / 20)
-        xt[s] = 1
+        _traces(xs, s_in)
+        _traces(xt, s)
         pre = np.einsum("cok,fo->fck", windows(s_in, K, S, P), xt)
         post = np.einsum("cok,fo->fck", windows(xs, K, S, P), s.astype(float))
         w = np.clip(w - 0.02 * pre + 0.05 * post, 0.0, 6.5)
