@@ -102,6 +102,8 @@ def test_node_types_with_postpre_match_the_transcription(kind, dt):
 def test_learning_rules_match_the_transcription(rule, dt):
     _net, conn, mon, rec, rc = _pair("lif", rule, dt, nu=(3e-2, 4e-2))
     _compare(mon, rec, conn, rc)
+    moved = np.abs(conn.w - np.clip(_data(7, 6.0)[1], 0.0, 8.0)).max()
+    assert (moved > 1e-3) == (rule is not None)  # a rule changes the weights; NoOp leaves them
 
 
 @pytest.mark.parametrize("rule", [MSTDP, MSTDPET])

@@ -180,6 +180,7 @@ def test_node_types_with_traces_match_the_transcription(kind):
     for dt in (1.0, 0.5):
         _net, _y, got = _network(kind, spikes, w, dt, layer, params)
         _compare(got, _reference(kind, spikes, w, dt, layer, params), kind)
+        assert got["x"].max() > 0 and (got["x"][got["s"]] > 0).all()  # the traces follow the spikes
 
 
 def test_details_of_the_step():

@@ -42,12 +42,13 @@ class Monitor:
             if self.obj.network is not None and self.obj.network.batch_size > 1:
                 raise ModelError("Monitor: recording a connection's weights in a batched network is not supported")
             return
-        known = self.obj._group.variables
+        from .nodes import state_names
+
+        names = state_names(self.obj._group)
         for v in self.state_vars:
-            if v not in known or v in ("x_syn", "x_ext") or known[v].kind == "internal":
+            if v not in names:
                 from ..equations.parser import suggest
 
-                names = [n for n in known if n not in ("x_syn", "x_ext") and known[n].kind != "internal"]
                 raise ModelError(f"Monitor of layer '{self.obj.name}': it has no variable '{v}'.{suggest(v, names)} "
                                  f"Variables: {', '.join(names)}")
 

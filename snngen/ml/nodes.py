@@ -167,8 +167,7 @@ class Nodes:
             value = params[name]
             return value if np.ndim(value) == 0 else value.reshape(self.shape)
         group = self.__dict__.get("_group")
-        if group is not None and name in group.variables and group.variables[name].kind != "internal" and \
-                name not in ("x_syn", "x_ext"):
+        if group is not None and name in state_names(group):
             arr = np.asarray(group.variables[name].array)
             return arr.reshape((-1,) + self.shape)
         raise AttributeError(f"{type(self).__name__} has no attribute '{name}'")
@@ -181,8 +180,7 @@ class Nodes:
                 self._group.namespace[name] = params[name]
             return
         group = self.__dict__.get("_group")
-        if group is not None and name in group.variables and group.variables[name].kind != "internal" and \
-                name not in ("x_syn", "x_ext"):
+        if group is not None and name in state_names(group):
             var = group.variables[name]
             var.overwrite(np.broadcast_to(np.asarray(_host(value), dtype=np.float64).reshape(-1, self.n)
                                           if np.ndim(value) else value, var.array.shape))
@@ -350,6 +348,12 @@ class Nodes:
 
     def __repr__(self):
         return f"{type(self).__name__}(shape={self.shape}, traces={self.traces})"
+
+
+def state_names(group):
+    """The variables of a layer's engine group that a user reads and writes (``v``, ``s``, ``x``, ``theta`` ...):
+    not the engine's internals nor the layer's input accumulators ``x_syn`` and ``x_ext``."""
+    return [n for n, v in group.variables.items() if v.kind != "internal" and n not in ("x_syn", "x_ext")]
 
 
 def _guarded(statements, condition):
