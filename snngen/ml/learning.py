@@ -173,8 +173,6 @@ class DiehlAndCook(LearningRule):
     is the target trace, ``mu`` (1) the weight dependence (the paper gives no values: these are BindsNET's).
     Needs a finite ``wmax`` and source traces (the paper's are additive: ``traces_additive=True``)."""
 
-    needs_bounds = False
-
     def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, x_tar=0.0, mu=1.0, **kwargs):
         super().__init__(connection, nu, reduction, weight_decay, **kwargs)
         self.x_tar, self.mu = float(x_tar), float(mu)

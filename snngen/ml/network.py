@@ -203,7 +203,6 @@ class Network:
         for layer in self.layers.values():  # a rebuilt network goes on from the state of the old one
             layer._take_state(old_groups.get(layer.name))
         self._dirty = False
-        self._has_run = False
 
     # -- running -------------------------------------------------------------------------------
     def _inputs(self, inputs, steps):
@@ -336,7 +335,6 @@ class Network:
             obj._before_run()
         t1 = clock()
         self._net.run(steps * self.dt * ms)
-        self._has_run = True
         t2 = clock()
         for layer in self.layers.values():
             layer._after_run(steps, self.dt, self.learning and layer.learning)

@@ -286,7 +286,6 @@ class Nodes:
         for var, value in initial.items():  # a rebuilt network's layers then take the old state (_take_state)
             group.variables[var].array[...] = value
         object.__setattr__(self, "_group", group)
-        self._rates = rates
         return group
 
     def _take_state(self, old):
