@@ -1,6 +1,7 @@
 """``snngen`` / ``python -m snngen``: the demo, the model catalogue and the cache.
 
-    snngen demo [--plot FILE]     simulate prebuilt models, compare with theory
+    snngen demo [options]         a spiking network learns MNIST digits without labels (about a minute)
+    snngen demo --neurons [--plot FILE]   prebuilt neuron models against theory (f-I curve, Izhikevich)
     snngen models                 list the prebuilt models
     snngen show MODEL             print a model file (to read or copy)
     snngen cache [--clear]        where compiled kernels and symbolic results live (--clear: remove all)
@@ -59,7 +60,7 @@ def _izhikevich_patterns(duration_ms=300):
     return rows
 
 
-def demo(plot=None):
+def neuron_demo(plot=None):
     print("snngen demo — prebuilt models from models/*.toml, compiled to one Numba loop each\n")
     current, rate, theory, seconds = _lif_fi_curve()
     print("1. LIF f-I curve (200 neurons, 1 s at dt = 0.1 ms): simulated vs closed-form rate")
@@ -109,8 +110,15 @@ def _plot(path, current, rate, theory, rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="snngen", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="simulate prebuilt models and compare with theory")
-    p_demo.add_argument("--plot", metavar="FILE", help="also save a figure (needs matplotlib)")
+    from .ml import demo as ml_demo
+
+    p_demo = sub.add_parser("demo", help="a spiking network learns MNIST digits (--neurons: the neuron models)",
+                            description=ml_demo.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ml_demo.add_arguments(p_demo)
+    g = p_demo.add_argument_group("the neuron-model demo")
+    g.add_argument("--neurons", action="store_true",
+                   help="instead: an LIF f-I curve against its closed form, and Izhikevich's firing patterns")
+    g.add_argument("--plot", metavar="FILE", help="with --neurons: also save a figure")
     sub.add_parser("models", help="list the prebuilt models")
     p_show = sub.add_parser("show", help="print a model file")
     p_show.add_argument("model")
@@ -118,7 +126,12 @@ def main(argv=None):
     p_cache.add_argument("--clear", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(args.plot)
+        if args.neurons:
+            neuron_demo(args.plot)
+        else:
+            if args.plot:
+                parser.error("--plot goes with --neurons (the MNIST demo writes its pictures to --out)")
+            ml_demo.run(args)
     elif args.command == "models":
         from . import models
 

@@ -11,8 +11,8 @@ def _cli(*args):
     return out.stdout
 
 
-def test_demo_matches_theory():
-    text = _cli("demo")
+def test_neuron_demo_matches_theory():
+    text = _cli("demo", "--neurons")
     # the LIF f-I curve against the closed form: within the 0.1 ms grid of spike times
     dev = float(re.search(r"max relative deviation where firing: ([\d.]+) %", text).group(1))
     assert dev < 5.0

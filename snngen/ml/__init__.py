@@ -13,6 +13,17 @@ object whose learning rule is event-driven synaptic code, and ``run`` is one cal
 BindsNET's step order (:mod:`snngen.ml.network`).
 """
 
+from .datasets import (
+    CIFAR10,
+    CIFAR100,
+    KMNIST,
+    MNIST,
+    MNIST5000,
+    DataLoader,
+    Digits,
+    FashionMNIST,
+    ImageDataset,
+)
 from .encoding import (
     BernoulliEncoder,
     PoissonEncoder,
@@ -28,7 +39,24 @@ from .encoding import (
     repeat,
     single,
 )
+from .evaluation import (
+    LogisticReadout,
+    all_activity,
+    assign_labels,
+    logreg_fit,
+    logreg_predict,
+    ngram,
+    proportion_weighting,
+    update_ngram_scores,
+)
 from .learning import MSTDP, MSTDPET, DiehlAndCook, Hebbian, LearningRule, NoOp, PostPre, Rmax, WeightDependentPostPre
+from .models import (
+    DiehlAndCook2015,
+    DiehlAndCook2015v2,
+    IncreasingInhibitionNetwork,
+    LocallyConnectedNetwork,
+    TwoLayerNetwork,
+)
 from .monitors import Monitor, NetworkMonitor
 from .network import Network, Rates
 from .nodes import (
@@ -58,6 +86,7 @@ from .topology import (
     MeanFieldConnection,
     SparseConnection,
 )
+from .training import SpikeCounter, collect_counts, evaluate, present, train_unsupervised
 
 __all__ = [
     "AbstractConnection", "AdaptiveLIFNodes", "BernoulliEncoder", "BoostedLIFNodes", "Connection",
@@ -68,4 +97,10 @@ __all__ = [
     "RankOrderEncoder", "Rates", "RepeatEncoder", "Rmax", "SRM0Nodes", "SingleEncoder", "SparseConnection",
     "SubtractiveResetIFNodes", "WeightDependentPostPre", "bernoulli", "bernoulli_loader", "poisson",
     "poisson_loader", "rank_order", "rank_order_loader", "repeat", "single",
+    # datasets, evaluation, ready models, training loops (plots: snngen.ml.plotting, needs matplotlib)
+    "CIFAR10", "CIFAR100", "DataLoader", "DiehlAndCook2015", "DiehlAndCook2015v2", "Digits", "FashionMNIST",
+    "ImageDataset", "IncreasingInhibitionNetwork", "KMNIST", "LocallyConnectedNetwork", "LogisticReadout", "MNIST",
+    "MNIST5000", "SpikeCounter", "TwoLayerNetwork", "all_activity", "assign_labels", "collect_counts", "evaluate",
+    "logreg_fit", "logreg_predict", "ngram", "present", "proportion_weighting", "train_unsupervised",
+    "update_ngram_scores",
 ]
