@@ -247,9 +247,9 @@ class Network:
 
     def run(self, inputs=None, time=None, one_step=False, reward=None, a_plus=None, a_minus=None, **kwargs):
         """Run ``time`` ms (``time/dt`` steps) with ``inputs={layer: array (time, batch, *shape) or
-        (time, *shape), or Rates}``; then normalise the connections that have ``norm``.  ``one_step=True``:
-        a connection from a layer added earlier acts in the same step (BindsNET's one_step; the others, and
-        recurrent ones, still act in the next step), with learning as usual.  ``reward`` (a number)
+        (time, *shape), or Rates}``; then, if learning is on, normalise the connections that have ``norm``.
+        ``one_step=True``: a connection from a layer added earlier acts in the same step (BindsNET's one_step;
+        the others, and recurrent ones, still act in the next step), with learning as usual.  ``reward`` (a number)
         drives the reward-modulated rules during this run; ``a_plus``/``a_minus`` set their traces' increments
         (default 1 and -1)."""
         clamp, unclamp = kwargs.pop("clamp", None) or {}, kwargs.pop("unclamp", None) or {}
@@ -341,8 +341,9 @@ class Network:
         for conn in self.connections.values():
             conn._after_run()
         t3 = clock()
-        for conn in self.connections.values():
-            conn.normalize()
+        for conn in self.connections.values():  # a frozen network's weights stay bit for bit (no float rounding)
+            if self.learning and conn.target.learning:
+                conn.normalize()
         t4 = clock()
         for key, seconds in (("inputs", t1 - t0), ("loop", t2 - t1), ("batch", t3 - t2), ("normalise", t4 - t3)):
             self.timings[key] += seconds
