@@ -131,7 +131,12 @@ def main(argv=None):
         else:
             if args.plot:
                 parser.error("--plot goes with --neurons (the MNIST demo writes its pictures to --out)")
-            ml_demo.run(args)
+            from .errors import ModelError
+
+            try:
+                ml_demo.run(args)
+            except ModelError as e:  # no GPU for --backend cuda, an unusable option value ...
+                sys.exit(f"snngen demo: {e}")
     elif args.command == "models":
         from . import models
 

@@ -62,6 +62,7 @@ def run(args) -> dict:
     from .models import DiehlAndCook2015
     from .training import train_unsupervised
 
+    _check(args)
     t_start = time.perf_counter()
     data = MNIST5000()
     train, test = data.stratified_split(args.n_train, seed=args.seed)
@@ -101,6 +102,22 @@ def run(args) -> dict:
         paths = pictures(net, history, args.out)
         print("  pictures: " + ", ".join(paths))
     return dict(history=history, seconds=total)
+
+
+def _check(args):
+    from ..errors import ModelError
+
+    problems = [f"--{name.replace('_', '-')} must be {rule} (got {getattr(args, name)})"
+                for name, ok, rule in (
+                    ("n_neurons", args.n_neurons >= 1, "at least 1"), ("passes", args.passes >= 1, "at least 1"),
+                    ("n_train", 10 <= args.n_train <= 4990, "between 10 and 4,990"),
+                    ("n_test", args.n_test is None or args.n_test >= 1, "at least 1"),
+                    ("time", args.time > 0, "positive"), ("dt", args.dt > 0, "positive"),
+                    ("intensity", args.intensity > 0, "positive"), ("inh", args.inh >= 0, "0 or more"),
+                    ("theta_plus", args.theta_plus >= 0, "0 or more"), ("anneal", args.anneal > 0, "positive"))
+                if not ok]
+    if problems:
+        raise ModelError("; ".join(problems))
 
 
 def pictures(net, history, folder):
