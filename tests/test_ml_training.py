@@ -99,3 +99,10 @@ def test_demo_command_learns_and_draws(tmp_path):
     fields = mpimg.imread(tmp_path / "snngen-demo-receptive-fields.png")
     assert fields.ndim == 3 and fields[..., :3].std() > 0.1  # a picture, not a blank page
     assert (tmp_path / "snngen-demo-accuracy.png").stat().st_size > 5000
+
+
+def test_demo_bad_option_is_one_clear_line():
+    out = subprocess.run([sys.executable, "-m", "snngen", "demo", "--passes", "0", "--anneal", "-1"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "--passes must be at least 1 (got 0)" in out.stderr and "--anneal must be positive" in out.stderr
