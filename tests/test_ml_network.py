@@ -543,6 +543,16 @@ def test_clamp_unclamp_and_injects_v_as_bindsnet():
     assert m.get("s")[:, 0, [2, 5]].any()
     with pytest.raises(ModelError, match="clamp names no layer 'Z'"):
         net.run(inputs={"X": spikes}, time=T, clamp={"Z": clamp})
+    # integers are node indices even when they are only 0s and 1s (BindsNET's LongTensor clamps)
+    quiet = np.zeros_like(spikes)
+    for given in ([0, 1], np.array([1, 0]), np.array([True, True] + [False] * (N - 2))):
+        net.reset_state_variables()
+        net.run(inputs={"X": quiet}, time=T, clamp={"Y": given})
+        assert m.get("s")[:, 0, :2].all() and not m.get("s")[:, 0, 2:].any(), given
+    with pytest.raises(ModelError, match=rf"outside 0\.\.{N - 1}: \[{N}\]"):
+        net.run(inputs={"X": quiet}, time=T, clamp={"Y": [N]})
+    with pytest.raises(ModelError, match="must be a mask"):
+        net.run(inputs={"X": quiet}, time=T, clamp={"Y": np.full(N, 0.5)})
 
 
 def test_masks_and_dales_rule_keep_weights_where_they_belong():

@@ -356,14 +356,23 @@ class Network:
         return name
 
     def _per_step(self, name, value, steps, batch, what, boolean):
-        """A clamp (nodes ``[n]`` for every step, or ``[time, n]``) or an injected potential as ``(T, B, n)``."""
+        """A clamp or an injected potential as ``(T, B, n)``.  A clamp is a mask (booleans, or uint8 as torch's
+        old byte masks; ``[n]`` for every step, ``[time, n]`` or ``[time, batch, n]``) or node indices (any
+        other integers, as BindsNET's LongTensor clamps: ``[3]``, ``[0, 1]``)."""
         layer = self.layers[name]
         arr = np.asarray(_host(value))
         if boolean and arr.dtype != bool:
-            if not np.isin(arr, (0, 1)).all():  # node indices, as BindsNET's LongTensor clamps
+            if np.issubdtype(arr.dtype, np.integer) and arr.dtype != np.uint8:  # node indices
                 idx = arr.astype(np.int64).ravel()
+                outside = idx[(idx < -layer.n) | (idx >= layer.n)]
+                if outside.size:
+                    raise ModelError(f"run: the {what.replace('x_', '')} of layer {name!r} names node(s) outside "
+                                     f"0..{layer.n - 1}: {sorted(set(outside.tolist()))}")
                 arr = np.zeros(layer.n, dtype=bool)
                 arr[idx] = True
+            elif not np.isin(arr, (0, 1)).all():
+                raise ModelError(f"run: the {what.replace('x_', '')} of layer {name!r} must be a mask (booleans or "
+                                 f"0/1) or integer node indices, not {arr.dtype} values other than 0 and 1")
             arr = arr.astype(bool)
         if arr.size == layer.n:
             arr = np.broadcast_to(arr.reshape(1, 1, layer.n), (steps, batch, layer.n))

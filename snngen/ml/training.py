@@ -40,17 +40,19 @@ __all__ = ["SpikeCounter", "collect_counts", "evaluate", "present", "train_unsup
 
 class SpikeCounter:
     """The spike counts of one layer in each run: a :class:`Monitor` of its ``s`` over the last ``time``
-    ms, added to the network once (as ``"<layer> spike counter (<steps> steps)"``) and reused."""
+    ms, added to the network once (as ``"<layer> spike counter"``; a counter of another window replaces it)."""
 
     def __init__(self, net: Network, layer: str, time: float):
         if layer not in net.layers:
             raise ModelError(f"SpikeCounter: the network has no layer {layer!r}; layers: {', '.join(net.layers)}")
         self.net, self.layer = net, layer
         self.steps = int(round(float(time) / net.dt))
-        name = f"{layer} spike counter ({self.steps} steps)"
-        if name not in net.monitors:
-            net.add_monitor(Monitor(net.layers[layer], ["s"], time=self.steps), name)
-        self.monitor = net.monitors[name]
+        name = f"{layer} spike counter"  # one name: the compiled loop does not change with the window
+        mon = net.monitors.get(name)
+        if mon is None or mon.time != self.steps:
+            mon = Monitor(net.layers[layer], ["s"], time=self.steps)
+            net.add_monitor(mon, name)
+        self.monitor = mon
 
     def counts(self):
         """``(batch, neurons)`` spike counts of the last run."""
