@@ -104,12 +104,8 @@ def accuracy(predicted, labels):
 
 
 def fit_readout(counts, labels):
-    """A logistic regression (snngen.ml.LogisticReadout) fitted on spike counts, with BLAS on one thread: on a busy
-    2-core machine OpenBLAS's two spinning threads made the fit 30-40 times slower."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return LogisticReadout(max_iter=5000).fit(counts, labels)
+    """A logistic regression (snngen.ml.LogisticReadout, which fits with one BLAS thread) on spike counts."""
+    return LogisticReadout(max_iter=5000).fit(counts, labels)
 
 
 def picture_dir(args):
