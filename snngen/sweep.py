@@ -23,10 +23,13 @@ descheduled threads at every parallel region).  One process per core, one thread
 core busy with one point.  Pass a ``distributed.Client`` connected to any cluster to run there
 unchanged; its workers are used as they are (set their thread counts yourself).
 
-**Compile once.** Workers compile into the same on-disk kernel cache (``snngen.prefs.cache_dir``,
-inherited through ``$SNNGEN_CACHE_DIR``), so a network structure is compiled once and later points
-and workers load it.  On a cluster of several machines, point ``SNNGEN_CACHE_DIR`` at a shared
-folder, or each machine compiles once.
+**Compile once.** Each point's objects get the names of a fresh process's (:func:`fresh_names`), so
+points of one structure generate the same code, whatever their parameter values (these are
+arguments, not constants of the code).  Workers compile into the same on-disk kernel cache
+(``snngen.prefs.cache_dir``, inherited through ``$SNNGEN_CACHE_DIR``), so a network structure is
+compiled once and later points and workers load it (two workers that meet a new structure at the
+same time both compile it).  On a cluster of several machines, point ``SNNGEN_CACHE_DIR`` at a
+shared folder, or each machine compiles once.
 
 **Nothing lost.** A point whose ``fn`` raises is recorded with its error; the others go on.  A worker
 that dies (killed, out of memory) has its points rescheduled by Dask on the others.  With
@@ -100,12 +103,28 @@ def _takes_seed(fn):
     return any(p.name == "seed" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
+def fresh_names():
+    """Restart the numbering of default object names, so the next network's objects are named as in a
+    fresh process (``neurongroup``, ``synapses``, ... not ``neurongroup_7``).
+
+    The generated code carries the objects' names (in its comments), and the kernel cache is keyed by
+    the code: without this, the n-th network of a process is new code, compiled again (about 1 s for
+    CUBA), and a worker would compile at every point.  With it, a structure compiles once, in the first
+    worker to meet it, and every later point and worker loads it from the cache.
+    """
+    from .groups import base
+
+    base._counters.clear()
+
+
 def run_point(fn, point, seed, pass_seed):
-    """One call in a worker: seed snngen, call ``fn(**point)``, time it; an exception becomes ``error``."""
+    """One call in a worker: fresh object names, seed snngen, call ``fn(**point)``, time it; an exception
+    becomes ``error``."""
     import snngen
 
     start = time.perf_counter()
     try:
+        fresh_names()
         snngen.seed(seed)
         out = fn(**point, seed=seed) if pass_seed else fn(**point)
         values = dict(out) if isinstance(out, dict) else {"result": out}

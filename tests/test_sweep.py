@@ -15,7 +15,7 @@ pytest.importorskip("distributed")
 pytest.importorskip("pandas")
 
 import snngen as sg  # noqa: E402
-from snngen.sweep import expand, point_key, sweep  # noqa: E402
+from snngen.sweep import expand, fresh_names, point_key, sweep  # noqa: E402
 from snngen.units import Hz, ms  # noqa: E402
 
 
@@ -58,6 +58,18 @@ def test_results_equal_the_sequential_run(client):
     for row in table.itertuples():
         assert {"spikes": row.spikes, "mean_rate": row.mean_rate} == alone[row.rate, row.w, row.seed]
     assert table.spikes.nunique() > 4  # the points and seeds differ
+
+
+def test_each_point_reuses_the_first_points_code():
+    paths = []
+    for w in (2.0, 4.0):  # another value, and objects of the previous point still alive: the same code
+        fresh_names()
+        G = sg.NeuronGroup(5, "dv/dt = -v/(10*ms) : volt", threshold="v > w*mV", reset="v = 0*mV",
+                           namespace={"w": w})
+        net = sg.Network(G, dt=0.1 * ms)
+        net.run(1 * ms)
+        paths.append(net._module._snngen_path)
+    assert paths[0] == paths[1]
 
 
 def sums(x, y, seed):
