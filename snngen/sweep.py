@@ -21,7 +21,9 @@ core (``os.cpu_count()``) and closes it at the end.  Each worker runs with ``NUM
 many workers each starting that many threads would oversubscribe the cores (threads waiting for
 descheduled threads at every parallel region).  One process per core, one thread each, keeps every
 core busy with one point.  Pass a ``distributed.Client`` connected to any cluster to run there
-unchanged; its workers are used as they are (set their thread counts yourself).
+unchanged; its workers are used as they are (set their thread counts yourself).  The worker processes
+are spawned, so a script that calls ``sweep`` keeps its top-level code under
+``if __name__ == "__main__":``, as with multiprocessing.
 
 **Compile once.** Each point's objects get the names of a fresh process's (:func:`fresh_names`), so
 points of one structure generate the same code, whatever their parameter values (these are
