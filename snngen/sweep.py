@@ -189,11 +189,15 @@ def _read(store, key):
 
 def local_cluster(n_workers=None):
     """The default cluster: ``n_workers`` (default ``os.cpu_count()``) single-threaded worker processes,
-    each with the thread counts of :data:`WORKER_ENV` (see the module's docstring for why)."""
+    each with the thread counts of :data:`WORKER_ENV` (see the module's docstring for why), without
+    Dask's profiler and dashboard."""
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                        env=dict(WORKER_ENV), dashboard_address=None)
+    # Dask's statistical profiler samples each running task's stack every 10 ms: ~8% of a CUBA point (measured)
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
+                            env=dict(WORKER_ENV), dashboard_address=None)
 
 
 def sweep(fn, params, seeds=None, client=None, store=None, pack=False, progress=True, retries=3):
