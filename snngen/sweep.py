@@ -190,12 +190,16 @@ def _read(store, key):
 def local_cluster(n_workers=None):
     """The default cluster: ``n_workers`` (default ``os.cpu_count()``) single-threaded worker processes,
     each with the thread counts of :data:`WORKER_ENV` (see the module's docstring for why), without
-    Dask's profiler and dashboard."""
+    Dask's profiler, its ``MALLOC_TRIM_THRESHOLD_`` (unless set in this process's environment) and its
+    dashboard."""
     import dask
     from distributed import LocalCluster
 
-    # Dask's statistical profiler samples each running task's stack every 10 ms: ~8% of a CUBA point (measured)
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    # Dask's statistical profiler samples each running task's stack every 10 ms (~8% of a CUBA point under load);
+    # Dask's default MALLOC_TRIM_THRESHOLD_=65536 turns off glibc's adaptive mmap threshold, so every large
+    # temporary array (connect's random draws) is fresh pages from the OS: ~11% of a CUBA point (both measured)
+    with dask.config.set({"distributed.worker.profile.enabled": False,
+                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
                             env=dict(WORKER_ENV), dashboard_address=None)
 
