@@ -106,3 +106,19 @@ def test_demo_bad_option_is_one_clear_line():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "--passes must be at least 1 (got 0)" in out.stderr and "--anneal must be positive" in out.stderr
+
+
+def test_short_last_batch_is_padded_not_resized():
+    rng = np.random.default_rng(1)
+    images = (rng.random((5, 28, 28)) * 255).astype(np.uint8)
+    images[2] = 0  # a black image: shown once, however few its spikes
+    data = ImageDataset(images, np.arange(5) % 2)
+    net = DiehlAndCook2015(784, n_neurons=8, inh=120.0, seed=0, batch_size=2)
+    counter = SpikeCounter(net, "Ae", 60)
+    from snngen.ml.training import collect_counts
+
+    counts = collect_counts(net, data, 60, counter, learn=False, batch_size=2, min_spikes=10**6, max_tries=2)
+    engine = net._net
+    assert counts.shape == (5, 8) and counts[2].sum() == 0 and counts.sum() > 0
+    collect_counts(net, data, 60, counter, learn=False, batch_size=2)
+    assert net.batch_size == 2 and net._net is engine  # the padded batch of 1 + 1 black: no rebuild

@@ -70,12 +70,12 @@ def present(net, images, time, counter, input="X", intensity=128.0, min_spikes=0
     """Show a batch of images (``(batch, ...)``, 0-255) for ``time`` ms each and return the read-out layer's
     ``(batch, neurons)`` spike counts.  An image giving fewer than ``min_spikes`` spikes is shown again with
     ``boost`` Hz more intensity (the others of its batch get no input then, so they neither spike nor learn),
-    up to ``max_tries`` presentations.  The state is reset after each presentation; weights and adaptive
-    thresholds are kept."""
+    up to ``max_tries`` presentations; an all-black image is shown once.  The state is reset after each
+    presentation; weights and adaptive thresholds are kept."""
     layer = net.layers[input]
     images = np.asarray(images)
     counts = np.zeros((len(images), net.layers[counter.layer].n), dtype=np.int64)
-    todo = np.ones(len(images), dtype=bool)
+    todo = images.reshape(len(images), -1).any(axis=1)  # a black image stays silent however bright
     for attempt in range(max(1, int(max_tries))):
         rates = _rates(images, intensity + attempt * boost, layer.shape)
         rates[~todo] = 0.0
@@ -92,16 +92,20 @@ def present(net, images, time, counter, input="X", intensity=128.0, min_spikes=0
 def collect_counts(net, dataset, time, counter, learn, input="X", intensity=128.0, min_spikes=0, boost=32.0,
                  max_tries=5, batch_size=1, progress=None, on_batch=None):
     """The read-out layer's spike counts for every image of ``dataset`` (``(N, neurons)``), in order, with
-    learning on (``learn=True``) or frozen.  ``progress``: a tqdm bar to advance; ``on_batch(indices,
-    counts)`` is called after each batch."""
+    learning on (``learn=True``) or frozen, ``batch_size`` images at a time (a short last batch is padded
+    with black images, which make no input spikes, so the network keeps its batch size).  ``progress``: a
+    tqdm bar to advance; ``on_batch(indices, counts)`` is called after each batch."""
     before = net.learning
     net.train(bool(learn))
     try:
         out = np.zeros((len(dataset), net.layers[counter.layer].n), dtype=np.int64)
         for start in range(0, len(dataset), batch_size):
             idx = np.arange(start, min(start + batch_size, len(dataset)))
-            out[idx] = present(net, dataset.images[idx], time, counter, input, intensity, min_spikes, boost,
-                               max_tries)
+            images = dataset.images[idx]
+            if len(idx) < batch_size:  # a short last batch, padded with black images: no resize, no rebuild
+                images = np.concatenate([images, np.zeros((batch_size - len(idx), *images.shape[1:]), images.dtype)])
+            out[idx] = present(net, images, time, counter, input, intensity, min_spikes, boost,
+                               max_tries)[:len(idx)]
             if progress is not None:
                 progress.update(len(idx))
             if on_batch is not None:
