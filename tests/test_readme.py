@@ -8,9 +8,11 @@ import numpy as np
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-# the MNIST block as written trains 400 neurons for 3 passes (about a minute): the test runs it smaller
+# the MNIST block as written trains 400 neurons for 3 passes on 4,000 images (about a minute): the test runs
+# 25 neurons for one pass on 800 (and tests on 200)
 SMALLER = (("n_neurons=400", "n_neurons=25"), ("passes=3", "passes=1"), ("20, 28", "5, 28"),
-           ("train_unsupervised(net, train, test,", "train_unsupervised(net, train, test, progress=False,"))
+           ("train_unsupervised(net, train, test,",
+            "train_unsupervised(net, train.subset(range(800)), test.subset(range(200)), progress=False,"))
 
 
 def test_readme_python_examples_run_and_hold(tmp_path, monkeypatch):
@@ -54,7 +56,7 @@ def test_readme_python_examples_run_and_hold(tmp_path, monkeypatch):
     assert encoded["spikes"].shape == (250, 28, 28) and encoded["latencies"].sum() == 28 * 28
     assert abs(encoded["spikes"].mean() - encoded["image"].mean() / 1000) < 0.002  # rate*dt per step
     mnist = next(ns for ns in spaces if "history" in ns)
-    assert mnist["history"][-1]["all_activity"] > 50.0  # 25 neurons, one pass; chance is 10 %
+    assert mnist["history"][-1]["all_activity"] > 40.0  # 25 neurons, one pass on 800 images; chance is 10 %
     assert (tmp_path / "fields.png").stat().st_size > 5000
     synapses = next(ns for ns in spaces if "S" in ns)
     assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
