@@ -63,9 +63,10 @@ def test_locally_connected_inhibition_joins_the_filters_of_one_location_only():
         assert (w_in[:, node].reshape(6, 6)[~window] == 0).all() and (w_in[:, node].reshape(6, 6)[window] > 0).all()
 
 
-def _run_against_reference(net, y_kind, y_params, nu, norm, mask=None, recurrent_bounds=None):
-    """Run ``net`` (layers X, Y; X -> Y PostPre in [0, 1], optional Y -> Y) STEPS steps on fixed input spikes,
-    and the transcription built from the given parameters and the net's initial weights; compare."""
+def assert_runs_as_transcription(net, y_kind, y_params, nu, norm, mask=None, recurrent_bounds=None):
+    """Assert that ``net`` (layers X, Y; X -> Y PostPre in [0, 1], optional Y -> Y), run STEPS steps on fixed
+    input spikes, gives the spikes, potentials and weights of the transcription built from the given parameters
+    and the net's initial weights."""
     n_in = net.layers["X"].n
     spikes = np.random.default_rng(3).random((STEPS,) + net.layers["X"].shape) < 0.3
     w0 = net.connections[("X", "Y")].w.copy()
@@ -96,7 +97,7 @@ def _run_against_reference(net, y_kind, y_params, nu, norm, mask=None, recurrent
 
 def test_two_layer_network_runs_as_the_transcription():
     net = TwoLayerNetwork(30, n_neurons=6, nu=(1e-3, 5e-2), norm=3.0, dtype="float64", seed=2)
-    _run_against_reference(net, "lif", {}, nu=(1e-3, 5e-2), norm=3.0)
+    assert_runs_as_transcription(net, "lif", {}, nu=(1e-3, 5e-2), norm=3.0)
 
 
 def test_diehl_and_cook_v2_runs_as_the_transcription():
@@ -105,7 +106,7 @@ def test_diehl_and_cook_v2_runs_as_the_transcription():
     assert "Ai" not in net.layers and DiehlAndCook2015v2(4, n_neurons=2).layers["Y"].one_spike
     inhibition = -5.0 * (1 - np.eye(6))
     np.testing.assert_array_equal(net.connections[("Y", "Y")].w, inhibition)
-    rec = _run_against_reference(net, "adaptive", dict(DC_NODES, theta_plus=0.5), nu=(1e-3, 5e-2), norm=3.0,
+    rec = assert_runs_as_transcription(net, "adaptive", dict(DC_NODES, theta_plus=0.5), nu=(1e-3, 5e-2), norm=3.0,
                                  recurrent_bounds=(-5.0, 0.0, inhibition))
     assert (rec["s"].sum(axis=1) > 0).sum() > 5
 
@@ -114,7 +115,7 @@ def test_increasing_inhibition_network_runs_as_the_transcription():
     net = IncreasingInhibitionNetwork(30, n_neurons=9, start_inhib=2.0, max_inhib=3.0, nu=(1e-3, 5e-2), norm=3.0,
                                       theta_plus=0.5, dtype="float64", seed=2, one_spike=False)
     recurrent = net.connections[("Y", "Y")].w.copy()
-    _run_against_reference(net, "adaptive", dict(DC_NODES, theta_plus=0.5), nu=(1e-3, 5e-2), norm=3.0,
+    assert_runs_as_transcription(net, "adaptive", dict(DC_NODES, theta_plus=0.5), nu=(1e-3, 5e-2), norm=3.0,
                            recurrent_bounds=(-3.0, 0.0, recurrent))
 
 
@@ -123,5 +124,5 @@ def test_locally_connected_network_runs_as_the_transcription():
                                   norm=2.0, dtype="float64", seed=2, one_spike=False)
     mask = net.connections[("X", "Y")].w != 0
     recurrent = net.connections[("Y", "Y")].w.copy()
-    _run_against_reference(net, "adaptive", DC_NODES, nu=(1e-3, 5e-2), norm=2.0, mask=mask,
+    assert_runs_as_transcription(net, "adaptive", DC_NODES, nu=(1e-3, 5e-2), norm=2.0, mask=mask,
                            recurrent_bounds=(-7.0, 0.0, recurrent))
