@@ -47,7 +47,8 @@ class MovingAvgRPE(AbstractReward):
     """Reward prediction error against a moving average of the reward per step (BindsNET's ``MovingAvgRPE``):
     ``compute`` gives ``reward - r_bar``; at the end of an episode, ``r_bar <- (1 - 1/window)*r_bar +
     (accumulated_reward/steps)/window`` (``window`` 10).  With a batch of agents, ``r_bar`` is one per copy
-    once an episode's rewards come per copy."""
+    once an episode's rewards come per copy (``update(..., done=mask)`` moves only the copies whose episode
+    ended)."""
 
     def __init__(self, window=10.0, initial=0.0):
         window = float(window)
@@ -69,7 +70,11 @@ class MovingAvgRPE(AbstractReward):
         if np.any(steps <= 0):
             raise ModelError(f"MovingAvgRPE.update: an episode of {steps} steps")
         per_step = np.asarray(accumulated_reward, dtype=np.float64) / steps
-        self.reward_predict = (1.0 - 1.0 / self.window) * self.reward_predict + per_step / self.window
+        new = (1.0 - 1.0 / self.window) * self.reward_predict + per_step / self.window
+        done = state.get("done")
+        if done is not None and np.ndim(done):  # a batch of agents: only those whose episode ended
+            new = np.where(done, new, np.broadcast_to(self.reward_predict, new.shape))
+        self.reward_predict = new
         self.history.append(np.copy(self.reward_predict))
 
 
