@@ -13,6 +13,7 @@ object whose learning rule is event-driven synaptic code, and ``run`` is one cal
 BindsNET's step order (:mod:`snngen.ml.network`).
 """
 
+from .action import select_first_spike, select_highest, select_multinomial, select_random, select_softmax
 from .datasets import (
     CIFAR10,
     CIFAR100,
@@ -39,6 +40,7 @@ from .encoding import (
     repeat,
     single,
 )
+from .environment import GymEnvironment
 from .evaluation import (
     LogisticReadout,
     all_activity,
@@ -73,6 +75,8 @@ from .nodes import (
     SRM0Nodes,
     SubtractiveResetIFNodes,
 )
+from .pipelines import DataLoaderPipeline, EnvironmentPipeline
+from .reward import AbstractReward, MovingAvgRPE
 from .topology import (
     AbstractConnection,
     Connection,
@@ -103,4 +107,7 @@ __all__ = [
     "MNIST5000", "SpikeCounter", "TwoLayerNetwork", "all_activity", "assign_labels", "collect_counts", "evaluate",
     "logreg_fit", "logreg_predict", "ngram", "present", "proportion_weighting", "train_unsupervised",
     "update_ngram_scores",
+    # reinforcement learning (gymnasium: pip install snngen[rl])
+    "AbstractReward", "DataLoaderPipeline", "EnvironmentPipeline", "GymEnvironment", "MovingAvgRPE",
+    "select_first_spike", "select_highest", "select_multinomial", "select_random", "select_softmax",
 ]
