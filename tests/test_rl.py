@@ -245,3 +245,24 @@ def test_dataloader_pipeline_runs_each_batch_and_records():
         x = np.asarray(spikes_in).reshape(4, 5, 64).astype(bool)
         assert spikes_out.shape == (4, 5, 64)
         assert not spikes_out[0].any() and np.array_equal(spikes_out[1], x[0]) and np.array_equal(spikes_out[3], x[2])
+
+
+def test_plots_show_the_latest_observation_and_output(tmp_path):
+    frames = (np.random.default_rng(0).random((4, 2, 3)) < 0.5).astype(float)
+    env = envmod.GymEnvironment(Frames(frames))
+    net = Network(dt=1.0)
+    x, y = Input(shape=(2, 3)), LIFNodes(n=6, refrac=0)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    net.add_connection(Connection(x, y, w=30.0 * np.eye(6)), "X", "Y")
+    pipe = EnvironmentPipeline(net, env, action_function=act.select_highest, output="Y", time=2.0, progress=False,
+                               plot_interval=2, plot_dir=tmp_path)
+    pipe.step()
+    assert "input" not in pipe._plots
+    pipe.step()  # step 2: frame 2 and its spikes (a pixel of 1 spikes in both steps: Bernoulli, max_prob 1)
+    p = pipe._plots["input"]
+    assert np.array_equal(p.artists["image"].get_array(), frames[2])
+    assert np.array_equal(p.artists["input"].get_array(), 2 * frames[2])
+    t, i = np.nonzero(pipe._spikes[:, 0])
+    assert np.array_equal(pipe._plots["spikes"].artists["Y"].get_offsets(), np.column_stack((t, i)))
+    assert (tmp_path / "input.png").stat().st_size > 0 and (tmp_path / "spikes.png").stat().st_size > 0

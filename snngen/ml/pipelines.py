@@ -395,11 +395,9 @@ class EnvironmentPipeline:
         from . import plotting
 
         image = np.asarray(obs if self.batch == 1 else obs[0], dtype=np.float64)
-        spikes = self._input_spikes if self.batch == 1 else self._input_spikes[:, 0]
-        layer = self.network.layers[self.input_layer]
-        if image.ndim == 2:
-            self._plots["input"] = plotting.plot_input(image, spikes.sum(axis=0).reshape(layer.shape[-2:]),
-                                                       handles=self._plots.get("input"))
+        if image.ndim == 2:  # an image: it and its spikes (the first copy's)
+            spikes = self._input_spikes if self.batch == 1 else self._input_spikes[:, 0]
+            self._plots["input"] = plotting.plot_input(image, spikes, handles=self._plots.get("input"))
         self._plots["spikes"] = plotting.plot_spikes({self.output: self._spikes[:, 0]},
                                                      handles=self._plots.get("spikes"))
         if self.plot_dir is not None:
