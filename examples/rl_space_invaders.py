@@ -26,7 +26,7 @@ none of those variants learned in 40 episodes.
 
 The default configuration (this script's; the changes, and why):
 
-- Z fires every step and its populations compete: Z's threshold is 5 mV above rest (-60 mV), a tonic drive
+- Z fires in (nearly) every step and its populations compete: Z's threshold is 5 mV above rest (-60 mV), a tonic drive
   of 5 mV per step (the Y -> Z connection's bias ``b``) brings a node to it in one step, and a fixed
   inhibitory Z -> Z connection (-1 mV from each spike to every node of the *other* populations) lets the
   population that fires most silence the others (a soft winner-take-all between the actions), so that one
