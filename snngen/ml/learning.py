@@ -46,12 +46,23 @@ class LearningRule:
     needs_bounds = False
     needs_reward = False
     model = ()  # synaptic variables of the rule's own state ("name : 1"), cleared by a reset
+    # a rule that needs a reward: the per-neuron variable of the target layer that holds each copy's reward
+    # during a run (set by the network when it builds the engine objects; the rule reads it as "<name>_post")
+    reward_var = None
 
     def layer_traces(self, k):
         """Traces of the rule's own that the layers keep: ``[(layer, variable, tc, increment)]`` (the
         variable decays with time constant ``tc`` ms and grows by ``increment`` at each spike); ``k`` numbers
         the connection, so that two connections' traces on one layer have their own names."""
         return []
+
+    def _reward(self):
+        """The reward in the rule's synaptic code: the target layer's per-neuron variable that the network sets,
+        before each run, to the reward of each copy (one per copy of a batch; every node of a copy the same)."""
+        if self.reward_var is None:
+            raise ModelError(f"{type(self).__name__}: the reward's variable is set when a Network builds the "
+                             "connection")
+        return f"{self.reward_var}_post"
 
     def __init__(self, connection, nu=None, reduction=None, weight_decay=0.0, **kwargs):
         if kwargs:
@@ -187,7 +198,9 @@ class MSTDP(LearningRule):
     nearest-neighbour traces): each layer keeps a trace of its spikes, ``P+`` (source: decays with
     ``tc_plus``, grows by ``a_plus`` at a spike) and ``P-`` (target: ``tc_minus``, ``a_minus``); each step the
     weight changes by ``nu[0]*reward*zeta`` with the eligibility ``zeta = P+ (x) s_post + s_pre (x) P-`` of the
-    previous step (of this step with ``zero_lag=True``).  ``reward`` is ``run(..., reward=r)``; ``a_plus``
+    previous step (of this step with ``zero_lag=True``).  ``reward`` is ``run(..., reward=r)`` (after the
+    network's ``reward_fn``): a number, or one per copy of a batched network, each copy's change then made
+    with its own reward before the copies' changes are summed (or averaged) into the shared weights; ``a_plus``
     and ``a_minus`` (1 and -1) may be given to ``run`` too.  Every synapse is updated every step."""
 
     needs_reward = True
@@ -208,7 +221,7 @@ class MSTDP(LearningRule):
         return f"zeta = pplus{k}_pre*s_post + s_pre*pminus{k}_post"
 
     def _change(self):
-        return "w = w + nu_pre*reward*zeta"
+        return f"w = w + nu_pre*{self._reward()}*zeta"
 
     def code(self, clip=True, shared=False):
         if shared:
@@ -232,14 +245,15 @@ class MSTDPET(MSTDP):
 
     def _change(self):
         return ("e_trace = e_trace*exp(-dt_ms/tc_e_trace) + zeta/tc_e_trace\n"
-                "w = w + nu_pre*dt_ms*reward*e_trace")
+                f"w = w + nu_pre*dt_ms*{self._reward()}*e_trace")
 
 
 class Rmax(LearningRule):
     """R-max (Vasilaki et al. 2009, PLoS Comput Biol 5:e1000586, eqs. 6-8): for a target of stochastic
     ``SRM0Nodes`` (spike probability ``s_prob``) and a source with additive traces, each step
     ``e <- e*(1 - dt/tc_e_trace) + (s_post - s_prob/(1 + tc_c/dt*s_prob))*x_pre`` and the weight changes by
-    ``nu[0]*reward*e``.  ``tc_c`` (5 ms) balances the policy gradient (0) and naive Hebbian learning (inf).
+    ``nu[0]*reward*e`` (``reward`` as :class:`MSTDP`'s: per copy of a batch).  ``tc_c`` (5 ms) balances the
+    policy gradient (0) and naive Hebbian learning (inf).
     Every synapse is updated every step."""
 
     needs_reward = True
@@ -261,4 +275,4 @@ class Rmax(LearningRule):
         last = "w = clip(w*(1 - weight_decay), wmin, wmax)" if clip else "w = w*(1 - weight_decay)"
         return None, None, "\n".join([
             "e_trace = e_trace*(1 - dt_ms/tc_e_trace) + (s_post - s_prob_post/(1 + tc_c/dt_ms*s_prob_post))*x_pre",
-            "w = w + nu_pre*reward*e_trace", last])
+            f"w = w + nu_pre*{self._reward()}*e_trace", last])

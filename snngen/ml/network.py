@@ -24,6 +24,7 @@ reaches its target's next update (a one-step lag) without decaying first.
 
 from __future__ import annotations
 
+import math
 import time as time_module
 
 import numpy as np
@@ -32,6 +33,7 @@ from ..errors import ModelError
 from ..units import Hz, ms
 from .monitors import Monitor, NetworkMonitor
 from .nodes import Input, Nodes, _host
+from .reward import make_reward_fn
 from .topology import AbstractConnection
 
 __all__ = ["Network", "Rates"]
@@ -80,6 +82,14 @@ class Network:
         rules' changes are summed over the copies (or averaged: ``reduction="mean"``).
     learning : bool
         Plasticity (and adaptive thresholds) on or off; :meth:`train` switches it.
+    reward_fn : optional
+        What the reward-modulated rules (:class:`~snngen.ml.MSTDP`, :class:`~snngen.ml.MSTDPET`,
+        :class:`~snngen.ml.Rmax`) see of ``run(..., reward=r)``: an :class:`~snngen.ml.reward.AbstractReward`
+        subclass (made with no arguments, as BindsNET's ``Network(reward_fn=MovingAvgRPE)``) or instance, or a
+        function ``f(reward) -> reward``; None: the reward unchanged.  Kept as :attr:`reward_fn` (always an
+        ``AbstractReward``; a :class:`~snngen.ml.reward.PlainReward` for None): each ``run(reward=r)`` gives
+        the rules ``reward_fn.compute(r)``; the caller calls ``reward_fn.update(accumulated_reward=...,
+        steps=...)`` at the end of each episode (an :class:`~snngen.ml.EnvironmentPipeline` does).
     backend : ``"cpu"`` or ``"cuda"``
     dtype : ``"float32"`` (default) or ``"float64"``
     seed : int, optional
@@ -96,8 +106,7 @@ class Network:
         if batch_sync not in ("step", "run"):
             raise ModelError(f"Network: batch_sync must be 'step' or 'run', not {batch_sync!r}")
         self.batch_sync = batch_sync
-        if reward_fn is not None:
-            raise ModelError("Network: reward_fn (reward-modulated rules) is not supported yet")
+        self.reward_fn = make_reward_fn(reward_fn, "Network")
         self.dt = float(dt)
         if not self.dt > 0:
             raise ModelError(f"Network: dt must be positive, not {dt}")
@@ -117,6 +126,7 @@ class Network:
         self._input_kind = {}  # layer -> "rates" or "array"
         self._clamped, self._injected = set(), set()  # layers that clamp/unclamp or injects_v have reached
         self._one_step = False
+        self._reward_vars = {}  # layer -> its per-neuron variable holding each copy's reward (see _build)
 
     # -- building ------------------------------------------------------------------------------
     def add_layer(self, layer, name):
@@ -177,6 +187,20 @@ class Network:
             rule = conn.update_rule
             for layer, var, tc, which in rule.layer_traces(conn._index):
                 layer._rule_traces.append((var, tc, rule.a_plus if which == "a_plus" else rule.a_minus))
+        # the reward-modulated rules read the reward from a per-neuron variable of their target layer (one row
+        # per copy of a batch: a reward per copy), set before each run; kept as a "trace" that neither decays
+        # (time constant inf) nor grows at a spike (increment 0)
+        self._reward_vars = {}
+        for conn in self.connections.values():
+            rule = conn.update_rule
+            if not rule.needs_reward:
+                continue
+            layer = conn.target
+            var = self._reward_vars.get(layer.name)
+            if var is None:
+                var = self._reward_vars[layer.name] = _free_variable_name(layer, "rule_reward")
+                layer._rule_traces.append((var, math.inf, 0.0))
+            rule.reward_var = var
         objects = []
         old_groups = {name: layer._group for name, layer in self.layers.items()}
         names = _EngineNames()
@@ -249,9 +273,13 @@ class Network:
         """Run ``time`` ms (``time/dt`` steps) with ``inputs={layer: array (time, batch, *shape) or
         (time, *shape), or Rates}``; then, if learning is on, normalise the connections that have ``norm``.
         ``one_step=True``: a connection from a layer added earlier acts in the same step (BindsNET's one_step;
-        the others, and recurrent ones, still act in the next step), with learning as usual.  ``reward`` (a number)
-        drives the reward-modulated rules during this run; ``a_plus``/``a_minus`` set their traces' increments
-        (default 1 and -1)."""
+        the others, and recurrent ones, still act in the next step), with learning as usual.  ``reward`` drives
+        the reward-modulated rules during this run: a number (every copy of a batch the same), or an array of
+        one reward per copy of the batch, shape ``(batch_size,)`` (B agents sharing the weights, each in its own
+        environment: each copy's weight change is made with its own reward, then the copies' changes are summed,
+        or averaged, into the shared weights, after each step or after the run as ``batch_sync`` says); the
+        rules see ``reward_fn.compute(reward)`` (see :attr:`reward_fn`), which must be finite.  A new reward
+        each run compiles nothing.  ``a_plus``/``a_minus`` set their traces' increments (default 1 and -1)."""
         clamp, unclamp = kwargs.pop("clamp", None) or {}, kwargs.pop("unclamp", None) or {}
         injects_v, masks = kwargs.pop("injects_v", None) or {}, kwargs.pop("masks", None) or {}
         if kwargs:
@@ -268,11 +296,10 @@ class Network:
         if rewarded and self.learning and reward is None:
             raise ModelError(f"run: {type(rewarded[0].update_rule).__name__} on {rewarded[0].name} needs a reward: "
                              "run(..., reward=r)")
-        if reward is not None and np.ndim(_host(reward)) != 0:
-            raise ModelError("run: reward must be one number (a reward per copy of a batch is not supported yet)")
         clock = time_module.perf_counter
         t0 = clock()
         given, batch = self._inputs(inputs, steps)
+        rewards = self._rewards(reward, batch)
         resized = batch != self.batch_size
         if resized:  # BindsNET resizes the layers to the inputs' batch, and resets their state
             self.batch_size = batch
@@ -327,10 +354,13 @@ class Network:
             ns = conn._syn.namespace
             if ns is None:  # no rule, no parameters (max pooling)
                 continue
-            ns["reward"] = float(_host(reward)) if reward is not None else 0.0
             ns["nu_pre"] = float(rule.nu[0]) if on else 0.0
             ns["nu_post"] = float(rule.nu[1]) if on else 0.0
             ns["weight_decay"] = rule.weight_decay if on else 0.0
+        for name, var in self._reward_vars.items():  # each copy's reward, in every node of the copy
+            v = self.layers[name]._group.variables[var]
+            values = np.zeros(batch) if rewards is None else rewards
+            v.overwrite(np.broadcast_to(values[:, None], (batch, self.layers[name].n)).reshape(v._array.shape))
         for obj in [*self.layers.values(), *self.connections.values()]:
             obj._before_run()
         t1 = clock()
@@ -347,6 +377,28 @@ class Network:
         t4 = clock()
         for key, seconds in (("inputs", t1 - t0), ("loop", t2 - t1), ("batch", t3 - t2), ("normalise", t4 - t3)):
             self.timings[key] += seconds
+
+    def _rewards(self, reward, batch):
+        """``reward`` after :attr:`reward_fn`, one per copy (``(batch,)`` float64), or None."""
+        if reward is None:
+            return None
+        computed = self.reward_fn.compute(_host(reward))
+        try:
+            r = np.asarray(_host(computed), dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ModelError(f"run: the reward must be a number or one number per copy of the batch, not "
+                             f"{type(computed).__name__}") from None
+        fn = self.reward_fn
+        label = repr(fn) if type(fn).__repr__ is not object.__repr__ else type(fn).__name__
+        after = "" if type(fn).__name__ == "PlainReward" else f" (after reward_fn {label})"
+        if r.ndim == 0:
+            r = np.full(batch, float(r))
+        elif r.shape != (batch,):
+            raise ModelError(f"run: {r.size} rewards (shape {r.shape}){after} for a batch of {batch} copies: give one "
+                             f"number, or one reward per copy of the batch (shape ({batch},))")
+        if not np.all(np.isfinite(r)):
+            raise ModelError(f"run: the reward{after} must be finite, not {r.tolist()}")
+        return r
 
     def _layer_name(self, name, what):
         if name not in self.layers:
@@ -448,3 +500,19 @@ class Network:
                     var = layer._group.variables[b]
                     var.overwrite(np.broadcast_to(data[key].reshape(-1, layer.n)[-1], var.array.shape))
 
+
+
+def _free_variable_name(layer, base):
+    """A name for a variable of ``layer``'s engine group that is none of its own names: the node model's
+    variables and parameters, the layer's fixed variables and constants, the learning rules' traces (and their
+    ``tc_``/``a_`` constants)."""
+    taken = set(layer._spec.variables) | set(layer.params) | {
+        "s", "x", "x_syn", "x_ext", "summed", "x_inject", "x_clamp", "x_unclamp", "crossed", "inp", "dt_ms",
+        "learning", "tc_trace", "trace_scale", "bias_in"}
+    for var, _tc, _a in layer.__dict__.get("_rule_traces", ()):
+        taken |= {var, f"tc_{var}", f"a_{var}"}
+    name, k = base, 0
+    while {name, f"tc_{name}", f"a_{name}"} & taken:
+        k += 1
+        name = f"{base}_{k}"
+    return name

@@ -205,7 +205,6 @@ class Connection(AbstractConnection):
         # the output of a step's spikes is added to the target's input at the start of the next step (the spike
         # lists still hold them), with the weights after learning (and, in a batch, after the copies' changes
         # are summed into them)
-        namespace["reward"] = 0.0
         if hasattr(rule, "tc_e_trace"):
             namespace.update(tc_e_trace=rule.tc_e_trace, dt_ms=float(dt))
         if hasattr(rule, "tc_c"):
