@@ -201,9 +201,10 @@ def test_reward_errors(step_net):
 
 def test_the_reward_variable_takes_a_free_name():
     """The per-neuron variable holding the reward is none of the layer's names (a node type may have a
-    parameter rule_reward)."""
+    parameter rule_reward, or use the name in its code)."""
     spec = LIFNodes(1)._spec
-    spec = dataclasses.replace(spec, parameters={**spec.parameters, "rule_reward": 1.0, "a_rule_reward_1": 2.0})
+    spec = dataclasses.replace(spec, parameters={**spec.parameters, "rule_reward": 1.0, "a_rule_reward_1": 2.0},
+                               update=spec.update + "\nrule_reward_2 = inp\nv = v + rule_reward_2 - inp")
     net = Network(dtype="float64")
     x, y = Input(2), Nodes(3, spec=spec)
     net.add_layer(x, "X")
@@ -211,5 +212,5 @@ def test_the_reward_variable_takes_a_free_name():
     conn = Connection(x, y, update_rule=MSTDP, nu=NU, wmin=WMIN, wmax=WMAX)
     net.add_connection(conn, "X", "Y")
     net._build()  # the engine objects, nothing compiled
-    assert conn.update_rule.reward_var == "rule_reward_2"
-    assert "rule_reward_2" in y._group.variables and y._group.namespace["rule_reward"] == 1.0
+    assert conn.update_rule.reward_var == "rule_reward_3"
+    assert "rule_reward_3" in y._group.variables and y._group.namespace["rule_reward"] == 1.0

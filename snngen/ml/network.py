@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import ModelError
 from ..units import Hz, ms
 from .monitors import Monitor, NetworkMonitor
-from .nodes import Input, Nodes, _host
+from .nodes import RESERVED, Input, Nodes, _host
 from .reward import make_reward_fn
 from .topology import AbstractConnection
 
@@ -394,8 +394,9 @@ class Network:
         if r.ndim == 0:
             r = np.full(batch, float(r))
         elif r.shape != (batch,):
-            raise ModelError(f"run: {r.size} rewards (shape {r.shape}){after} for a batch of {batch} copies: give one "
-                             f"number, or one reward per copy of the batch (shape ({batch},))")
+            raise ModelError(f"run: {r.size} rewards (shape {r.shape}){after} for a batch of {batch} "
+                             f"cop{'y' if batch == 1 else 'ies'}: give one number, or one reward per copy of the "
+                             f"batch (shape ({batch},))")
         if not np.all(np.isfinite(r)):
             raise ModelError(f"run: the reward{after} must be finite, not {r.tolist()}")
         return r
@@ -501,14 +502,16 @@ class Network:
                     var.overwrite(np.broadcast_to(data[key].reshape(-1, layer.n)[-1], var.array.shape))
 
 
-
 def _free_variable_name(layer, base):
     """A name for a variable of ``layer``'s engine group that is none of its own names: the node model's
-    variables and parameters, the layer's fixed variables and constants, the learning rules' traces (and their
-    ``tc_``/``a_`` constants)."""
-    taken = set(layer._spec.variables) | set(layer.params) | {
-        "s", "x", "x_syn", "x_ext", "summed", "x_inject", "x_clamp", "x_unclamp", "crossed", "inp", "dt_ms",
-        "learning", "tc_trace", "trace_scale", "bias_in"}
+    variables, parameters and every name its code uses, the layer's fixed variables and constants, the learning
+    rules' traces (and their ``tc_``/``a_`` constants)."""
+    import re
+
+    spec = layer._spec
+    code = "\n".join((spec.update, spec.reset, spec.threshold or ""))
+    taken = set(spec.variables) | set(layer.params) | set(re.findall(r"[A-Za-z_]\w*", code)) | set(RESERVED) | {
+        "x_inject", "x_clamp", "x_unclamp", "crossed", "bias_in"}
     for var, _tc, _a in layer.__dict__.get("_rule_traces", ()):
         taken |= {var, f"tc_{var}", f"a_{var}"}
     name, k = base, 0
