@@ -266,3 +266,45 @@ def test_plots_show_the_latest_observation_and_output(tmp_path):
     t, i = np.nonzero(pipe._spikes[:, 0])
     assert np.array_equal(pipe._plots["spikes"].artists["Y"].get_offsets(), np.column_stack((t, i)))
     assert (tmp_path / "input.png").stat().st_size > 0 and (tmp_path / "spikes.png").stat().st_size > 0
+
+
+def test_vectorised_environments_are_copies_with_their_own_episodes_actions_and_rewards():
+    targets = [[2, 0, 1, 1], [0, 1, 2, 0, 1, 2], [1, 1, 0, 2, 2]]  # episodes of 3, 5 and 4 steps
+    envs = [Frames(np.eye(3)[t], rewards=10 * b + np.arange(1.0, len(t) + 1)) for b, t in enumerate(targets)]
+    made = iter(envs)
+    vec = gym.vector.SyncVectorEnv([lambda: next(made)] * 3, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    rec = Recorder()
+    pipe = EnvironmentPipeline(_mirror(3, batch=3), envmod.GymEnvironment(vec), encoding=_repeat, output="Y",
+                               action_function=act.select_highest, time=3.0, reward_fn=rec, progress=False, seed=0)
+    for _ in range(3):
+        pipe.step()
+    for b, t in enumerate(targets):  # each copy acts on its own observations
+        assert envs[b].actions[:3] == t[:3], b
+    assert [s["copy"] for s in pipe.history] == [0] and pipe.history[0]["length"] == 3
+    assert pipe.history[0]["reward"] == 1 + 2 + 3
+    assert np.array_equal(rec.given[0], [1.0, 11.0, 21.0]) and np.array_equal(rec.given[2], [3.0, 13.0, 23.0])
+    assert rec.episodes[0][1].tolist() == [3, 1, 1]  # steps per copy; only copy 0's episode ended
+    pipe.step()  # step 4: copy 2's episode (4 steps) ends; copy 0, in its second episode, acted at random
+    assert envs[1].actions[:4] == targets[1][:4] and envs[2].actions[:4] == targets[2][:4]
+    assert [(s["copy"], s["length"]) for s in pipe.history] == [(0, 3), (2, 4)]
+    assert [(s["copy"], s["length"]) for s in pipe.episode()] == [(1, 5)]
+    assert pipe.history[-1]["reward"] == sum(10 + np.arange(1.0, 6))
+
+
+def test_resetting_one_copy_leaves_the_others():
+    from snngen.ml.pipelines import _reset_copies
+
+    net = Network(dt=1.0, batch_size=3)
+    x, y = Input(n=2), LIFNodes(n=2, traces=True, thresh=-55.0, refrac=0)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    net.add_connection(Connection(x, y, w=np.full((2, 2), 2.0)), "X", "Y")
+    net.run(inputs={"X": np.ones((5, 3, 2)) * np.array([0, 1, 1])[None, :, None]}, time=5)
+    group = y._group
+    before = {v: np.array(group.variables[v].array).reshape(3, 2) for v in ("v", "x")}
+    assert not np.allclose(before["v"][1], -65.0) and before["x"][1].min() > 0
+    _reset_copies(net, np.array([False, True, False]))
+    after = {v: np.array(group.variables[v].array).reshape(3, 2) for v in ("v", "x")}
+    assert np.allclose(after["v"][1], -65.0) and np.all(after["x"][1] == 0)
+    for v in after:
+        assert np.array_equal(after[v][[0, 2]], before[v][[0, 2]])
