@@ -171,7 +171,7 @@ from snngen.ml.reward import AbstractReward  # noqa: E402
 def _mirror(n=3, batch=1):
     """Input node i -> output node i, strong enough that an input spike makes an output spike in the next step."""
     net = Network(dt=1.0, batch_size=batch)
-    x, y = Input(n=n), LIFNodes(n=n, refrac=0)
+    x, y = Input(n=n), LIFNodes(n=n, refrac=0, traces=True)
     net.add_layer(x, "X")
     net.add_layer(y, "Y")
     net.add_connection(Connection(x, y, w=30.0 * np.eye(n)), "X", "Y")
@@ -284,27 +284,11 @@ def test_vectorised_environments_are_copies_with_their_own_episodes_actions_and_
     assert pipe.history[0]["reward"] == 1 + 2 + 3
     assert np.array_equal(rec.given[0], [1.0, 11.0, 21.0]) and np.array_equal(rec.given[2], [3.0, 13.0, 23.0])
     assert rec.episodes[0][1].tolist() == [3, 1, 1]  # steps per copy; only copy 0's episode ended
+    traces = np.array(pipe.network.layers["Y"]._group.variables["x"].array).reshape(3, 3)
+    assert np.all(traces[0] == 0) and traces[1].max() > 0.5 and traces[2].max() > 0.5  # copy 0 alone was reset
     pipe.step()  # step 4: copy 2's episode (4 steps) ends; copy 0, in its second episode, acted at random
     assert envs[1].actions[:4] == targets[1][:4] and envs[2].actions[:4] == targets[2][:4]
     assert [(s["copy"], s["length"]) for s in pipe.history] == [(0, 3), (2, 4)]
     assert [(s["copy"], s["length"]) for s in pipe.episode()] == [(1, 5)]
     assert pipe.history[-1]["reward"] == sum(10 + np.arange(1.0, 6))
 
-
-def test_resetting_one_copy_leaves_the_others():
-    from snngen.ml.pipelines import _reset_copies
-
-    net = Network(dt=1.0, batch_size=3)
-    x, y = Input(n=2), LIFNodes(n=2, traces=True, thresh=-55.0, refrac=0)
-    net.add_layer(x, "X")
-    net.add_layer(y, "Y")
-    net.add_connection(Connection(x, y, w=np.full((2, 2), 2.0)), "X", "Y")
-    net.run(inputs={"X": np.ones((5, 3, 2)) * np.array([0, 1, 1])[None, :, None]}, time=5)
-    group = y._group
-    before = {v: np.array(group.variables[v].array).reshape(3, 2) for v in ("v", "x")}
-    assert not np.allclose(before["v"][1], -65.0) and before["x"][1].min() > 0
-    _reset_copies(net, np.array([False, True, False]))
-    after = {v: np.array(group.variables[v].array).reshape(3, 2) for v in ("v", "x")}
-    assert np.allclose(after["v"][1], -65.0) and np.all(after["x"][1] == 0)
-    for v in after:
-        assert np.array_equal(after[v][[0, 2]], before[v][[0, 2]])
