@@ -292,3 +292,27 @@ def test_vectorised_environments_are_copies_with_their_own_episodes_actions_and_
     assert [(s["copy"], s["length"]) for s in pipe.episode()] == [(1, 5)]
     assert pipe.history[-1]["reward"] == sum(10 + np.arange(1.0, 6))
 
+
+
+def test_a_networks_own_reward_fn_is_applied_once_and_updated_per_episode():
+    from snngen.ml import MovingAvgRPE
+
+    env = envmod.GymEnvironment(Frames(np.eye(3)[[0, 1, 2, 0]], rewards=[1.0, 2.0, 3.0]))
+    net = _mirror()
+    net.reward_fn = MovingAvgRPE()
+    net.reward_fn.reward_predict = np.array(0.5)
+    seen = []
+    real_run = net.run
+
+    def run(*args, reward=None, **kw):
+        seen.append(net.reward_fn.compute(reward))  # what the rules get
+        return real_run(*args, reward=reward, **kw)
+
+    net.run = run
+    pipe = EnvironmentPipeline(net, env, encoding=_repeat, output="Y", time=1.0, progress=False)
+    assert pipe.reward_fn is net.reward_fn
+    pipe.episode()
+    assert np.allclose(seen, [-0.5, 0.5, 1.5, 2.5])  # reward - r_bar, once (first run: reward 0)
+    assert np.isclose(net.reward_fn.reward_predict, 0.9 * 0.5 + (6.0 / 3) / 10)
+    with pytest.raises(ModelError, match="not both"):
+        EnvironmentPipeline(net, env, encoding=_repeat, output="Y", reward_fn=MovingAvgRPE, progress=False)

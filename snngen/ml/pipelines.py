@@ -296,7 +296,9 @@ class EnvironmentPipeline:
                 q.clear()
         state = dict(obs=obs, done=done if self.batch > 1 else bool(dones[0]), info=info,
                      action=action if self.batch > 1 else int(action[0]), step=self._len.copy())
-        r = self.reward_fn.compute(delivered if self.batch > 1 else float(delivered[0]), **state)
+        given = delivered if self.batch > 1 else float(delivered[0])
+        # a network's own reward_fn computes in its run (it sees the reward only); the pipeline's sees the state
+        r = given if self._network_rewards else self.reward_fn.compute(given, **state)
         r = np.asarray(r, dtype=np.float64)
         if r.shape not in ((), (self.batch,)) or self.batch == 1 and r.size != 1:
             raise ModelError(f"EnvironmentPipeline: reward_fn gave rewards of shape {r.shape}; the pipeline has "
