@@ -214,3 +214,17 @@ def test_the_reward_variable_takes_a_free_name():
     net._build()  # the engine objects, nothing compiled
     assert conn.update_rule.reward_var == "rule_reward_3"
     assert "rule_reward_3" in y._group.variables and y._group.namespace["rule_reward"] == 1.0
+
+
+def test_what_is_set_on_a_rule_before_add_connection_is_kept():
+    from snngen.ml import MSTDPET, Connection, Input, LIFNodes, Network
+
+    net = Network()
+    x, y = Input(n=2, traces=True), LIFNodes(n=2, traces=True)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    c = Connection(x, y, update_rule=MSTDPET, nu=0.1, tc_e_trace=7.0)
+    c.update_rule.a_minus = 0.0
+    net.add_connection(c, "X", "Y")
+    rule = net.connections[("X", "Y")].update_rule
+    assert rule.a_minus == 0.0 and rule.a_plus == 1.0 and rule.tc_e_trace == 7.0 and rule.connection is c

@@ -57,8 +57,13 @@ class AbstractConnection:
         self.name = None
 
     def _make_rule(self):
+        old = self.__dict__.get("update_rule")
         try:
             self.update_rule = self._rule_cls(self, **self._rule_args)
+            if type(old) is type(self.update_rule):  # remade once the layers have names: keep what was set on it
+                for key, value in vars(old).items():
+                    if key not in ("connection", "reward_var"):
+                        setattr(self.update_rule, key, value)
         except ModelError as err:
             if "has no option" not in str(err):
                 raise
