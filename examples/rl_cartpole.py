@@ -1,13 +1,13 @@
 """CartPole balanced by a spiking actor that learns with reward-modulated STDP (MSTDPET), against a random policy
 measured in the same run.
 
-    python examples/rl_cartpole.py [--episodes 500] [--seed 0] [--time 20]
+    python examples/rl_cartpole.py [--episodes 500] [--seed 0] [--time 40]
 
 **Encoding.**  Each environment step, the pole angle and its angular velocity are coded by Gaussian receptive
 fields (place cells): 8 cells over the angle (centres -0.21 .. 0.21 rad, the failure limit) and 8 over the angular
 velocity (centres -2 .. 2 rad/s), each field's width the spacing of the centres.  A cell's firing probability per
 1 ms time step is ``0.2*exp(-d**2/2)`` (d: the distance to its centre in widths): Bernoulli spikes, 200 Hz at most,
-for ``--time`` ms (20 by default) into the Input layer ``X`` (16 nodes).  The cart's position and velocity are not
+for ``--time`` ms (40 by default) into the Input layer ``X`` (16 nodes).  The cart's position and velocity are not
 given (the episodes end on the pole before the cart leaves the track).
 
 **Network.**  ``X`` (16) -> ``Z`` (50 LIF nodes: two populations of 25, one per action, left then right).  The
@@ -36,14 +36,18 @@ on the next observation; the eligibility trace (20 ms) carries the pairings of t
 generator (spikes of the encoding, ties): the printed numbers repeat exactly.  The last line is
 ``mean episode length over the last 50 episodes: L (random policy: R)``, L over the last 50 training episodes.
 
-**Measured** (``python examples/rl_cartpole.py --seed S``; 2-core machine shared with other jobs):
+**Measured** (``python examples/rl_cartpole.py --seed S``; 2-core machine shared with other jobs; the same seed
+prints the same numbers):
 
-    seed 0: L = 256.3 (random policy: R = 20.7), 28 s
-    seed 1: L = 258.4 (R = 22.6), 29 s
-    seed 2: L = 228.4 (R = 22.2), 28 s
+    seed 0: L = 364.8 (random policy: R = 20.7), 54 s
+    seed 1: L = 355.1 (R = 22.6), 53 s
+    seed 2: L = 377.0 (R = 22.2), 54 s
+    seed 3: L = 371.3 (R = 21.2), 54 s
 
-L is 10-12 R; the mean length passes 200 within about 100 episodes.  About 0.25 ms of wall time per environment
-step (20 ms of network time, one compiled run).
+L is 16-18 R; about 0.3 ms of wall time per environment step (one compiled run of 40 ms of network time).  With
+``--time 20`` (fewer spikes per decision, noisier actions): L = 256.3, 258.4, 228.4 for seeds 0-2 (28 s each);
+``--time 10``: 89.2 (seed 0).  Without learning (``nu`` 0) the untrained network keeps choosing one action:
+about 9 steps per episode.
 """
 
 from __future__ import annotations
@@ -153,7 +157,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--episodes", type=int, default=500, help="training episodes (%(default)s; at least 50)")
     p.add_argument("--seed", type=int, default=0, help="seed of everything (%(default)s)")
-    p.add_argument("--time", type=float, default=20.0, help="ms of network time per environment step (%(default)s)")
+    p.add_argument("--time", type=float, default=40.0, help="ms of network time per environment step (%(default)s)")
     p.add_argument("--random-episodes", type=int, default=100, help="episodes of the random policy (%(default)s)")
     p.add_argument("--quiet", action="store_true", help="print only the last line")
     args = p.parse_args(argv)
