@@ -186,6 +186,7 @@ def main(argv=None):
         print(f"{lengths.sum()} environment steps in {seconds:.1f} s ({1e3 * seconds / lengths.sum():.2f} ms per step, "
               f"{args.time:g} ms of network time each)")
     print(f"mean episode length over the last 50 episodes: {L:.1f} (random policy: {R:.1f})")
+    return L, R
 
 
 if __name__ == "__main__":
