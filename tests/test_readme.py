@@ -55,9 +55,13 @@ def test_readme_python_examples_run_and_hold(tmp_path, monkeypatch):
     encoded = next(ns for ns in spaces if "latencies" in ns)
     assert encoded["spikes"].shape == (250, 28, 28) and encoded["latencies"].sum() == 28 * 28
     assert abs(encoded["spikes"].mean() - encoded["image"].mean() / 1000) < 0.002  # rate*dt per step
-    mnist = next(ns for ns in spaces if "history" in ns)
+    mnist = next(ns for ns in spaces if "history" in ns and "pipe" not in ns)
     assert mnist["history"][-1]["all_activity"] > 40.0  # 25 neurons, one pass on 800 images; chance is 10 %
     assert (tmp_path / "fields.png").stat().st_size > 5000
+    rl = next(ns for ns in spaces if "pipe" in ns)
+    lengths = [e["length"] for e in rl["history"]]
+    assert len(lengths) == 5 and min(lengths) >= 8 and rl["pipe"].step_count == sum(lengths)
+    assert rl["pipe"].timings["network"] > 0 and rl["net"].connections[("X", "Z")].w.std() > 0  # it learned
     synapses = next(ns for ns in spaces if "S" in ns)
     assert synapses["S"].N > 0 and (synapses["S"].w_ >= 0).all() and (synapses["S"].w_ <= 1e-3).all()
 
