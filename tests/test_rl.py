@@ -316,3 +316,24 @@ def test_a_networks_own_reward_fn_is_applied_once_and_updated_per_episode():
     assert np.isclose(net.reward_fn.reward_predict, 0.9 * 0.5 + (6.0 / 3) / 10)
     with pytest.raises(ModelError, match="not both"):
         EnvironmentPipeline(net, env, encoding=_repeat, output="Y", reward_fn=MovingAvgRPE, progress=False)
+
+
+def test_random_actions_on_request_and_after_repeats():
+    frames = np.eye(3)[[1] * 13]  # the network always asks for action 1
+    env = envmod.GymEnvironment(Frames(frames))
+    pipe = EnvironmentPipeline(_mirror(), env, encoding=_repeat, action_function=act.select_highest, output="Y",
+                               time=3.0, random_action_after=3, progress=False, seed=0)
+    stats = pipe.episode()
+    # the rule: once 3 equal actions were taken in a row, the network's next wish (1) is replaced by a random
+    # action, which starts a new streak
+    streak, last, forced = 0, None, []
+    for a in env.env.actions:
+        forced.append(streak >= 3 and last == 1)
+        streak = 1 if forced[-1] or a != last else streak + 1
+        last = a
+    assert stats["length"] == 12 and stats["random_actions"] == sum(forced) >= 2
+    assert all(a == 1 for a, f in zip(env.env.actions, forced) if not f)
+    env = envmod.GymEnvironment(Frames(frames))
+    pipe = EnvironmentPipeline(_mirror(), env, encoding=_repeat, action_function=act.select_highest, output="Y",
+                               time=3.0, percent_of_random_action=1.0, progress=False, seed=0)
+    assert pipe.episode()["random_actions"] == 12 and len(set(env.env.actions)) == 3

@@ -237,7 +237,8 @@ class EnvironmentPipeline:
             random |= (action == self._last_action) & (self._repeats >= self.random_action_after)
         if random.any():
             action = np.where(random, self.rng.integers(self.n_actions, size=self.batch), action)
-        self._repeats = np.where(action == self._last_action, self._repeats + 1, 1)
+        # a streak of equal actions; a random action starts a new one
+        self._repeats = np.where(~random & (action == self._last_action), self._repeats + 1, 1)
         self._last_action = action
         self._random += random
         return action
