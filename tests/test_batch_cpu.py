@@ -109,13 +109,13 @@ def test_random_copies_draw_the_unbatched_streams_of_their_seed(monkeypatch, bac
 
     snngen.seed(9)
     d = make()
-    Network(*d.values(), dt=0.1 * ms, batch=3, backend=backend).run(15 * ms)
+    Network(*d.values(), dt=0.1 * ms, batch=3, backend=backend).run(8 * ms)
     seed = _random.current_seed()
     for b in range(3):
         snngen.seed(9)
         ref = make()
         monkeypatch.setattr(_random, "current_seed", lambda b=b: copy_seed_py(seed, b))
-        Network(*ref.values(), dt=0.1 * ms).run(15 * ms)
+        Network(*ref.values(), dt=0.1 * ms).run(8 * ms)
         monkeypatch.undo()
         for key in ("M", "MP"):
             sel = d[key].copy == b
