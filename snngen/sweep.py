@@ -44,6 +44,29 @@ A store belongs to one ``fn``: the file names do not depend on ``fn``, so use a 
 ``fn`` changes.  Points that raised are stored too (rerun with a new folder, or
 delete their files, to retry them).
 
+**Packing** (``pack="auto"``, the default): points that differ only in the values of parameters ``fn``
+declares packable run as the copies of *one* batched network, one call of ``fn`` for many points::
+
+    @packable("we", "wi")
+    def cuba(we, wi, batch=None):
+        ...                                   # namespace=dict(we=we*mV): we is a number, or a PerCopy
+        net = Network(..., batch=batch)       # batch: None alone, B for a pack of B points
+        ...
+        return {"spikes": counts.sum(axis=-1)}  # alone: a number; packed: B numbers, copy b's at b
+
+In a packed call the declared parameters arrive as :class:`~snngen.runtime.batch.PerCopy` values (one per
+point, combined with numbers and units value by value, refusing to become one number), ``batch=`` is the
+number of points, and ``fn`` returns a dict of sequences of that length (or a list of dicts, one per point).
+Points share a pack when they have the same seed and the same values of every other parameter, so the
+network's structure, connectivity and initial values (drawn from the same seed, by the same code) are
+the same in every copy.  During the call every batched network draws, in each copy, the random numbers of
+the unbatched run (``copy_random="same"``): a copy's result is exactly the sequential run of its point and
+seed, random inputs and noise included.  A PerCopy value is refused wherever it would be shared by the
+copies (initial values, ``connect``, a group's size, ``float()``...), and a packed call that raises (or
+returns something else than per-copy values) has its points run one by one instead (``packed`` = 1 in
+their rows) unless ``pack=True``; ``pack=False`` runs every point alone.  CPU backend only.
+See docs/sweep.md for what can be packed.
+
 Needs ``dask[distributed]`` and pandas (and pyarrow for ``store=``); snngen imports without them.
 """
 
@@ -53,17 +76,21 @@ import hashlib
 import inspect
 import itertools
 import json
+import numbers
 import os
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ModelError
 
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "OPENBLAS_NUM_THREADS": "1"}
-RESERVED = ("seed", "error", "seconds")
+RESERVED = ("seed", "error", "seconds", "packed")
+MAX_PACK = 256  # the most points in one pack (copies of one network) by default
 
 
 def expand(params):
@@ -98,11 +125,32 @@ def point_key(point, seed):
 
 
 def _takes_seed(fn):
+    return _takes(fn, "seed")
+
+
+def packable(*names):
+    """Declare the parameters of ``fn`` that a packed sweep may give as one value per point
+    (:class:`~snngen.runtime.batch.PerCopy`), calling ``fn(..., batch=B)`` once for B points.  ``fn``
+    must take ``batch`` (None when it runs one point alone); the named parameters must reach the network
+    only through the namespaces of its code (equations, threshold, reset, on_pre/on_post, run_regularly)."""
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ModelError("packable: name the parameters that can be packed, e.g. @packable('we', 'wi')")
+
+    def mark(fn):
+        if not _takes(fn, "batch"):
+            raise ModelError(f"packable: {getattr(fn, '__name__', fn)!r} must take a batch= argument (None alone, "
+                             "the number of points in a pack), to pass to Network(..., batch=batch)")
+        fn.__snngen_packable__ = tuple(names)
+        return fn
+    return mark
+
+
+def _takes(fn, name):
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return False
-    return any(p.name == "seed" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def fresh_names():
@@ -146,6 +194,92 @@ def task(fn, point, seed, pass_seed, store=None, key=None):
     if store is not None:
         _write(store, key, row)
     return row
+
+
+def run_pack(fn, points, seed, pass_seed, names, forced):
+    """One packed call in a worker: ``fn(**shared, **{name: PerCopy(values)}, batch=B)`` for the B points
+    (same seed, same other parameters); returns each point's values as :func:`run_point` does, and how
+    many points the call computed.  A packed call that fails runs the points one by one instead (or, with
+    ``forced``, gives each its error)."""
+    import snngen
+    from snngen.runtime.batch import packing
+
+    B = len(points)
+    start = time.perf_counter()
+    try:
+        fresh_names()
+        snngen.seed(seed)
+        shared = {k: v for k, v in points[0].items() if k not in names}
+        per_copy = {name: _per_copy([p[name] for p in points]) for name in names}
+        with packing(B):
+            out = fn(**shared, **per_copy, batch=B, **({"seed": seed} if pass_seed else {}))
+        rows = _split(out, B)
+    except Exception as exc:
+        if not forced:
+            return [run_point(fn, point, seed, pass_seed) for point in points], 1
+        rows, error = [{}] * B, f"packed call of {B} points: {exc!r}"
+    else:
+        error = None
+    seconds = (time.perf_counter() - start) / B
+    return [{**values, "error": error, "seconds": seconds} for values in rows], B
+
+
+def _per_copy(values):
+    """The PerCopy of one parameter's values at the points of a pack (quantities keep their unit)."""
+    from snngen.runtime.batch import PerCopy
+    from snngen.units import _wrap, get_dimensions
+
+    dim = get_dimensions(values[0])
+    return PerCopy(_wrap(np.array([float(np.asarray(v)) for v in values], dtype=np.float64), dim))
+
+
+def _split(out, B):
+    """The per-point values of a packed call's result: a list of B dicts, or a dict of sequences of length B."""
+    from snngen.runtime.batch import PerCopy
+
+    if isinstance(out, (list, tuple)) and len(out) == B and all(isinstance(v, dict) for v in out):
+        return [dict(v) for v in out]
+    if not isinstance(out, dict):
+        raise ModelError(f"a packed call (batch={B}) must return a dict of per-point sequences of length {B}, or a "
+                         f"list of {B} dicts, not {type(out).__name__}")
+    rows = [{} for _ in range(B)]
+    for name, value in out.items():
+        if isinstance(value, PerCopy):
+            value = value.values
+        if np.ndim(value) == 0 or len(value) != B:
+            raise ModelError(f"a packed call (batch={B}) returned '{name}' = {value!r}: not one value per point "
+                             f"(a sequence of length {B}, copy b's value at b)")
+        for b in range(B):
+            item = value[b]
+            rows[b][name] = item.item() if isinstance(item, np.generic) else item
+    return rows
+
+
+def pack_task(fn, points, seed, pass_seed, names, forced, store=None, keys=None, size=None):
+    """A worker's task for a pack: the rows of its points (those in ``store`` read from it, the others computed
+    in one packed call and written there).  ``size``: the number of copies to run, the last point repeated
+    (its extra copies' results dropped): a network's code depends on its number of copies, so packs of one
+    size compile once."""
+    rows = [None] * len(points)
+    if store is not None:
+        for n, key in enumerate(keys):
+            if (store / f"{key}.parquet").exists():
+                rows[n] = _stored_row(store, key, points[n], seed)
+    todo = [n for n, row in enumerate(rows) if row is None]
+    if len(todo) == 1:
+        values, packed = [run_point(fn, points[todo[0]], seed, pass_seed)], 1
+    else:
+        run = [points[n] for n in todo]
+        run += [run[-1]] * ((size or 0) - len(run)) if run else []
+        values, packed = run_pack(fn, run, seed, pass_seed, names, forced) if todo else ([], 1)
+        if packed > 1:
+            packed = len(todo)
+            values = [{**v, "seconds": v["seconds"] * len(run) / len(todo)} for v in values[:len(todo)]]
+    for n, value in zip(todo, values):
+        rows[n] = _row(points[n], seed, {**value, "packed": packed})
+        if store is not None:
+            _write(store, keys[n], rows[n])
+    return rows
 
 
 def _stored_row(store, key, point, seed):
@@ -204,7 +338,7 @@ def local_cluster(n_workers=None):
                             env=dict(WORKER_ENV), dashboard_address=None)
 
 
-def sweep(fn, params, seeds=None, client=None, store=None, pack=False, progress=True, retries=3):
+def sweep(fn, params, seeds=None, client=None, store=None, pack="auto", progress=True, retries=3, pack_size=None):
     """Run ``fn(**point)`` at every point of ``params`` and every seed, on Dask; a DataFrame of the results.
 
     fn: builds and runs a network, returns a dict of scalars (or arrays, kept as object cells); any
@@ -214,17 +348,29 @@ def sweep(fn, params, seeds=None, client=None, store=None, pack=False, progress=
     seeds: a list of ints; every point runs once per seed, after ``snngen.seed(seed)``.  None: [0].
     client: a ``distributed.Client``; None starts (and closes) :func:`local_cluster`.
     store: a folder; finished points are written there as they complete and a rerun skips them.
-    pack: packing points onto the batch axis of one network is not implemented yet: only False.
+    pack: "auto" (points that differ only in the parameters ``fn`` declares with :func:`packable` run as
+        the copies of one batched network, a call per pack; a pack whose call fails runs its points one
+        by one), True (the same, a failed packed call is an error of each of its points; ``fn`` must be
+        packable), False (every point alone).  A packable ``fn`` adds a column ``packed``: how many
+        points the call that computed the row ran (1: alone), and ``seconds`` is then its share of the call.
     progress: a tqdm bar over the points.
     retries: Dask's retries of a task whose worker failed it (``fn``'s own errors are rows, not retried).
+    pack_size: the most points in one pack; None: the points of a pack spread over the workers, at most
+        :data:`MAX_PACK`.
 
     Returns a pandas DataFrame, one row per (point, seed) in grid order, seeds varying fastest.
     """
     import pandas as pd
 
-    if pack is not False:
-        raise ModelError(f"sweep: pack={pack!r}: packing points onto the batch axis is not implemented yet; "
-                         "use pack=False (each point runs as its own network)")
+    if pack not in (False, True, "auto"):
+        raise ModelError(f"sweep: pack must be 'auto', True or False, not {pack!r}")
+    names = getattr(fn, "__snngen_packable__", None)
+    if pack is True and not names:
+        raise ModelError("sweep: pack=True needs a function that declares its packable parameters, "
+                         "with @snngen.sweep.packable('name', ...) (and takes batch=)")
+    if pack_size is not None and (not isinstance(pack_size, numbers.Integral) or pack_size < 1):
+        raise ModelError(f"sweep: pack_size must be a positive integer, not {pack_size!r}")
+    names = names if pack is not False else None
     points = expand(params)
     seeds = [0] if seeds is None else [int(s) for s in seeds]
     tasks = [(point, seed) for point in points for seed in seeds]
@@ -238,35 +384,100 @@ def sweep(fn, params, seeds=None, client=None, store=None, pack=False, progress=
                 rows[n] = _stored_row(store, key, *tasks[n])
     todo = [n for n, row in enumerate(rows) if row is None]
     if todo:
-        _compute(fn, tasks, keys, todo, rows, client, store, progress, retries)
+        _compute(fn, tasks, keys, todo, rows, client, store, progress, retries, names, pack is True, pack_size)
+    if names:
+        for row in rows:
+            row.setdefault("packed", 1)  # (a row stored by a sweep without packing)
     return pd.DataFrame(rows)
 
 
-def _compute(fn, tasks, keys, todo, rows, client, store, progress, retries):
+def _packable_value(value):
+    """A value a pack can hold per copy: a real number or a 0-d quantity (not a bool, string or array)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (numbers.Real, np.number)):
+        return True
+    return hasattr(value, "dim") and getattr(value, "ndim", 1) == 0
+
+
+def packs(tasks, todo, names, workers, pack_size=None):
+    """The todo tasks (indices into ``tasks``, (point, seed) pairs) in packs: lists of indices whose points
+    have the same seed, the same keys and the same values of every parameter not in ``names``, and values
+    of ``names`` that can be per-copy values of one unit.  A group is split into nearly equal packs so that
+    the packs keep ``workers`` busy (a pack holds at least 2 points when it can), at most ``pack_size`` (default
+    :data:`MAX_PACK`) each; tasks that share a pack with no other are alone (lists of one)."""
+    from snngen.units import get_dimensions
+
+    groups = {}
+    for n in todo:
+        point, seed = tasks[n]
+        if not names or not all(k in point and _packable_value(point[k]) for k in names):
+            groups[("alone", n)] = [n]
+            continue
+        rest = {k: v for k, v in point.items() if k not in names}
+        dims = tuple(repr(get_dimensions(point[k])) for k in names)
+        groups.setdefault((point_key(rest, seed), tuple(sorted(point)), dims), []).append(n)
+    packed = [g for g in groups.values() if len(g) > 1]
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group)
+            continue
+        chunks = max(1, min(-(-workers // len(packed)), len(group) // 2))
+        chunks = max(chunks, -(-len(group) // (pack_size or MAX_PACK)))
+        size = -(-len(group) // chunks)
+        out += [group[k:k + size] for k in range(0, len(group), size)]
+    return out
+
+
+def _workers(client):
+    try:
+        return max(1, len(client.scheduler_info()["workers"]))
+    except Exception:
+        return 1
+
+
+def _compute(fn, tasks, keys, todo, rows, client, store, progress, retries, names=None, forced=False,
+             pack_size=None):
     from distributed import Client, as_completed
 
     own = client is None
     if own:
-        cluster = local_cluster(min(os.cpu_count() or 1, len(todo)))
+        workers = min(os.cpu_count() or 1, len(todo))
+        cluster = local_cluster(workers)
         client = Client(cluster)
+    else:
+        workers = _workers(client)
     try:
         pass_seed = _takes_seed(fn)
         token = uuid.uuid4().hex[:12]  # this call's own task names: another sweep's results are never reused
         futures = {}
-        for n in todo:
-            point, seed = tasks[n]
-            future = client.submit(task, fn, point, seed, pass_seed, store, keys[n], key=f"snngen-sweep-{token}-{n}",
-                                   retries=retries, pure=False)
-            futures[future] = n
+        groups = packs(tasks, todo, names, workers, pack_size) if names else [[n] for n in todo]
+        size = max(len(g) for g in groups)  # packs of at least half this size run this many copies (one compile)
+        for group in groups:
+            n = group[0]
+            if len(group) == 1:
+                point, seed = tasks[n]
+                future = client.submit(task, fn, point, seed, pass_seed, store, keys[n],
+                                       key=f"snngen-sweep-{token}-{n}", retries=retries, pure=False)
+            else:
+                seed = tasks[n][1]
+                future = client.submit(pack_task, fn, [tasks[m][0] for m in group], seed, pass_seed, names, forced,
+                                       store, [keys[m] for m in group], size if 2 * len(group) >= size else None,
+                                       key=f"snngen-sweep-{token}-{n}-pack", retries=retries, pure=False)
+            futures[future] = group
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(rows), initial=len(rows) - len(todo), desc="sweep", unit="point")
         for future in as_completed(futures):
-            rows[futures.pop(future)] = future.result()  # popped: a finished result is not kept on its worker
+            group = futures.pop(future)  # popped: a finished result is not kept on its worker
+            result = future.result()
+            for n, row in zip(group, result if len(group) > 1 else [result]):
+                rows[n] = {**row, "packed": row.get("packed", 1)} if names else row
             if bar is not None:
-                bar.update()
+                bar.update(len(group))
         if bar is not None:
             bar.close()
     finally:

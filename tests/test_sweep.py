@@ -91,9 +91,11 @@ def test_grid_list_of_dicts_and_errors(client):
     assert listed.total.tolist() == [3, 4] and listed.seed.tolist() == [0, 0]
 
 
-def test_pack_is_not_implemented():
-    with pytest.raises(sg.ModelError, match="not implemented"):
-        sweep(sums, {"x": [1]}, pack="auto")
+def test_pack_takes_auto_true_or_false():
+    with pytest.raises(sg.ModelError, match="'auto', True or False"):
+        sweep(sums, {"x": [1]}, pack="yes")
+    with pytest.raises(sg.ModelError, match="packable"):  # sums declares no packable parameter
+        sweep(sums, {"x": [1]}, pack=True)
 
 
 def logged(x, log, die_at=None):

@@ -286,7 +286,7 @@ class CudaRunner:
         ctl_host[0] = step0
         ctl = self._ctl
         ctl.copy_to_device(ctl_host)
-        seed = _random.current_seed()
+        seed = self.net._copies_seed(_random.current_seed()) if self.batch > 1 else _random.current_seed()
         launches = self._make_launches(seed)
         if call_empty and not self._warm:  # compile every kernel: launched on a halted clock, they do nothing
             halted = ctl_host.copy()
@@ -334,6 +334,7 @@ class CudaRunner:
                                            for a in dev_args)
         if key != self._key:
             # copy b draws what the unbatched network draws with seed copy_seed(seed, b) (as on the CPU)
+            # (every copy: the seed itself, when the SAME_SEED bit is set: Network(copy_random="same"))
             seeds = np.array([copy_seed_py(seed, b) for b in range(self.batch)], dtype=np.int64)
             self._seeds = self.cuda.to_device(seeds)
             self._launches = self.module.launches(self._ctl, self._seeds, self.net.dt_, *dev_args)

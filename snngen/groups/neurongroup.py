@@ -207,7 +207,7 @@ class NeuronGroup(SpikeSource, VariableOwner):
     def externals(self, run_namespace, previous=None):
         return resolve(self.external_names(), f"{type(self).__name__} '{self.name}'", self.N, self.namespace,
                        run_namespace, locate=self._locate, previous=previous,
-                       called=self._called_names)
+                       called=self._called_names, per_copy=True)
 
     def dimension_lookup(self, externals):
         def lookup(name):

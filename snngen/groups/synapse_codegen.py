@@ -540,7 +540,8 @@ def synapse_args(syn, p, externals):
             continue
         if ext.kind == "scalar" and syn.dtype == np.float32:
             # float32 synapses compute in float32: a float64 scalar would promote every row to float64
-            args[f"{p}x_{name}"] = lambda ext=ext: np.float32(ext.value)
+            args[f"{p}x_{name}"] = lambda ext=ext: (np.float32(ext.value) if ext.copies is None
+                                                    else ext.value.astype(np.float32))
         else:
             args[f"{p}x_{name}"] = lambda ext=ext: ext.value
     return args

@@ -778,7 +778,7 @@ class Synapses(VariableOwner):
             return ""
 
         return resolve(self.external_names(), f"Synapses '{self.name}'", self.N, self.namespace, run_namespace,
-                       locate=locate, previous=previous, called=self._called_names)
+                       locate=locate, previous=previous, called=self._called_names, per_copy=True)
 
     def check_units(self, externals):
         lookup = self.dimension_lookup(externals)

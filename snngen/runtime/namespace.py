@@ -37,21 +37,27 @@ def caller_namespace(level=0):
 class External:
     """A resolved external name: a scalar, a per-element array, or a function."""
 
-    __slots__ = ("name", "kind", "dim", "value", "raw", "live")
+    __slots__ = ("name", "kind", "dim", "value", "raw", "live", "copies")
 
-    def __init__(self, name, kind, dim, value, raw=None, live=False):
+    def __init__(self, name, kind, dim, value, raw=None, live=False, copies=None):
         self.name, self.kind, self.dim, self.value = name, kind, dim, value
         self.raw = raw  # the user's object, to recognise it next run
         self.live = live  # True if ``value`` follows in-place changes of ``raw`` (or raw is immutable)
+        # a scalar with one value per copy of a batched network (a PerCopy): ``value`` is the (copies,) array
+        self.copies = copies
 
     def signature(self):
-        return (self.kind, self.dim)
+        return (self.kind, self.dim, self.copies)
 
 
 def classify(name, value, size, owner):
     """Turn a namespace value into an :class:`External`, or raise a clear error."""
     from ..groups.timedarray import TimedArray
+    from .batch import PerCopy
 
+    if isinstance(value, PerCopy):
+        arr = np.ascontiguousarray(np.asarray(value.values, dtype=np.float64))
+        return External(name, "scalar", get_dimensions(value.values), arr, value, True, copies=len(arr))
     if isinstance(value, TimedArray):
         return External(name, "function", value.dim, value, value, True)
     if isinstance(value, (bool, np.bool_, numbers.Number, np.number)):
@@ -72,8 +78,12 @@ def classify(name, value, size, owner):
                      "an array or a TimedArray")
 
 
-def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previous=None, called=()):
+def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previous=None, called=(),
+            per_copy=False):
     """Resolve ``names`` -> {name: External}; an unknown name is an error with suggestions.
+
+    ``per_copy``: the names may have one value per copy (:class:`~snngen.runtime.batch.PerCopy`), as in
+    the code a network runs; elsewhere (initialisers, ``connect``), what every copy shares, they are refused.
 
     ``previous`` (the last resolution) is reused for values that are the same
     object as last time and cannot have changed behind our back.  ``called``: the names
@@ -103,6 +113,12 @@ def resolve(names, owner, size, own_namespace, run_namespace, locate=None, previ
                 where = locate(name) if locate is not None else ""
                 raise ModelError(f"unknown name '{name}' in {owner}{where}: define it in the namespace "
                                  f"or in the run's scope.{suggest(name, candidates)}")
+        if out[name].copies is not None and not per_copy:
+            where = locate(name) if locate is not None else ""
+            raise ModelError(f"'{name}' in {owner}{where} has one value per copy of a batched network (a "
+                             "PerCopy, a packed sweep parameter): only the code a network runs (equations, "
+                             "threshold, reset, on_pre/on_post, run_regularly) can read it, not what all copies "
+                             "share (initial values, connectivity, Poisson input weights)")
         is_function = out[name].kind == "function"
         if (name in called) != is_function:
             where = locate(name) if locate is not None else ""

@@ -59,7 +59,8 @@ class Network:
     >>> net.run(100*ms)                                    # doctest: +SKIP
     """
 
-    def __init__(self, *objects, dt=None, backend="cpu", check_nan=None, batch=None, name="network"):
+    def __init__(self, *objects, dt=None, backend="cpu", check_nan=None, batch=None, name="network",
+                 copy_random=None):
         if backend not in ("cpu", "cuda"):
             raise ModelError(f"unknown backend {backend!r}: choose 'cpu' or 'cuda'")
         if backend == "cuda":
@@ -70,6 +71,20 @@ class Network:
         self.batch = 1 if batch is None else batch
         if not isinstance(self.batch, (int, np.integer)) or self.batch < 1:
             raise ModelError(f"batch must be a positive integer, not {batch!r}")
+        from . import batch as _batch
+
+        # the random numbers of copy b: "independent" (those of seed copy_seed(seed, b)) or "same" (every copy
+        # draws the unbatched network's: copies that differ only in PerCopy parameters are the unbatched runs
+        # of their values); inside a packed sweep's call, "same"
+        self._in_pack = _batch.in_pack()
+        if copy_random is None:
+            copy_random = "same" if self._in_pack else "independent"
+        if copy_random not in ("independent", "same"):
+            raise ModelError(f"copy_random must be 'independent' or 'same', not {copy_random!r}")
+        if self._in_pack and copy_random != "same":
+            raise ModelError("a network made in a packed sweep's call draws, in every copy, the numbers of the "
+                             "unbatched run (copy_random='same'): each copy must be the run of its own point")
+        self.copy_random = copy_random
         self.name = name
         self.objects = []
         self._own_dt = dt is not None  # else the default clock's dt (defaultclock.dt), read at each run
@@ -168,6 +183,7 @@ class Network:
         self._args = None
         # the code now includes what was added to the objects (run_regularly, links ...)
         self._versions = {id(obj): getattr(obj, "_code_version", 0) for obj in ordered}
+        self._check_pack(ordered, run_namespace)
         if self.backend == "cuda":  # (a batch's copies were given to each object by add())
             from ..cuda.runtime import CudaRunner
 
@@ -197,7 +213,10 @@ class Network:
                     raise ModelError(f"{obj.name}: a {type(obj).__name__} has no batch axis on the CPU backend yet; "
                                      "use backend='cuda', or run without batch=")
                 copies.update(part.copies)
+            copies.update({name: "row" for name in self._per_copy_args(ordered, args)})  # copy b: its value
             views = [_copy_view(name, copies.get(name)) for name in args]
+        else:
+            self._per_copy_args(ordered, args)  # (refused: PerCopy values need a batched network)
         source = "\n".join(render("cpu/run.py.j2", parallel=parallel, args=list(args), schedule=list(schedule.items()),
                                    batch=self.batch, views=views, reduce=[line for part in parts
                                                                          for line in part.reduce],
@@ -212,6 +231,49 @@ class Network:
         self._module = module
         self._source = source
         self._getters = list(args.values())
+
+    def _check_pack(self, ordered, run_namespace):
+        """Before building: refuse what a packed sweep's copies (or PerCopy values) cannot be.  Copies that
+        share variables (``batch_shared``) change each other; on the CUDA backend, PerCopy values are not
+        read per copy yet (its run constants are computed once, on the host)."""
+        from .batch import PerCopy
+
+        if self._in_pack and self.batch > 1:
+            shared = [o.name for o in ordered if getattr(o, "batch_shared", None)]
+            if shared:
+                raise ModelError(f"{', '.join(shared)}: variables shared by the copies (batch_shared) make each "
+                                 "copy depend on the others: such a network cannot hold a packed sweep's points")
+        if self.backend != "cuda":
+            return
+        for obj in ordered:
+            if not hasattr(obj, "external_names"):
+                continue
+            own = getattr(obj, "namespace", None) or {}
+            for name in obj.external_names():
+                value = own[name] if name in own else (run_namespace.get(name) if run_namespace is not None
+                                                       else None)
+                if isinstance(value, PerCopy):
+                    raise ModelError(f"'{name}' of {obj.name} has one value per copy (PerCopy): the CUDA backend "
+                                     "does not read per-copy values yet; use backend='cpu' (or pack=False in a "
+                                     "sweep)")
+
+    def _per_copy_args(self, ordered, args):
+        """The arguments holding PerCopy values (one per copy: copy b's code reads its b-th), checked against
+        the network's number of copies."""
+        out = []
+        for obj in ordered:
+            for name, ext in (getattr(obj, "_externals", None) or {}).items():
+                if ext.copies is None:
+                    continue
+                if ext.copies != self.batch:
+                    raise ModelError(f"'{name}' of {obj.name} has {ext.copies} values, one per copy (PerCopy), but "
+                                     f"{self.name} has batch={self.batch}"
+                                     + ("" if self.batch > 1 else ": make the network with batch="
+                                        f"{ext.copies} (a packed sweep passes it to the function as batch=)"))
+                arg = f"{obj._prefix}x_{name}"
+                if arg in args:
+                    out.append(arg)
+        return out
 
     def _assign(self):
         """The objects in run order, each given its code prefix, id and the clock's dt."""
@@ -402,7 +464,7 @@ class Network:
                 call_empty = False  # a 0-step call compiles (or loads) the function
                 todo = min(chunk, nsteps - done)
                 t0 = time.perf_counter()
-                n = self._call(seed, todo) if self.batch == 1 else self._call_copies(seed, todo)
+                n = self._call(seed, todo) if self.batch == 1 else self._call_copies(self._copies_seed(seed), todo)
                 self.step += n
                 done += n
                 if bar is not None:
@@ -415,6 +477,13 @@ class Network:
                 obj.after_run()
         if bar is not None:
             bar(nsteps, nsteps, close=True)
+
+    def _copies_seed(self, seed):
+        """The seed given to a batched run: with ``copy_random="same"`` it carries the bit telling every copy to
+        draw with the seed itself (:func:`snngen.runtime.rng.copy_seed`)."""
+        from .rng import SAME_SEED
+
+        return seed | SAME_SEED if self.copy_random == "same" else seed
 
     def _call(self, seed, todo):
         """One call of the run function: the steps it ran (fewer than ``todo`` when a buffer filled up: it

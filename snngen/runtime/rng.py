@@ -50,6 +50,7 @@ __all__ = [
     "exprel_py",
     "binomial",
     "copy_seed",
+    "SAME_SEED",
     "least",
     "copy_seed_py",
     "poisson",
@@ -282,17 +283,22 @@ def normal_array(seed, stream, index_array, step, draw):
 _COPY_STREAM = 0x5EEDC0DE
 
 
+SAME_SEED = 1 << 32  # a run's seed with this bit set: every copy of a batched network draws with its low 32 bits
+
+
 def copy_seed_py(seed, copy):
-    """The seed copy ``copy`` of a batched network draws with on the CPU backend: ``seed`` itself for copy 0
-    (it draws what the unbatched network draws), a Philox word keyed by the seed for the others."""
-    if copy == 0:
+    """The seed copy ``copy`` of a batched network draws with: ``seed`` itself for copy 0 (it draws what the
+    unbatched network draws), a Philox word keyed by the seed for the others; ``seed`` itself for every copy
+    when the bit :data:`SAME_SEED` of ``seed`` is set (``Network(copy_random="same")``: each copy draws what
+    the unbatched network draws, as the points of a packed sweep must)."""
+    if copy == 0 or (seed >> 32) & 1:
         return seed & _MASK32
     return philox4x32_py(copy, 0, 0, 0, seed, _COPY_STREAM)[0]
 
 
 @numba.njit(cache=False)
 def copy_seed(seed, copy):
-    if copy == 0:
+    if copy == 0 or (seed >> 32) & 1:
         return seed & _MASK32
     return philox4x32(copy, 0, 0, 0, seed, _COPY_STREAM)[0]
 
