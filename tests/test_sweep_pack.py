@@ -166,3 +166,13 @@ def test_a_packed_call_that_fails_runs_its_points_alone():
     assert all("packed call of 2 points" in r["error"] and "TypeError" in r["error"] for r in forced)
     rows = pack_task(packable("x", "y")(sums), [{"x": 1, "y": 2}, {"x": 3, "y": 2}], 0, False, ("x", "y"), True)
     assert [r["total"] for r in rows] == [3.0, 5.0] and [r["packed"] for r in rows] == [2, 2]
+
+
+def test_cuda_refuses_per_copy_values():
+    import snngen.cuda
+
+    if not snngen.cuda.available():
+        pytest.skip("no CUDA device and no simulator")
+    G = sg.NeuronGroup(2, "dv/dt = -v/tau : 1", namespace={"tau": PerCopy([5.0, 10.0]) * ms})
+    with pytest.raises(ModelError, match="CUDA backend does not read per-copy values"):
+        sg.Network(G, dt=0.1 * ms, batch=2, backend="cuda").run(1 * ms)
