@@ -1,4 +1,5 @@
-"""A 100-point CUBA sweep: a sequential loop against ``snngen.sweep.sweep`` on a local Dask cluster.
+"""A 100-point CUBA sweep: a sequential loop against ``snngen.sweep.sweep`` on a local Dask cluster, without
+and with packing on the batch axis.
 
     python benchmarks/sweep_benchmark.py [--grid 10] [--workers 2] [--neurons 4000]
 
@@ -9,8 +10,11 @@ process as a user would write it (snngen's default threads); the sweep on ``--wo
 single-threaded worker processes.  Each runs in a fresh kernel cache of its own, so each pays its
 compile: the loop once, at its first point; the sweep once per worker, at the first point of each.
 Then both again with every kernel loaded (the loop's second pass; a second sweep on the same
-workers).  Reports wall times, the first point against the median of the others, the speedups, and
-checks that every sweep result equals the loop's.  Writes benchmarks/results/sweep.csv, with the load average.
+workers).  Then the packed sweep on the same workers (``pack="auto"``: the 100 points differ only in the
+packable weights, so each worker runs one network of 50 copies), twice: the first compiles the batched
+network's code (once per worker), the second loads it.  Reports wall times, the first point against the
+median of the others, the speedups, and checks that every sweep result equals the loop's.  Writes
+benchmarks/results/sweep.csv, with the load average.
 """
 
 from __future__ import annotations
@@ -23,12 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from snngen.sweep import packable
+
 RESULTS = Path(__file__).resolve().parent / "results"
 WE, WI = 60 * 0.27 / 10, -20 * 4.5 / 10  # CUBA's weights, mV
 
 
-def cuba(we, wi, neurons=4000):
-    """CUBA with weights ``we``, ``wi`` (mV), 1 s: its spike count and mean rate (Hz)."""
+@packable("we", "wi")
+def cuba(we, wi, neurons=4000, batch=None):
+    """CUBA with weights ``we``, ``wi`` (mV), 1 s: its spike count and mean rate (Hz); packed (``batch`` copies,
+    ``we`` and ``wi`` one value per copy), the spike count and rate of each copy."""
     import snngen as sg
     from snngen.units import ms, mV, second
 
@@ -46,8 +54,9 @@ def cuba(we, wi, neurons=4000):
     Ce.connect(f"i < {n_exc}", p=0.02)
     Ci.connect(f"i >= {n_exc}", p=0.02)
     s = sg.SpikeMonitor(P, record=False)
-    sg.Network(P, Ce, Ci, s, dt=0.1 * ms).run(1 * second)
-    return {"spikes": int(s.num_spikes), "rate": s.num_spikes / neurons / 1.0}
+    sg.Network(P, Ce, Ci, s, dt=0.1 * ms, batch=batch).run(1 * second)
+    spikes = s.count.sum(axis=-1)  # alone: the count; packed: (batch,), one per copy
+    return {"spikes": spikes if batch else int(spikes), "rate": spikes / neurons / 1.0}
 
 
 def main():
@@ -63,11 +72,13 @@ def main():
     with tempfile.TemporaryDirectory() as loop_cache, tempfile.TemporaryDirectory() as sweep_cache:
         loop, loop_times, loop_wall = run_loop(grid, loop_cache)
         _, _, loop_warm = run_loop(grid, loop_cache)  # again: every kernel loaded
-        cold, warm, cluster_s, sweep_wall, sweep_warm = run_sweep(grid, sweep_cache, args.workers)
+        cold, warm, cluster_s, sweep_wall, sweep_warm, packed, pack_wall, pack_warm = \
+            run_sweep(grid, sweep_cache, args.workers)
     load_after = os.getloadavg()
-    equal = all((row.spikes, row.rate) == loop[k] for table in (cold, warm)
+    equal = all((row.spikes, row.rate) == loop[k] for table in (cold, warm) + packed
                 for k, row in enumerate(table.itertuples()))
-    errors = int(cold.error.notna().sum() + warm.error.notna().sum())
+    errors = int(sum(t.error.notna().sum() for t in (cold, warm) + packed))
+    pack_sizes = " ".join(str(n) for n in sorted(set(packed[1].packed)))
     firsts = sorted(cold.seconds, reverse=True)[:args.workers]  # each worker's first point (it compiles)
     rows = [
         ("points", len(loop)), ("neurons", args.neurons), ("workers", args.workers),
@@ -81,6 +92,12 @@ def main():
         ("speedup cold, loop / sweep", loop_wall / sweep_wall),
         ("speedup cold, loop / (cluster start + sweep)", loop_wall / (cluster_s + sweep_wall)),
         ("speedup, kernels loaded, loop / sweep", loop_warm / sweep_warm),
+        ("packed sweep: points per pack", pack_sizes),
+        ("packed sweep wall s, first (compiles the batched code)", pack_wall),
+        ("packed sweep wall s, kernels loaded (second packed sweep)", pack_warm),
+        ("speedup cold, loop / packed sweep", loop_wall / pack_wall),
+        ("speedup, kernels loaded, loop / packed sweep", loop_warm / pack_warm),
+        ("speedup, kernels loaded, sweep / packed sweep", sweep_warm / pack_warm),
         ("every sweep result equals the loop's", equal), ("points with errors", errors),
         ("mean rate Hz, min..max over the grid", f"{cold.rate.min():.2f}..{cold.rate.max():.2f}"),
         ("load average before (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in load_before)),
@@ -88,7 +105,7 @@ def main():
         ("cpu count", os.cpu_count()),
     ]
     print(f"CUBA sweep, {len(loop)} points of {args.neurons} neurons, 1 s each: loop vs sweep on "
-          f"{args.workers} workers")
+          f"{args.workers} workers, without and with packing")
     for name, value in rows:
         print(f"  {name:56} {value:.3f}" if isinstance(value, float) else f"  {name:56} {value}")
     RESULTS.mkdir(exist_ok=True)
@@ -117,7 +134,8 @@ def run_loop(grid, cache):
 
 
 def run_sweep(grid, cache, workers):
-    """The sweep on a fresh local cluster with a fresh cache, then again on the same cluster."""
+    """The sweep on a fresh local cluster with a fresh cache, then again on the same cluster; then the packed
+    sweep twice on the same cluster."""
     from distributed import Client
 
     from snngen.sweep import local_cluster, sweep
@@ -128,12 +146,17 @@ def run_sweep(grid, cache, workers):
         client.wait_for_workers(workers)
         cluster_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        cold = sweep(cuba, grid, client=client, progress=False)
+        cold = sweep(cuba, grid, client=client, progress=False, pack=False)
         wall = time.perf_counter() - t0
         t0 = time.perf_counter()
-        warm = sweep(cuba, grid, client=client, progress=False)
+        warm = sweep(cuba, grid, client=client, progress=False, pack=False)
         wall_warm = time.perf_counter() - t0
-    return cold, warm, cluster_s, wall, wall_warm
+        packed, pack_walls = [], []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            packed.append(sweep(cuba, grid, client=client, progress=False, pack=True))
+            pack_walls.append(time.perf_counter() - t0)
+    return cold, warm, cluster_s, wall, wall_warm, tuple(packed), pack_walls[0], pack_walls[1]
 
 
 if __name__ == "__main__":
