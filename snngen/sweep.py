@@ -21,8 +21,9 @@ core (``os.cpu_count()``) and closes it at the end.  Each worker runs with ``NUM
 many workers each starting that many threads would oversubscribe the cores (threads waiting for
 descheduled threads at every parallel region).  One process per core, one thread each, keeps every
 core busy with one point.  Pass a ``distributed.Client`` connected to any cluster to run there
-unchanged; its workers are used as they are (set their thread counts yourself).  The worker processes
-are spawned, so a script that calls ``sweep`` keeps its top-level code under
+unchanged; its workers are used as they are (set their thread counts yourself; the points that threads
+of one worker process take run one at a time, since snngen's seed and object names are per process).  The
+worker processes are spawned, so a script that calls ``sweep`` keeps its top-level code under
 ``if __name__ == "__main__":``, as with multiprocessing.
 
 **Compile once.** Each point's objects get the names of a fresh process's (:func:`fresh_names`), so
@@ -79,6 +80,7 @@ import json
 import numbers
 import os
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -167,6 +169,11 @@ def fresh_names():
     base._counters.clear()
 
 
+# snngen's seed, its random-stream numbering and the object-name counters are per process: the points that
+# threads of one worker process (a threaded or in-process Dask worker) run, run one at a time
+_PROCESS_STATE = threading.RLock()
+
+
 def run_point(fn, point, seed, pass_seed):
     """One call in a worker: fresh object names, seed snngen, call ``fn(**point)``, time it; an exception
     becomes ``error``."""
@@ -174,9 +181,10 @@ def run_point(fn, point, seed, pass_seed):
 
     start = time.perf_counter()
     try:
-        fresh_names()
-        snngen.seed(seed)
-        out = fn(**point, seed=seed) if pass_seed else fn(**point)
+        with _PROCESS_STATE:
+            fresh_names()
+            snngen.seed(seed)
+            out = fn(**point, seed=seed) if pass_seed else fn(**point)
         values = dict(out) if isinstance(out, dict) else {"result": out}
         error = None
     except Exception as exc:  # recorded in the row; the sweep goes on
@@ -207,12 +215,13 @@ def run_pack(fn, points, seed, pass_seed, names, forced):
     B = len(points)
     start = time.perf_counter()
     try:
-        fresh_names()
-        snngen.seed(seed)
-        shared = {k: v for k, v in points[0].items() if k not in names}
-        per_copy = {name: _per_copy([p[name] for p in points]) for name in names}
-        with packing(B):
-            out = fn(**shared, **per_copy, batch=B, **({"seed": seed} if pass_seed else {}))
+        with _PROCESS_STATE:
+            fresh_names()
+            snngen.seed(seed)
+            shared = {k: v for k, v in points[0].items() if k not in names}
+            per_copy = {name: _per_copy([p[name] for p in points]) for name in names}
+            with packing(B):
+                out = fn(**shared, **per_copy, batch=B, **({"seed": seed} if pass_seed else {}))
         rows = _split(out, B)
     except Exception as exc:
         if not forced:
