@@ -51,6 +51,18 @@ from .reward import PlainReward, make_reward_fn
 __all__ = ["DataLoaderPipeline", "EnvironmentPipeline"]
 
 
+def _input_layer(network, name, who):
+    """The layer fed the inputs: ``name``, or the network's only Input layer."""
+    if name is None:
+        inputs = [n for n, layer in network.layers.items() if isinstance(layer, Input)]
+        if len(inputs) != 1:
+            raise ModelError(f"{who}: give input_layer= (the network has {len(inputs)} Input layers: {inputs})")
+        name = inputs[0]
+    if name not in network.layers:
+        raise ModelError(f"{who}: input_layer {name!r} is not a layer of the network ({list(network.layers)})")
+    return name
+
+
 def _monitor_name(network, base):
     name, k = base, 1
     while name in network.monitors:
@@ -133,16 +145,7 @@ class EnvironmentPipeline:
             raise ModelError(f"EnvironmentPipeline: {what} need a network of batch_size={self.batch}; the network "
                              f"has batch_size={network.batch_size}")
         # layers
-        inputs = [n for n, layer in network.layers.items() if isinstance(layer, Input)]
-        if input_layer is None:
-            if len(inputs) != 1:
-                raise ModelError(f"EnvironmentPipeline: give input_layer= (the network has {len(inputs)} Input "
-                                 f"layers: {inputs})")
-            input_layer = inputs[0]
-        if input_layer not in network.layers:
-            raise ModelError(f"EnvironmentPipeline: input_layer {input_layer!r} is not a layer of the network "
-                             f"({list(network.layers)})")
-        self.input_layer = input_layer
+        self.input_layer = _input_layer(network, input_layer, "EnvironmentPipeline")
         if output is None:
             output = list(network.layers)[-1]
         if output not in network.layers:
@@ -454,16 +457,7 @@ class DataLoaderPipeline:
     def __init__(self, network, loader, input_layer=None, time=None, num_epochs=1, record=(), step_fn=None,
                  progress=True):
         self.network, self.loader = network, loader
-        inputs = [n for n, layer in network.layers.items() if isinstance(layer, Input)]
-        if input_layer is None:
-            if len(inputs) != 1:
-                raise ModelError(f"DataLoaderPipeline: give input_layer= (the network has {len(inputs)} Input layers: "
-                                 f"{inputs})")
-            input_layer = inputs[0]
-        if input_layer not in network.layers:
-            raise ModelError(f"DataLoaderPipeline: input_layer {input_layer!r} is not a layer of the network "
-                             f"({list(network.layers)})")
-        self.input_layer = input_layer
+        self.input_layer = _input_layer(network, input_layer, "DataLoaderPipeline")
         self.time = time if time is not None else getattr(getattr(loader, "encoder", None), "time", None)
         if self.time is None:
             raise ModelError("DataLoaderPipeline: give time= (ms per batch), or a loader whose encoder has a time")
