@@ -12,6 +12,8 @@ network (one agent per copy), and returns the same shape.
 
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 
 from ..errors import ModelError
@@ -19,20 +21,21 @@ from ..errors import ModelError
 __all__ = ["AbstractReward", "MovingAvgRPE", "PlainReward", "make_reward_fn"]
 
 
-class AbstractReward:
+class AbstractReward(abc.ABC):
     """A reward function: ``compute(reward, **state)`` gives the reward the rules see this step;
     ``update(accumulated_reward, steps, **state)`` is called once per finished episode.  Subclasses write
     ``compute``; ``update`` does nothing unless overridden.  ``state`` holds what the caller knows of the step
     (the pipeline gives ``obs``, ``done``, ``info``, ``action``, ``step``): a reward function may shape the
     reward from it."""
 
+    @abc.abstractmethod
     def compute(self, reward, **state):
-        raise NotImplementedError(f"{type(self).__name__} must define compute(reward, **state)")
+        """The reward the rules see this step (a number, or one per copy)."""
 
-    def update(self, accumulated_reward, steps, **state):
+    def update(self, accumulated_reward, steps, **state):  # noqa: B027 (optional: nothing by default)
         """Learn from a finished episode (its summed reward and its number of steps)."""
 
-    def reset(self):
+    def reset(self):  # noqa: B027 (optional: nothing by default)
         """Back to the state before any episode."""
 
 
@@ -58,14 +61,14 @@ class MovingAvgRPE(AbstractReward):
         self.initial = initial
         self.reset()
 
-    def reset(self):
+    def reset(self):  # noqa: B027 (optional: nothing by default)
         self.reward_predict = np.array(self.initial, dtype=np.float64)
         self.history = []  # r_bar after each episode
 
     def compute(self, reward, **state):
         return np.asarray(reward, dtype=np.float64) - self.reward_predict
 
-    def update(self, accumulated_reward, steps, **state):
+    def update(self, accumulated_reward, steps, **state):  # noqa: B027 (optional: nothing by default)
         steps = np.asarray(steps, dtype=np.float64)
         if np.any(steps <= 0):
             raise ModelError(f"MovingAvgRPE.update: an episode of {steps} steps")
