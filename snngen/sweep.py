@@ -391,6 +391,11 @@ def _is_dataarray(value):
     return type(value).__name__ == "DataArray" and hasattr(value, "dims") and hasattr(value, "coords")
 
 
+# no dashboard, and the scheduler's HTTP server (always started) on a free port: with port 8787 taken (another
+# cluster), Dask would warn at every sweep
+def _no_dashboard():
+    return {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False}}
+
 _DONE = "snngen"  # the attribute of a finished point's zarr group (written last, with the row)
 
 
@@ -566,7 +571,7 @@ def local_cluster(n_workers=None, gpus=None):
     if gpus is None or gpus is False:
         with dask.config.set(config):
             return LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                                env=dict(WORKER_ENV), dashboard_address=None)
+                                env=dict(WORKER_ENV), **_no_dashboard())
     ids = gpu_ids(gpus, n_workers)
     with dask.config.set(config):
         try:
@@ -574,7 +579,7 @@ def local_cluster(n_workers=None, gpus=None):
         except ImportError:
             return _gpu_cluster_class()(ids)
         return LocalCUDACluster(CUDA_VISIBLE_DEVICES=ids, n_workers=len(ids), threads_per_worker=1,
-                                worker_class=_worker_nanny(), dashboard_address=None)
+                                worker_class=_worker_nanny(), **_no_dashboard())
 
 
 def gpu_ids(gpus=True, n_workers=None):
@@ -677,7 +682,7 @@ def _gpu_cluster_class():
             def __init__(self, gpus, **kwargs):
                 self.gpus = list(gpus)
                 super().__init__(n_workers=0, threads_per_worker=1, processes=True, env=dict(WORKER_ENV),
-                                 dashboard_address=None, **kwargs)
+                                 **_no_dashboard(), **kwargs)
                 self.scale(len(self.gpus))
                 self.sync(self._correct_state)
 

@@ -315,7 +315,7 @@ def test_with_dask_cuda_the_gpu_cluster_is_a_local_cuda_cluster(monkeypatch):
     assert local_cluster(n_workers=2, gpus=True) == "cluster"
     nanny = made.pop("worker_class")
     assert made == {"CUDA_VISIBLE_DEVICES": ["3", "5"], "n_workers": 2, "threads_per_worker": 1,
-                    "dashboard_address": None}
+                    "dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False}}
     # dask-cuda gives each worker the env {"CUDA_VISIBLE_DEVICES": its GPUs}: the worker also gets WORKER_ENV
     env = nanny("tcp://127.0.0.1:1", env={"CUDA_VISIBLE_DEVICES": "5,3"}).env
     assert env["CUDA_VISIBLE_DEVICES"] == "5,3" and all(env[k] == v for k, v in sw.WORKER_ENV.items())
