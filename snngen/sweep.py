@@ -571,7 +571,7 @@ def local_cluster(n_workers=None, gpus=None):
     if gpus is None or gpus is False:
         with dask.config.set(config):
             return LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                                env=dict(WORKER_ENV), **_no_dashboard())
+                                worker_class=_worker_nanny(), **_no_dashboard())
     ids = gpu_ids(gpus, n_workers)
     with dask.config.set(config):
         try:
@@ -658,17 +658,53 @@ _CLASSES = {}  # the Dask classes below, made on first use (snngen imports witho
 
 
 def _worker_nanny():
-    """A Nanny whose worker gets :data:`WORKER_ENV` under the environment its cluster gives it (dask-cuda
-    replaces a cluster's ``env`` with each worker's ``CUDA_VISIBLE_DEVICES``)."""
+    """The Nanny of the sweeps' local clusters: its worker process starts with :data:`WORKER_ENV` in its
+    environment, under the environment its cluster gives it (dask-cuda replaces a cluster's ``env`` with each
+    worker's ``CUDA_VISIBLE_DEVICES``).
+
+    Dask applies a worker's ``env`` in the new process only after that (spawned) process has imported the
+    script that started the cluster: a script with ``import snngen`` (or numpy, numba) at its top has by then
+    read the thread counts, and Numba, started with as many threads as cores, refuses the later
+    ``NUMBA_NUM_THREADS=1`` at its next compile ("Cannot set NUMBA_NUM_THREADS to a different value once the
+    threads have been launched").  So :data:`WORKER_ENV` is also put in this process's environment while a
+    worker process is spawned (Dask's ``pre_spawn_env``; the same values for every worker, so workers spawned at
+    once agree) and the previous values are restored when the last spawn in progress is done."""
     if "nanny" not in _CLASSES:
         from distributed import Nanny
 
         class SweepNanny(Nanny):
             def __init__(self, *args, env=None, **kwargs):
                 super().__init__(*args, env={**WORKER_ENV, **(env or {})}, **kwargs)
+                self.pre_spawn_env = {**self.pre_spawn_env, **WORKER_ENV}
+
+            async def instantiate(self):
+                _spawning(+1)
+                try:
+                    return await super().instantiate()
+                finally:
+                    _spawning(-1)
 
         _CLASSES["nanny"] = SweepNanny
     return _CLASSES["nanny"]
+
+
+_SPAWNS = {"depth": 0, "saved": {}}
+_SPAWNS_LOCK = threading.Lock()
+
+
+def _spawning(step):
+    """Count the worker spawns in progress: this process's values of :data:`WORKER_ENV`'s variables are saved
+    when the first starts and restored when the last ends."""
+    with _SPAWNS_LOCK:
+        if step > 0 and _SPAWNS["depth"] == 0:
+            _SPAWNS["saved"] = {k: os.environ.get(k) for k in WORKER_ENV}
+        _SPAWNS["depth"] += step
+        if step < 0 and _SPAWNS["depth"] == 0:
+            for k, v in _SPAWNS["saved"].items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def _gpu_cluster_class():
@@ -681,7 +717,7 @@ def _gpu_cluster_class():
         class GPUCluster(LocalCluster):
             def __init__(self, gpus, **kwargs):
                 self.gpus = list(gpus)
-                super().__init__(n_workers=0, threads_per_worker=1, processes=True, env=dict(WORKER_ENV),
+                super().__init__(n_workers=0, threads_per_worker=1, processes=True, worker_class=_worker_nanny(),
                                  **_no_dashboard(), **kwargs)
                 self.scale(len(self.gpus))
                 self.sync(self._correct_state)

@@ -6,6 +6,7 @@ in the middle of a sweep costs nothing but time (every point once in the store).
 """
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -134,3 +135,26 @@ def test_a_killed_worker_costs_no_point(client, tmp_path):
     assert table.error.isna().all() and table.square.tolist() == [x * x for x in range(8)]
     assert calls(log) == list(range(8))  # every point completed once
     assert len(list(store.glob("*.parquet"))) == 8 and not list(store.glob(".tmp-*"))
+
+
+def test_workers_start_single_threaded_under_a_script_that_imports_numba(tmp_path):
+    """A worker process is spawned: it imports the user's script (here with numba at its top) before Dask
+    applies the worker's environment, so the thread counts must already be in its environment at spawn (else
+    Numba starts with one thread per core and refuses NUMBA_NUM_THREADS=1 at its next compile); the script's
+    own process keeps its environment."""
+    script = tmp_path / "user_script.py"
+    script.write_text(
+        "import os\n"
+        "import numba  # at the top, as a user's script imports snngen\n"
+        "from snngen.sweep import sweep\n\n\n"
+        "def threads(x):\n"
+        "    import numba\n"
+        "    return {'config': numba.config.NUMBA_NUM_THREADS, 'env': os.environ.get('NUMBA_NUM_THREADS')}\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    t = sweep(threads, {'x': [0]}, progress=False)\n"
+        "    print(t.config[0], t.env[0], os.environ.get('NUMBA_NUM_THREADS'), t.error[0])\n")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1", "None", "None"], out.stdout + out.stderr[-2000:]
