@@ -9,7 +9,7 @@ inter-spike intervals (over the neurons with at least 3 spikes).  Plots both, av
 seeds, as heat maps.  ``--quick``: a 3 x 3 grid, 2 seeds, 1000 neurons.  ``--store DIR`` keeps the
 finished runs there: run it again and only the missing ones are computed.
 
-Packing: the weights are declared packable (``packable("we", "wi")``, see ``packable_cuba``), so the
+Packing: the weights are declared packable (``@packable("we", "wi")``), so the
 points of one seed run as the copies of one batched network (``Network(..., batch=B)``), each copy reading
 its own ``we`` and ``wi`` and drawing the random numbers of its point's own run: every value equals the
 unpacked sweep's (``--no-pack`` runs each point alone, to compare).  In a batched network the SpikeMonitor
@@ -26,16 +26,15 @@ import time
 
 import numpy as np
 
+from snngen.sweep import packable
+
 WE, WI = 60 * 0.27 / 10, -20 * 4.5 / 10  # CUBA's weights, mV
-PACKABLE = ("we", "wi")  # cuba's parameters that a packed sweep gives one value per copy
 
 
+@packable("we", "wi")  # the parameters that a packed sweep gives one value per copy
 def cuba(we, wi, neurons=4000, duration=1.0, batch=None):
     """CUBA with weights ``we``, ``wi`` (mV) for ``duration`` s: the mean rate (Hz) and the mean ISI CV.
-    Packed (``batch`` copies, ``we`` and ``wi`` one value per copy): a list of each, copy b's at b.
-
-    Declared ``packable("we", "wi")`` by :func:`packable_cuba`, not with the decorator here: this file's
-    top level must not import snngen (see :func:`packable_cuba`)."""
+    Packed (``batch`` copies, ``we`` and ``wi`` one value per copy): a list of each, copy b's at b."""
     import snngen as sg
     from snngen.units import ms, mV, second
 
@@ -59,19 +58,6 @@ def cuba(we, wi, neurons=4000, duration=1.0, batch=None):
         return {"rate": int(spikes) / neurons / duration, "cv": isi_cv(i, t)}
     return {"rate": [int(n) / neurons / duration for n in spikes],
             "cv": [isi_cv(i_b, t_b) for i_b, t_b in per_copy(s.copy, batch, i, t)]}  # s.copy: each spike's copy
-
-
-def packable_cuba():
-    """:func:`cuba`, declared ``@snngen.sweep.packable("we", "wi")``.
-
-    Not decorated where it is defined, because that would import snngen (and numba) at this file's top level,
-    and the local cluster's worker processes, spawned, run this file's top level again before
-    ``snngen.sweep.local_cluster`` gives them ``NUMBA_NUM_THREADS=1``: numba would read its thread count too
-    early, and a worker that runs a loaded (cached) kernel before it compiles one fails at its next compile
-    ("Cannot set NUMBA_NUM_THREADS to a different value once the threads have been launched")."""
-    from snngen.sweep import packable
-
-    return packable(*PACKABLE)(cuba)
 
 
 def isi_cv(i, t):
@@ -120,18 +106,17 @@ def main(argv=None, client=None):
     grid = {"we": [round(WE * a, 6) for a in scales], "wi": [round(WI * a, 6) for a in scales],
             "neurons": [neurons], "duration": [args.duration]}
     seeds = list(range(1, n_seeds + 1))
-    fn = packable_cuba()
     options = dict(seeds=seeds, store=args.store, pack=False if args.no_pack else "auto",
                    progress=not args.no_progress)
     started = time.perf_counter()
     if client is not None:
-        table = sweep(fn, grid, client=client, **options)
+        table = sweep(cuba, grid, client=client, **options)
     else:
         from distributed import Client
 
         with local_cluster(args.workers) as cluster, Client(cluster) as own:
             started = time.perf_counter()  # the sweep itself, without the cluster's start
-            table = sweep(fn, grid, client=own, **options)
+            table = sweep(cuba, grid, client=own, **options)
     wall = time.perf_counter() - started
     failed = table[table.error.notna()]
     if len(failed):
