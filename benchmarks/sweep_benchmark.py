@@ -1,7 +1,7 @@
 """A 100-point CUBA sweep: a sequential loop against ``snngen.sweep.sweep`` on a local Dask cluster, without
 and with packing on the batch axis.
 
-    python benchmarks/sweep_benchmark.py [--grid 10] [--workers 2] [--neurons 4000]
+    python benchmarks/sweep_benchmark.py [--grid 10] [--workers 2] [--neurons 4000] [--repeats 3]
 
 The CUBA network of benchmarks/cuba_benchmark.py (4000 LIF, p = 0.02, 1 s at dt = 0.1 ms, exact
 integration) at each point of a grid x grid over the excitatory weight (0.5 to 1.5 times 1.62 mV)
@@ -9,12 +9,12 @@ and the inhibitory weight (0.5 to 1.5 times -9 mV), seed 0 at each point.  The l
 process as a user would write it (snngen's default threads); the sweep on ``--workers``
 single-threaded worker processes.  Each runs in a fresh kernel cache of its own, so each pays its
 compile: the loop once, at its first point; the sweep once per worker, at the first point of each.
-Then both again with every kernel loaded (the loop's second pass; a second sweep on the same
-workers).  Then the packed sweep on the same workers (``pack="auto"``: the 100 points differ only in the
-packable weights, so each worker runs one network of 50 copies), twice: the first compiles the batched
-network's code (once per worker), the second loads it.  Reports wall times, the first point against the
-median of the others, the speedups, and checks that every sweep result equals the loop's.  Writes
-benchmarks/results/sweep.csv, with the load average.
+Then both again with every kernel loaded, ``--repeats`` times each (the loop's later passes; later sweeps on
+the same workers; the median is reported).  Then the packed sweep on the same workers (``pack="auto"``: the 100
+points differ only in the packable weights, so each worker runs one network of 50 copies): the first compiles
+the batched network's code (once per worker), the next ``--repeats`` load it (median).  Reports wall
+times, the first point against the median of the others, the speedups, and checks that every sweep
+result equals the loop's.  Writes benchmarks/results/sweep.csv, with the load average.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def main():
     parser.add_argument("--grid", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--neurons", type=int, default=4000)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each warm measure (median)")
     args = parser.parse_args()
     scales = [0.5 + k / max(args.grid - 1, 1) for k in range(args.grid)]
     grid = {"we": [round(WE * a, 6) for a in scales], "wi": [round(WI * a, 6) for a in scales],
@@ -71,9 +72,10 @@ def main():
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as loop_cache, tempfile.TemporaryDirectory() as sweep_cache:
         loop, loop_times, loop_wall = run_loop(grid, loop_cache)
-        _, _, loop_warm = run_loop(grid, loop_cache)  # again: every kernel loaded
-        cold, warm, cluster_s, sweep_wall, sweep_warm, packed, pack_wall, pack_warm = \
-            run_sweep(grid, sweep_cache, args.workers)
+        loop_warms = [run_loop(grid, loop_cache)[2] for _ in range(args.repeats)]  # again: every kernel loaded
+        cold, warm, cluster_s, sweep_wall, sweep_warms, packed, pack_wall, pack_warms = \
+            run_sweep(grid, sweep_cache, args.workers, args.repeats)
+    loop_warm, sweep_warm, pack_warm = (statistics.median(x) for x in (loop_warms, sweep_warms, pack_warms))
     load_after = os.getloadavg()
     equal = all((row.spikes, row.rate) == loop[k] for table in (cold, warm) + packed
                 for k, row in enumerate(table.itertuples()))
@@ -84,17 +86,20 @@ def main():
         ("points", len(loop)), ("neurons", args.neurons), ("workers", args.workers),
         ("loop wall s, cold cache", loop_wall), ("loop first point s (compiles)", loop_times[0]),
         ("loop median other points s", statistics.median(loop_times[1:])),
-        ("loop wall s, kernels loaded (second pass)", loop_warm),
+        ("loop wall s, kernels loaded (median of later passes)", loop_warm),
+        ("loop wall s, kernels loaded, each pass", _each(loop_warms)),
         ("cluster start s", cluster_s), ("sweep wall s, cold cache (cluster started)", sweep_wall),
         ("sweep slowest points s (each worker's first compiles)", " ".join(f"{t:.2f}" for t in firsts)),
         ("sweep median other points s (in the worker)", statistics.median(sorted(cold.seconds)[:-args.workers])),
-        ("sweep wall s, kernels loaded (second sweep)", sweep_warm),
+        ("sweep wall s, kernels loaded (median of later sweeps)", sweep_warm),
+        ("sweep wall s, kernels loaded, each sweep", _each(sweep_warms)),
         ("speedup cold, loop / sweep", loop_wall / sweep_wall),
         ("speedup cold, loop / (cluster start + sweep)", loop_wall / (cluster_s + sweep_wall)),
         ("speedup, kernels loaded, loop / sweep", loop_warm / sweep_warm),
         ("packed sweep: points per pack", pack_sizes),
         ("packed sweep wall s, first (compiles the batched code)", pack_wall),
-        ("packed sweep wall s, kernels loaded (second packed sweep)", pack_warm),
+        ("packed sweep wall s, kernels loaded (median of later packed sweeps)", pack_warm),
+        ("packed sweep wall s, kernels loaded, each", _each(pack_warms)),
         ("speedup cold, loop / packed sweep", loop_wall / pack_wall),
         ("speedup, kernels loaded, loop / packed sweep", loop_warm / pack_warm),
         ("speedup, kernels loaded, sweep / packed sweep", sweep_warm / pack_warm),
@@ -133,9 +138,13 @@ def run_loop(grid, cache):
     return results, times, time.perf_counter() - start
 
 
-def run_sweep(grid, cache, workers):
-    """The sweep on a fresh local cluster with a fresh cache, then again on the same cluster; then the packed
-    sweep twice on the same cluster."""
+def _each(times):
+    return " ".join(f"{t:.3f}" for t in times)
+
+
+def run_sweep(grid, cache, workers, repeats):
+    """The sweep on a fresh local cluster with a fresh cache, then ``repeats`` times more on the same cluster;
+    then the packed sweep 1 + ``repeats`` times on the same cluster."""
     from distributed import Client
 
     from snngen.sweep import local_cluster, sweep
@@ -145,18 +154,17 @@ def run_sweep(grid, cache, workers):
     with local_cluster(workers) as cluster, Client(cluster) as client:
         client.wait_for_workers(workers)
         cluster_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        cold = sweep(cuba, grid, client=client, progress=False, pack=False)
-        wall = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        warm = sweep(cuba, grid, client=client, progress=False, pack=False)
-        wall_warm = time.perf_counter() - t0
+        walls, tables = [], []
+        for _ in range(1 + repeats):
+            t0 = time.perf_counter()
+            tables.append(sweep(cuba, grid, client=client, progress=False, pack=False))
+            walls.append(time.perf_counter() - t0)
         packed, pack_walls = [], []
-        for _ in range(2):
+        for _ in range(1 + repeats):
             t0 = time.perf_counter()
             packed.append(sweep(cuba, grid, client=client, progress=False, pack=True))
             pack_walls.append(time.perf_counter() - t0)
-    return cold, warm, cluster_s, wall, wall_warm, tuple(packed), pack_walls[0], pack_walls[1]
+    return tables[0], tables[1], cluster_s, walls[0], walls[1:], tuple(packed), pack_walls[0], pack_walls[1:]
 
 
 if __name__ == "__main__":
