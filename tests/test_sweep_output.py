@@ -281,10 +281,10 @@ def test_visible_gpus_and_gpu_ids(monkeypatch):
         with pytest.raises(ModelError, match=f"no GPU visible: CUDA_VISIBLE_DEVICES='{hidden}' hides every device"):
             local_cluster(gpus=True)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
-    monkeypatch.setattr(sw, "_device_count", lambda: (0, "numba.cuda.is_available() is False"))
+    monkeypatch.setattr(sw.clusters, "_device_count", lambda: (0, "numba.cuda.is_available() is False"))
     with pytest.raises(ModelError, match=r"no GPU visible \(numba.cuda.is_available\(\) is False\)"):
         sweep(on_gpu, {"I": [1.0]}, backend="cuda", progress=False)
-    monkeypatch.setattr(sw, "_device_count", lambda: (3, ""))
+    monkeypatch.setattr(sw.clusters, "_device_count", lambda: (3, ""))
     assert sw.visible_gpus() == ["0", "1", "2"]
 
 
