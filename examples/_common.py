@@ -142,3 +142,27 @@ def save_assignments(args, assignments, name):
     print(f"  picture {path}")
     return path
 
+
+
+def run_sweep(fn, grid, client=None, workers=None, **options):
+    """``snngen.sweep.sweep(fn, grid, **options)`` on ``client`` (a ``distributed.Client``), or on a local cluster
+    of ``workers`` processes (default one per core) started for it: the table and the sweep's wall time in seconds
+    (the cluster's start left out).  Prints how many runs failed, and the first error."""
+    import sys
+
+    from snngen.sweep import local_cluster, sweep
+
+    if client is not None:
+        started = time.perf_counter()
+        table = sweep(fn, grid, client=client, **options)
+    else:
+        from distributed import Client
+
+        with local_cluster(workers) as cluster, Client(cluster) as own:
+            started = time.perf_counter()
+            table = sweep(fn, grid, client=own, **options)
+    wall = time.perf_counter() - started
+    failed = table[table.error.notna()]
+    if len(failed):
+        print(f"{len(failed)} runs failed, e.g. {failed.error.iloc[0]}", file=sys.stderr)
+    return table, wall

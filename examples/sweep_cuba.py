@@ -21,10 +21,9 @@ sizes.
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 
 import numpy as np
+from _common import run_sweep
 
 from snngen.sweep import packable
 
@@ -98,8 +97,6 @@ def main(argv=None, client=None):
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
-    from snngen.sweep import local_cluster, sweep
-
     size, n_seeds, neurons = (3, 2, 1000) if args.quick else (10, 4, 4000)
     size, n_seeds, neurons = args.grid or size, args.seeds or n_seeds, args.neurons or neurons
     scales = np.linspace(0.5, 1.5, size)
@@ -108,19 +105,7 @@ def main(argv=None, client=None):
     seeds = list(range(1, n_seeds + 1))
     options = dict(seeds=seeds, store=args.store, pack=False if args.no_pack else "auto",
                    progress=not args.no_progress)
-    started = time.perf_counter()
-    if client is not None:
-        table = sweep(cuba, grid, client=client, **options)
-    else:
-        from distributed import Client
-
-        with local_cluster(args.workers) as cluster, Client(cluster) as own:
-            started = time.perf_counter()  # the sweep itself, without the cluster's start
-            table = sweep(cuba, grid, client=own, **options)
-    wall = time.perf_counter() - started
-    failed = table[table.error.notna()]
-    if len(failed):
-        print(f"{len(failed)} runs failed, e.g. {failed.error.iloc[0]}", file=sys.stderr)
+    table, wall = run_sweep(cuba, grid, client, args.workers, **options)
     packs = "not packed" if args.no_pack else \
         f"packs of {', '.join(str(n) for n in sorted(set(table.packed)))} points (1: alone)"
     print(f"{len(table)} runs ({size} x {size} weights, {n_seeds} seeds, {neurons} neurons, {args.duration} s): "

@@ -29,10 +29,9 @@ theta (summed after each step or run), not independent networks.  So every point
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 
 import numpy as np
+from _common import run_sweep
 
 NU_RATIO = 0.01  # the pre-synaptic (depression) rate is nu * NU_RATIO: BindsNET's (1e-4, 1e-2)
 DATA = {  # inputs, norm (sum of the weights into each neuron), intensity (Hz of a white pixel)
@@ -90,27 +89,13 @@ def main(argv=None, client=None):
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
-    from snngen.sweep import local_cluster, sweep
-
     sizes = QUICK if args.quick else dict(theta_plus=THETA_PLUS, nu=NU, seeds=3, n_train=500, n_test=300)
     n_train, n_test = args.n_train or sizes["n_train"], args.n_test or sizes["n_test"]
     seeds = list(range(args.seeds or sizes["seeds"]))
     grid = {"theta_plus": sizes["theta_plus"], "nu": sizes["nu"], "n_neurons": [args.neurons],
             "n_train": [n_train], "n_test": [n_test], "image_ms": [args.time], "data": [args.data]}
     options = dict(seeds=seeds, store=args.store, progress=not args.no_progress)
-    started = time.perf_counter()
-    if client is not None:
-        table = sweep(train_dc, grid, client=client, **options)
-    else:
-        from distributed import Client
-
-        with local_cluster(args.workers) as cluster, Client(cluster) as own:
-            started = time.perf_counter()  # the sweep itself, without the cluster's start
-            table = sweep(train_dc, grid, client=own, **options)
-    wall = time.perf_counter() - started
-    failed = table[table.error.notna()]
-    if len(failed):
-        print(f"{len(failed)} runs failed, e.g. {failed.error.iloc[0]}", file=sys.stderr)
+    table, wall = run_sweep(train_dc, grid, client, args.workers, **options)
     print(f"{len(table)} runs ({len(grid['theta_plus'])} theta_plus x {len(grid['nu'])} nu, {len(seeds)} seeds; "
           f"{args.data}, {n_train} / {n_test} images, {args.neurons} neurons, {args.time:g} ms): {wall:.1f} s")
     columns = ["accuracy", "proportion", "silent", "labelled", "theta", "train_seconds"]
@@ -142,8 +127,8 @@ def plot(means, grid, out, title):
     ax.set_yticks(range(len(grid["theta_plus"])), [f"{v:g}" for v in grid["theta_plus"]])
     ax.set_xlabel(f"STDP learning rate nu (post; pre = nu x {NU_RATIO:g})")
     ax.set_ylabel("theta_plus (mV)")
-    ax.set_title(f"Diehl & Cook test accuracy (%)\n{title}", fontsize=10)
-    fig.colorbar(shown, ax=ax, label="accuracy (all activity)")
+    ax.set_title(f"Diehl & Cook test accuracy (cells: %)\n{title}", fontsize=10)
+    fig.colorbar(shown, ax=ax, label="accuracy, fraction (all activity)")
     fig.savefig(out, dpi=120)
     plt.close(fig)
     print(f"wrote {out}")
