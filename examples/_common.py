@@ -143,7 +143,6 @@ def save_assignments(args, assignments, name):
     return path
 
 
-
 def run_sweep(fn, grid, client=None, workers=None, **options):
     """``snngen.sweep.sweep(fn, grid, **options)`` on ``client`` (a ``distributed.Client``), or on a local cluster
     of ``workers`` processes (default one per core) started for it: the table and the sweep's wall time in seconds
