@@ -143,6 +143,14 @@ def save_assignments(args, assignments, name):
     return path
 
 
+def sweep_options(parser, out):
+    """Add the options every sweep example takes: --workers, --store (resume), --out (the picture), --no-progress."""
+    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    parser.add_argument("--store", default=None, help="a folder keeping the finished runs (resume)")
+    parser.add_argument("--out", default=out)
+    parser.add_argument("--no-progress", action="store_true")
+
+
 def run_sweep(fn, grid, client=None, workers=None, **options):
     """``snngen.sweep.sweep(fn, grid, **options)`` on ``client`` (a ``distributed.Client``), or on a local cluster
     of ``workers`` processes (default one per core) started for it: the table and the sweep's wall time in seconds

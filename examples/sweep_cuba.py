@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import run_sweep
+from _common import run_sweep, sweep_options
 
 from snngen.sweep import packable
 
@@ -91,10 +91,7 @@ def main(argv=None, client=None):
     parser.add_argument("--seeds", type=int, default=None, help="seeds 1..N (default 4; --quick 2)")
     parser.add_argument("--neurons", type=int, default=None, help="network size (default 4000; --quick 1000)")
     parser.add_argument("--duration", type=float, default=1.0, help="simulated time per run, s (%(default)s)")
-    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
-    parser.add_argument("--store", default=None, help="a folder keeping the finished runs (resume)")
-    parser.add_argument("--out", default="sweep_cuba.png")
-    parser.add_argument("--no-progress", action="store_true")
+    sweep_options(parser, "sweep_cuba.png")
     args = parser.parse_args(argv)
 
     size, n_seeds, neurons = (3, 2, 1000) if args.quick else (10, 4, 4000)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import run_sweep
+from _common import run_sweep, sweep_options
 
 NU_RATIO = 0.01  # the pre-synaptic (depression) rate is nu * NU_RATIO: BindsNET's (1e-4, 1e-2)
 DATA = {  # inputs, norm (sum of the weights into each neuron), intensity (Hz of a white pixel)
@@ -83,10 +83,7 @@ def main(argv=None, client=None):
     parser.add_argument("--n-test", type=int, default=None, help="held-out images (default 300; --quick 200)")
     parser.add_argument("--neurons", type=int, default=50, help="excitatory neurons (%(default)s)")
     parser.add_argument("--time", type=float, default=250.0, help="ms per image (%(default)s)")
-    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
-    parser.add_argument("--store", default=None, help="a folder keeping the finished runs (resume)")
-    parser.add_argument("--out", default="sweep_dc.png")
-    parser.add_argument("--no-progress", action="store_true")
+    sweep_options(parser, "sweep_dc.png")
     args = parser.parse_args(argv)
 
     sizes = QUICK if args.quick else dict(theta_plus=THETA_PLUS, nu=NU, seeds=3, n_train=500, n_test=300)
