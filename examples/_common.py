@@ -17,6 +17,7 @@ import numpy as np
 
 from snngen.ml import LogisticReadout
 from snngen.ml.datasets import CIFAR10, MNIST, MNIST5000, DownloadError, data_dir
+from snngen.ml.reward import AbstractReward
 
 RESULT = re.compile(r"^RESULT (?P<what>.+?): ours (?P<ours>[\d.]+) % \| record (?P<record>.*)$", re.M)
 OFFLINE_SPLIT = 4000  # MNIST5000: 4,000 train / 1,000 held out, 400 and 100 of each digit
@@ -141,6 +142,38 @@ def save_assignments(args, assignments, name):
     path = save(plot_assignments(assignments, n_classes=10), os.path.join(folder, name + ".png"), dpi=110)
     print(f"  picture {path}")
     return path
+
+
+class LifeLossPenalty(AbstractReward):
+    """An Atari game's reward (clipped or not, as the environment gives it), minus ``penalty`` in the step where a
+    life is lost; ``losses`` counts the lives lost."""
+
+    def __init__(self, penalty=1.0):
+        self.penalty = penalty
+        self.reset()
+
+    def reset(self):
+        self.lives = None
+        self.losses = 0
+
+    def compute(self, reward, **state):
+        lives = (state.get("info") or {}).get("lives")
+        lost = lives is not None and self.lives is not None and lives < self.lives
+        self.lives = None if state.get("done") else lives
+        self.losses += lost
+        return float(reward) - self.penalty * lost
+
+
+class CountActions:
+    """An action function that counts the actions it chooses (``counts``, one per action of ``n_actions``)."""
+
+    def __init__(self, function, n_actions):
+        self.function, self.counts = function, np.zeros(n_actions, dtype=np.int64)
+
+    def __call__(self, spikes, n_actions, rng):
+        action = self.function(spikes, n_actions, rng)
+        self.counts[action] += 1
+        return action
 
 
 def sweep_options(parser, out):

@@ -78,12 +78,12 @@ import argparse
 import time
 
 import numpy as np
+from _common import CountActions, LifeLossPenalty
 
 from snngen.ml import MSTDP, MSTDPET, Connection, Input, LIFNodes, Network
 from snngen.ml.action import select_multinomial, select_random, select_softmax
 from snngen.ml.environment import GymEnvironment
 from snngen.ml.pipelines import EnvironmentPipeline
-from snngen.ml.reward import AbstractReward
 
 ACTIONS = ("NOOP", "FIRE", "RIGHT", "LEFT")
 
@@ -112,35 +112,6 @@ def build_network(seed=0, backend="cpu", bindsnet=False, per_action=10):
     inhibition = -1.0 * (population[:, None] != population[None, :])
     net.add_connection(Connection(z, z, wmin=-1.0, wmax=0.0, w=inhibition), "Z", "Z")
     return net
-
-
-class LifeLossPenalty(AbstractReward):
-    """The game's reward, minus ``penalty`` in the step where a life is lost."""
-
-    def __init__(self, penalty=0.5):
-        self.penalty = penalty
-        self.reset()
-
-    def reset(self):
-        self.lives = None
-
-    def compute(self, reward, **state):
-        lives = (state.get("info") or {}).get("lives")
-        lost = lives is not None and self.lives is not None and lives < self.lives
-        self.lives = None if state.get("done") else lives
-        return float(reward) - self.penalty * lost
-
-
-class CountActions:
-    """An action function that counts the actions it chooses."""
-
-    def __init__(self, function):
-        self.function, self.counts = function, np.zeros(len(ACTIONS), dtype=np.int64)
-
-    def __call__(self, spikes, n_actions, rng):
-        action = self.function(spikes, n_actions, rng)
-        self.counts[action] += 1
-        return action
 
 
 def make_pipeline(net, seed, action_function, bindsnet=False, progress=False, random=False):
@@ -172,7 +143,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     started = time.perf_counter()
     net = build_network(args.seed, args.backend, args.bindsnet)
-    actions = CountActions(select_softmax if args.bindsnet else select_multinomial)
+    actions = CountActions(select_softmax if args.bindsnet else select_multinomial, len(ACTIONS))
     pipe = make_pipeline(net, args.seed, actions, args.bindsnet, args.progress)
     t0 = time.perf_counter()
     trained = pipe.train(args.train)

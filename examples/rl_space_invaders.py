@@ -67,12 +67,12 @@ import argparse
 import time
 
 import numpy as np
+from _common import CountActions, LifeLossPenalty
 
 from snngen.ml import MSTDPET, Connection, Input, LIFNodes, Network
 from snngen.ml.action import select_multinomial, select_random
 from snngen.ml.environment import GymEnvironment
 from snngen.ml.pipelines import EnvironmentPipeline
-from snngen.ml.reward import AbstractReward
 
 ACTIONS = ("NOOP", "FIRE", "RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE")
 
@@ -102,37 +102,6 @@ def build_network(seed=0, backend="cpu", paper=False):
     return net
 
 
-class LifeLossPenalty(AbstractReward):
-    """The (clipped) game reward, minus ``penalty`` in the step where a life is lost."""
-
-    def __init__(self, penalty=1.0):
-        self.penalty = penalty
-        self.reset()
-
-    def reset(self):
-        self.lives = None
-        self.losses = 0
-
-    def compute(self, reward, **state):
-        lives = (state.get("info") or {}).get("lives")
-        lost = lives is not None and self.lives is not None and lives < self.lives
-        self.lives = None if state.get("done") else lives
-        self.losses += lost
-        return float(reward) - self.penalty * lost
-
-
-class CountActions:
-    """An action function that counts the actions it chooses."""
-
-    def __init__(self, function):
-        self.function, self.counts = function, np.zeros(len(ACTIONS), dtype=np.int64)
-
-    def __call__(self, spikes, n_actions, rng):
-        action = self.function(spikes, n_actions, rng)
-        self.counts[action] += 1
-        return action
-
-
 def make_pipeline(net, seed, action_function=select_multinomial, reward_fn=None, progress=False):
     env = GymEnvironment("SpaceInvaders-v0", seed=seed, clip_rewards=True)
     return EnvironmentPipeline(net, env, action_function=action_function, output="Z", time=1.0, history_length=2,
@@ -158,7 +127,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     started = time.perf_counter()
     net = build_network(args.seed, args.backend, args.paper)
-    actions = CountActions(select_multinomial)
+    actions = CountActions(select_multinomial, len(ACTIONS))
     reward_fn = LifeLossPenalty(args.life_penalty) if args.life_penalty else None
     pipe = make_pipeline(net, args.seed, actions, reward_fn, args.progress)
     t0 = time.perf_counter()
